@@ -1,0 +1,57 @@
+-- Per client, over a window: the counts and sums every score of scores.py is made of.
+-- Parameters: $grace_min, $late_cancel_hours, $payment_grace_days, $since, $until
+-- ($since inclusive, $until exclusive, NULL for open ends). Booked sessions have no outcome yet
+-- and count nowhere.
+with
+
+facts as (
+    select *
+    from session_facts($grace_min, $late_cancel_hours, $payment_grace_days)
+    where outcome <> 'booked'
+      and scheduled_start >= coalesce(cast($since as timestamp), '-infinity'::timestamp)
+      and scheduled_start <  coalesce(cast($until as timestamp), 'infinity'::timestamp)
+),
+
+per_client as (
+    select
+        client_id,
+        arg_max(therapist_id, scheduled_start)                  as therapist_id,
+        count(*)                                                as sessions_scheduled,
+        count(*) filter (outcome = 'attended')                  as attended,
+        count(*) filter (outcome = 'no_show')                   as no_shows,
+        count(*) filter (outcome = 'late_cancel')               as late_cancellations,
+        count(*) filter (outcome = 'timely_cancel')             as timely_cancellations,
+        count(*) filter (outcome = 'therapist_cancel')          as therapist_cancellations,
+        count(*) filter (client_on_time)                        as on_time_arrivals,
+        count(client_on_time)                                   as timed_arrivals,
+        coalesce(sum(homework_counted), 0)                      as homework_sum,
+        count(homework_counted)                                 as homework_n,
+        coalesce(sum(involvement_counted), 0)                   as involvement_sum,
+        count(involvement_counted)                              as involvement_n,
+        count(*) filter (paid_on_time)                          as paid_on_time,
+        count(paid_on_time)                                     as payable,
+        count(*) filter (therapist_on_time)                     as therapist_on_time_starts,
+        count(therapist_on_time)                                as therapist_timed_starts,
+        coalesce(sum(alliance_rating), 0)                       as alliance_sum,
+        count(alliance_rating)                                  as alliance_n,
+        arg_min(goal_rating, scheduled_start) filter (goal_rating is not null) as first_goal_rating,
+        arg_max(goal_rating, scheduled_start) filter (goal_rating is not null) as goal_latest,
+        count(*) filter (billable)                              as billable_missed,
+        coalesce(sum(fee) filter (billable), 0)                 as billable_amount,
+        min(scheduled_start)                                    as first_session,
+        max(scheduled_start)                                    as last_session
+    from facts
+    group by client_id
+),
+
+final as (
+    select
+        per_client.*,
+        coalesce(clients.goal_baseline, per_client.first_goal_rating) as goal_baseline,
+        coalesce(clients.goal_target, 10.0)                           as goal_target
+    from per_client
+    left join clients using (client_id)
+)
+
+select * from final
+order by client_id;

@@ -1,0 +1,86 @@
+-- session_facts(grace_min, late_cancel_hours, payment_grace_days):
+-- every logged session with the facts SPEC §4 derives from it, so that each score
+-- can be explained by listing the sessions behind it. Recreated at every open
+-- (store.py), so it always matches the code.
+create or replace macro session_facts(grace_min, late_cancel_hours, payment_grace_days) as table
+with
+
+logged as (
+    select * from sessions
+),
+
+classified as (
+    select
+        *,
+        -- notice in hours, fractional; NULL when cancelled_at is unknown
+        (epoch(scheduled_start) - epoch(cancelled_at)) / 3600.0 as notice_hours,
+        case
+            when status = 'attended' then 'attended'
+            when status = 'no_show' then 'no_show'
+            when status = 'booked' then 'booked'
+            -- a therapist's cancellation never counts against the client, however late
+            when cancelled_by = 'therapist' then 'therapist_cancel'
+            when status = 'late_cancel' then 'late_cancel'
+            -- exactly late_cancel_hours of notice is timely; unknown notice counts as timely
+            when (epoch(scheduled_start) - epoch(cancelled_at)) < late_cancel_hours * 3600.0
+                then 'late_cancel'
+            else 'timely_cancel'
+        end as outcome
+    from logged
+),
+
+derived as (
+    select
+        session_id,
+        client_id,
+        therapist_id,
+        scheduled_start,
+        cast(scheduled_start as date) as session_date,
+        duration_min,
+        status,
+        cancelled_by,
+        cancelled_at,
+        notice_hours,
+        outcome,
+        client_late_min,
+        therapist_late_min,
+        homework_done,
+        engagement,
+        alliance_rating,
+        goal_rating,
+        fee,
+        paid_on,
+
+        -- the contract's rule: a no-show or a late cancellation is billed, unless its fee is 0
+        outcome in ('no_show', 'late_cancel') and coalesce(fee, 1) > 0 as billable,
+        outcome in ('attended', 'no_show', 'late_cancel') as counts_in_attendance,
+
+        case when outcome = 'attended' and client_late_min is not null
+             then client_late_min <= grace_min end as client_on_time,
+        case when outcome = 'attended' and therapist_late_min is not null
+             then therapist_late_min <= grace_min end as therapist_on_time,
+
+        case when outcome in ('attended', 'no_show', 'late_cancel') and fee > 0
+             then cast(scheduled_start as date) + cast(payment_grace_days as integer) end as payment_due_on,
+        case when outcome in ('attended', 'no_show', 'late_cancel') and fee > 0
+             then coalesce(paid_on <= cast(scheduled_start as date) + cast(payment_grace_days as integer), false)
+        end as paid_on_time,
+
+        case when outcome = 'attended' then homework_done end as homework_counted,
+        case when outcome = 'attended' then (engagement - 1) / 4.0 end as involvement_counted
+    from classified
+),
+
+final as (
+    select
+        *,
+        -- which score each session counts in (besides counts_in_attendance above)
+        client_on_time is not null                                          as counts_in_punctuality,
+        homework_counted is not null or involvement_counted is not null     as counts_in_engagement,
+        paid_on_time is not null                                            as counts_in_payment,
+        therapist_on_time is not null                                       as counts_in_therapist_punctuality,
+        alliance_rating is not null                                         as counts_in_alliance
+    from derived
+)
+
+select * from final;

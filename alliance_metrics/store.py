@@ -1,0 +1,172 @@
+"""The store: one embedded DuckDB file holding the session log, clients, import history and settings.
+
+One connection per process, a fresh cursor per query (DuckDB connections are not safe to share
+between threads; cursors are — see STACK.md). Every value reaches SQL as a bound parameter; SQL
+text lives in ``alliance_metrics/sql/``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from contextlib import contextmanager
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterator
+
+import duckdb
+import pandas as pd
+
+from alliance_metrics.settings import DEFAULTS, setting
+
+SCHEMA_VERSION = 1
+#: Each schema version's SQL, applied in order to bring an older database up to date.
+MIGRATIONS: dict[int, str] = {1: "schema_v1"}
+#: Macros and views that are code, not data: recreated at every open so they match this release.
+DERIVED = ("session_facts",)
+
+DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "alliance.duckdb"
+CONTRACT_PARAMETERS = ("grace_min", "late_cancel_hours", "payment_grace_days")
+
+
+@cache
+def sql(name: str) -> str:
+    """Return the text of ``alliance_metrics/sql/<name>.sql``."""
+    return resources.files("alliance_metrics.sql").joinpath(f"{name}.sql").read_text("utf-8")
+
+
+def database_path(explicit: str | os.PathLike | None = None) -> Path:
+    """Where the database is: *explicit* (``--db``), else ``$ALLIANCE_DB``, else ``data/alliance.duckdb``."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get("ALLIANCE_DB"):
+        return Path(os.environ["ALLIANCE_DB"])
+    return DEFAULT_DB
+
+
+class StoreError(RuntimeError):
+    """The database cannot be opened or is of a newer release than this code."""
+
+
+class Store:
+    """An open Alliance database.
+
+    >>> store = Store(":memory:")
+    >>> store.scalar("select count(*) from sessions")
+    0
+    """
+
+    def __init__(self, path: str | os.PathLike = DEFAULT_DB):
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(self.path)
+        except duckdb.IOException as error:
+            raise StoreError(
+                f"Cannot open the database {self.path}: {error}. If the dashboard is running, "
+                "stop it or use the dashboard's Import page; otherwise pass --db with another path."
+            ) from None
+        self._write_lock = threading.Lock()
+        self._migrate()
+
+    # -- queries -------------------------------------------------------------------------------
+
+    def query(self, text: str, params: dict[str, Any] | list | None = None) -> pd.DataFrame:
+        """Run a read query with bound *params* on its own cursor; return a DataFrame."""
+        cursor = self._con.cursor()
+        try:
+            return cursor.execute(text, params).df()
+        finally:
+            cursor.close()
+
+    def query_named(self, name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+        """Run the query in ``sql/<name>.sql``."""
+        return self.query(sql(name), params)
+
+    def scalar(self, text: str, params: dict[str, Any] | list | None = None) -> Any:
+        """Run a query that returns one value and return it."""
+        cursor = self._con.cursor()
+        try:
+            row = cursor.execute(text, params).fetchone()
+            return None if row is None else row[0]
+        finally:
+            cursor.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor inside BEGIN … COMMIT; any exception rolls everything back.
+
+        DuckDB's COMMIT after a failed statement commits nothing yet raises nothing, so the
+        rollback is explicit here rather than left to COMMIT.
+        """
+        with self._write_lock:
+            cursor = self._con.cursor()
+            cursor.execute("begin transaction")
+            try:
+                yield cursor
+            except BaseException:
+                cursor.execute("rollback")
+                cursor.close()
+                raise
+            cursor.execute("commit")
+            cursor.close()
+
+    def close(self) -> None:
+        self._con.close()
+
+    # -- settings ------------------------------------------------------------------------------
+
+    def settings(self) -> dict[str, float]:
+        """Every setting's value: the practice's own where it set one, else the default."""
+        values = dict(DEFAULTS)
+        for name, value in self.query("select name, value from settings").itertuples(index=False):
+            if name in values:
+                values[name] = setting(name).check(value)
+        return values
+
+    def contract_parameters(self) -> dict[str, float]:
+        """The three parameters of SPEC §4, as bound parameters for ``session_facts``."""
+        values = self.settings()
+        return {name: values[name] for name in CONTRACT_PARAMETERS}
+
+    def set_setting(self, name: str, value: float) -> None:
+        """Store a practice's own value for setting *name* (checked against its range)."""
+        checked = setting(name).check(value)
+        with self.transaction() as cursor:
+            cursor.execute(
+                "insert or replace into settings (name, value, updated_at) "
+                "values ($name, $value, current_localtimestamp())",
+                {"name": name, "value": checked},
+            )
+
+    def reset_setting(self, name: str) -> None:
+        """Forget the practice's own value: the default applies again."""
+        setting(name)
+        with self.transaction() as cursor:
+            cursor.execute("delete from settings where name = $name", {"name": name})
+
+    # -- schema --------------------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        return int(self.scalar("select value from meta where key = 'schema_version'"))
+
+    def _migrate(self) -> None:
+        with self.transaction() as cursor:
+            cursor.execute("create table if not exists meta (key varchar primary key, value varchar)")
+            row = cursor.execute("select value from meta where key = 'schema_version'").fetchone()
+            current = int(row[0]) if row else 0
+            if current > SCHEMA_VERSION:
+                raise StoreError(
+                    f"The database {self.path} has schema version {current}, newer than this "
+                    f"release understands ({SCHEMA_VERSION}). Update Alliance to open it."
+                )
+            for version in range(current + 1, SCHEMA_VERSION + 1):
+                cursor.execute(sql(MIGRATIONS[version]))
+            cursor.execute(
+                "insert or replace into meta values ('schema_version', $version)",
+                {"version": str(SCHEMA_VERSION)},
+            )
+            for name in DERIVED:
+                cursor.execute(sql(name))

@@ -1,0 +1,64 @@
+"""Shared fixtures: a fresh real DuckDB file per test, and a way to put hand-written sessions in it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from alliance_metrics.store import Store
+
+SESSION_COLUMNS = (
+    "session_id", "client_id", "therapist_id", "scheduled_start", "duration_min", "status",
+    "cancelled_by", "cancelled_at", "client_late_min", "therapist_late_min", "homework_done",
+    "engagement", "alliance_rating", "goal_rating", "fee", "paid_on", "import_id",
+)
+CLIENT_COLUMNS = (
+    "client_id", "display_name", "goal", "goal_baseline", "goal_target", "intake_date",
+    "contract_signed_on", "therapist_id", "import_id",
+)
+
+
+def at(text: str) -> datetime:
+    """'2026-01-05 10:00' → datetime."""
+    return datetime.fromisoformat(text)
+
+
+def day(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def insert_sessions(store: Store, rows: list[dict]) -> None:
+    """Insert session rows straight into the store (bypassing the importer), defaults filled in."""
+    defaults = {"therapist_id": "T1", "duration_min": 60, "import_id": 0}
+    with store.transaction() as cursor:
+        for number, row in enumerate(rows):
+            values = {column: None for column in SESSION_COLUMNS} | defaults | row
+            if values["session_id"] is None:
+                values["session_id"] = f"{values['client_id']}-{number}"
+            if values["status"] == "cancelled" and values["cancelled_by"] is None:
+                values["cancelled_by"] = "client"
+            cursor.execute(
+                f"insert into sessions ({', '.join(SESSION_COLUMNS)}) "
+                f"values ({', '.join('$' + column for column in SESSION_COLUMNS)})",
+                values,
+            )
+
+
+def insert_clients(store: Store, rows: list[dict]) -> None:
+    with store.transaction() as cursor:
+        for row in rows:
+            values = {column: None for column in CLIENT_COLUMNS} | {"import_id": 0} | row
+            cursor.execute(
+                f"insert into clients ({', '.join(CLIENT_COLUMNS)}) "
+                f"values ({', '.join('$' + column for column in CLIENT_COLUMNS)})",
+                values,
+            )
+
+
+@pytest.fixture
+def store(tmp_path):
+    """A fresh, empty database file for one test."""
+    opened = Store(tmp_path / "alliance.duckdb")
+    yield opened
+    opened.close()
