@@ -260,42 +260,56 @@ def add_progress(components: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def client_components(store: Store, since=None, until=None) -> pd.DataFrame:
-    """Per client, the counts the scores are made of, over ``[since, until)`` (open ends: None)."""
-    params = {**store.contract_parameters(), "since": _as_timestamp(since), "until": _as_timestamp(until)}
+PERIODS = (None, "week", "month", "quarter")
+
+
+def client_components(store: Store, since=None, until=None, period: str | None = None) -> pd.DataFrame:
+    """Per client, the counts the scores are made of, over ``[since, until)`` (open ends: None).
+
+    With *period* ('week' — weeks start on Monday —, 'month' or 'quarter') there is one row per
+    client and period, ``period_start`` giving the period's first day; otherwise one row per
+    client and ``period_start`` is empty.
+    """
+    if period not in PERIODS:
+        raise ValueError(f"period must be one of {PERIODS}; you provided period={period!r}.")
+    params = {**store.contract_parameters(), "since": _as_timestamp(since),
+              "until": _as_timestamp(until), "period": period}
     return store.query_named("client_components", params)
 
 
-def client_scores(store: Store, since=None, until=None) -> pd.DataFrame:
-    """One row per client with the SPEC §5 columns first, then the counts behind them.
+def client_scores(store: Store, since=None, until=None, period: str | None = None) -> pd.DataFrame:
+    """One row per client (and *period*, see :func:`client_components`) with the SPEC §5 columns
+    first, then the counts behind them.
 
     *since* is inclusive and *until* exclusive (dates or timestamps; None = open).
     """
-    scored = add_progress(add_scores(client_components(store, since, until)))
+    scored = add_progress(add_scores(client_components(store, since, until, period)))
     rest = [column for column in scored.columns if column not in SCORE_COLUMNS]
     return scored[[*SCORE_COLUMNS, *rest]]
 
 
 def pooled_scores(client_table: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
-    """Scores pooled over clients: per therapist (``by="therapist_id"``) or practice-wide (None).
+    """Scores pooled over clients: per therapist, per period or both, or practice-wide (None).
 
     Pooling adds the clients' counts, then applies the same formulas — so practice attendance is
     all attended sessions over all sessions owed, each session weighing the same. Progress is the
     mean over the clients whose progress is defined. ``clients`` counts the clients pooled.
-    *client_table* is the output of :func:`client_scores`.
+    *client_table* is the output of :func:`client_scores`; *by* is None, ``"therapist_id"``,
+    ``"period_start"`` or a list of both.
     """
-    if by not in (None, "therapist_id"):
+    keys = [] if by is None else [by] if isinstance(by, str) else list(by)
+    if not set(keys) <= {"therapist_id", "period_start"}:
         raise ValueError(
-            f"pooled_scores groups by 'therapist_id' or None (practice-wide); you provided by={by!r}."
+            "pooled_scores groups by 'therapist_id', 'period_start', both, or None (practice-wide); "
+            f"you provided by={by!r}."
         )
-    key = by or "practice"
-    frame = client_table if by else client_table.assign(practice="practice")
-    group = frame.groupby(key, sort=True)
+    frame = client_table.assign(practice="practice") if not keys else client_table
+    group = frame.groupby(keys or ["practice"], sort=True)
     pooled = group[list(COUNT_COLUMNS)].sum()
     pooled.insert(0, "clients", group["client_id"].nunique())
     pooled = add_scores(pooled).join(group[["progress_points", "progress_pct"]].mean())
     pooled = pooled.reset_index()
-    return pooled if by else pooled.drop(columns=["practice"])
+    return pooled if keys else pooled.drop(columns=["practice"])
 
 
 def rolling_comparison(store: Store, weeks: int, end: date | datetime) -> pd.DataFrame:

@@ -1,5 +1,6 @@
--- Per client, over a window: the counts and sums every score of scores.py is made of.
--- Parameters: $grace_min, $late_cancel_hours, $payment_grace_days, $since, $until
+-- Per client (and per period when $period is 'week', 'month' or 'quarter'; NULL for the whole
+-- window), over a window: the counts and sums every score of scores.py is made of.
+-- Parameters: $grace_min, $late_cancel_hours, $payment_grace_days, $since, $until, $period
 -- ($since inclusive, $until exclusive, NULL for open ends). Booked sessions have no outcome yet
 -- and count nowhere.
 with
@@ -15,6 +16,7 @@ facts as (
 per_client as (
     select
         client_id,
+        date_trunc(cast($period as varchar), scheduled_start)   as period_start,
         arg_max(therapist_id, scheduled_start)                  as therapist_id,
         count(*)                                                as sessions_scheduled,
         count(*) filter (outcome = 'attended')                  as attended,
@@ -41,7 +43,7 @@ per_client as (
         min(scheduled_start)                                    as first_session,
         max(scheduled_start)                                    as last_session
     from facts
-    group by client_id
+    group by client_id, period_start
 ),
 
 final as (
@@ -54,4 +56,4 @@ final as (
 )
 
 select * from final
-order by client_id;
+order by client_id, period_start;

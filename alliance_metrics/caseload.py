@@ -1,0 +1,81 @@
+"""The therapist's caseload, read from the store and shaped for the therapist pages.
+
+Identified data: client names and goals appear here. Only therapist pages call this module;
+the supervisor's pages read :mod:`alliance_metrics.anonymise` and nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from alliance_metrics import progress
+from alliance_metrics.inventory import client_directory
+from alliance_metrics.scores import client_scores, session_facts
+from alliance_metrics.store import Store
+
+#: Session-level measures that can be related to the goal rating within clients.
+SESSION_MEASURES = {
+    "engagement": "Involvement (1–5, therapist-rated)",
+    "homework_done": "Practice done (0–1)",
+    "client_late_min": "Client lateness (minutes)",
+    "alliance_rating": "Session alliance rating (0–40)",
+}
+
+
+def _for_therapist(frame: pd.DataFrame, therapist_id: str | None) -> pd.DataFrame:
+    return frame if therapist_id is None else frame[frame.therapist_id == therapist_id]
+
+
+def client_table(store: Store, therapist_id: str | None = None, since=None, until=None) -> pd.DataFrame:
+    """Every client's scores and progress, with their display name and goal."""
+    scores = _for_therapist(client_scores(store, since, until), therapist_id)
+    names = client_directory(store)[["client_id", "display_name", "goal", "contract_signed_on", "intake_date"]]
+    table = scores.merge(names, on="client_id", how="left")
+    table["display_name"] = table.display_name.fillna(table.client_id)
+    return table
+
+
+def client_label(table: pd.DataFrame) -> dict[str, str]:
+    """client_id → "Name (id)" for pickers."""
+    return {row.client_id: f"{row.display_name} ({row.client_id})" if row.display_name != row.client_id
+            else row.client_id for row in table.itertuples()}
+
+
+@dataclass(frozen=True)
+class ExpectedProgress:
+    """The practice's goal trajectories, its expected band and who is off track."""
+
+    trajectories: pd.DataFrame
+    band: progress.ExpectedBand
+    off_track: pd.DataFrame
+
+
+def expected_progress(store: Store, until=None) -> ExpectedProgress:
+    """Trajectories of the whole practice (the band needs every client), up to *until*."""
+    ratings = store.query_named("goal_ratings", {"until": until})
+    clients = client_directory(store)[["client_id", "goal_baseline", "goal_target"]]
+    traj = progress.trajectories(ratings, clients)
+    band = progress.expected_band(traj, min_clients=int(store.settings()["expected_band_min_clients"]))
+    return ExpectedProgress(traj, band, progress.off_track(traj, band))
+
+
+def session_measures(store: Store, therapist_id: str | None = None) -> pd.DataFrame:
+    """Attended sessions with the session-level measures and the goal rating, for the relations."""
+    facts = session_facts(store, therapist_id=therapist_id)
+    attended = facts[facts.outcome == "attended"]
+    return attended[["client_id", "scheduled_start", *SESSION_MEASURES, "goal_rating"]]
+
+
+def centred_within_clients(frame: pd.DataFrame, x: str, y: str, client: str = "client_id") -> pd.DataFrame:
+    """Rows with both *x* and *y*, each centred on its client's own mean — what the
+    repeated-measures correlation relates (Bakdash & Marusich 2017), ready to plot.
+
+    >>> centred_within_clients(pd.DataFrame({"client_id": ["a", "a"], "x": [1.0, 3.0], "y": [2.0, 2.0]}),
+    ...                        "x", "y")[["x_centred", "y_centred"]].values.tolist()
+    [[-1.0, 0.0], [1.0, 0.0]]
+    """
+    complete = frame.dropna(subset=[x, y])
+    means = complete.groupby(client)[[x, y]].transform("mean")
+    return complete.assign(**{f"{x}_centred": complete[x] - means[x], f"{y}_centred": complete[y] - means[y]})

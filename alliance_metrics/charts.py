@@ -1,0 +1,135 @@
+"""Plotly figures shared by the dashboard and the HTML reports (no Streamlit here).
+
+Colours are the Okabe–Ito palette (Okabe & Ito 2008), safe for the common colour-vision
+deficiencies; each score has one colour everywhere.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from alliance_metrics.scores import SCORES_BY_NAME
+
+SCORE_COLOURS = {
+    "attendance": "#0072B2",             # blue
+    "punctuality": "#E69F00",            # orange
+    "engagement": "#009E73",             # bluish green
+    "payment": "#CC79A7",                # reddish purple
+    "therapist_punctuality": "#56B4E9",  # sky blue
+    "alliance": "#D55E00",               # vermillion
+    "goal": "#000000",
+}
+OUTCOME_COLOURS = {
+    "attended": "#009E73",
+    "timely_cancel": "#999999",
+    "therapist_cancel": "#56B4E9",
+    "late_cancel": "#E69F00",
+    "no_show": "#D55E00",
+    "booked": "#CCCCCC",
+}
+OUTCOME_LABELS = {
+    "attended": "Attended",
+    "timely_cancel": "Cancelled with notice",
+    "therapist_cancel": "Cancelled by therapist",
+    "late_cancel": "Late cancellation",
+    "no_show": "No-show",
+    "booked": "Booked",
+}
+SRS_CONCERN = 36
+
+
+def _layout(figure: go.Figure, title: str, y_title: str, height: int = 340) -> go.Figure:
+    figure.update_layout(
+        template="plotly_white", title=title, height=height, margin=dict(l=10, r=10, t=50, b=10),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
+        hovermode="closest", yaxis_title=y_title,
+    )
+    return figure
+
+
+def score_trend(trend: pd.DataFrame, scores: list[str], title: str = "Scores by week",
+                x: str = "period_start") -> go.Figure:
+    """Lines of pooled scores over periods (a :func:`review.weekly_trend`-shaped frame)."""
+    figure = go.Figure()
+    for name in scores:
+        figure.add_trace(go.Scatter(
+            x=trend[x], y=trend[name], mode="lines+markers", name=SCORES_BY_NAME[name].label,
+            line=dict(color=SCORE_COLOURS[name], width=2),
+            hovertemplate="%{x|%d %b %Y}: %{y:.0f} %<extra>" + SCORES_BY_NAME[name].label + "</extra>",
+        ))
+    figure.update_yaxes(range=[0, 105], ticksuffix=" %")
+    return _layout(figure, title, "Score (0–100)")
+
+
+def session_timeline(facts: pd.DataFrame, title: str = "Every scheduled session") -> go.Figure:
+    """One marker per scheduled session, by outcome, with lateness in the hover."""
+    figure = go.Figure()
+    for outcome, label in OUTCOME_LABELS.items():
+        rows = facts[facts.outcome == outcome]
+        if rows.empty:
+            continue
+        late = rows.client_late_min.astype("Float64").round(0).astype(str).replace("<NA>", "—")
+        figure.add_trace(go.Scatter(
+            x=rows.scheduled_start, y=[label] * len(rows), mode="markers", name=label,
+            marker=dict(color=OUTCOME_COLOURS[outcome], size=11, symbol="circle"),
+            customdata=late, hovertemplate="%{x|%a %d %b %Y %H:%M}<br>client late: %{customdata} min"
+                                           "<extra>" + label + "</extra>",
+        ))
+    figure.update_yaxes(categoryorder="array", categoryarray=list(OUTCOME_LABELS.values())[::-1])
+    return _layout(figure, title, "", height=300)
+
+
+def goal_chart(trajectory: pd.DataFrame, band: pd.DataFrame | None, target: float | None = None,
+               title: str = "Goal ratings and the expected range") -> go.Figure:
+    """The client's goal ratings by session number, over the practice's 25th–75th percentile band."""
+    figure = go.Figure()
+    if band is not None and not band.empty:
+        figure.add_trace(go.Scatter(x=band.session_number, y=band.p75, mode="lines",
+                                    line=dict(width=0), showlegend=False, hoverinfo="skip"))
+        figure.add_trace(go.Scatter(
+            x=band.session_number, y=band.p25, mode="lines", fill="tonexty", line=dict(width=0),
+            fillcolor="rgba(0,114,178,0.15)", name="Expected range (25th–75th percentile)",
+            hovertemplate="session %{x}: from %{y:.1f}<extra>expected</extra>"))
+        figure.add_trace(go.Scatter(x=band.session_number, y=band["median"], mode="lines",
+                                    line=dict(color="#0072B2", dash="dot"), name="Typical (median)",
+                                    hovertemplate="session %{x}: %{y:.1f}<extra>median</extra>"))
+    figure.add_trace(go.Scatter(
+        x=trajectory.session_number, y=trajectory.goal_rating, mode="lines+markers",
+        name="Goal rating", line=dict(color=SCORE_COLOURS["goal"], width=2),
+        hovertemplate="session %{x}: %{y:.0f}/10<extra>goal rating</extra>"))
+    if target is not None:
+        figure.add_hline(y=target, line=dict(color="#999999", dash="dash"), annotation_text="target")
+    figure.update_yaxes(range=[0, 10.5])
+    figure.update_xaxes(title="Session number (attended sessions)")
+    return _layout(figure, title, "Goal rating (0–10)")
+
+
+def alliance_chart(facts: pd.DataFrame, title: str = "Session alliance ratings") -> go.Figure:
+    """The client's session alliance ratings with the SRS concern line at 36/40."""
+    rated = facts[facts.alliance_rating.notna()]
+    figure = go.Figure(go.Scatter(
+        x=rated.scheduled_start, y=rated.alliance_rating, mode="lines+markers", name="Alliance rating",
+        line=dict(color=SCORE_COLOURS["alliance"], width=2),
+        hovertemplate="%{x|%d %b %Y}: %{y:.1f}/40<extra>alliance</extra>"))
+    figure.add_hline(y=SRS_CONCERN, line=dict(color="#999999", dash="dash"),
+                     annotation_text="36: concern threshold (SRS)")
+    figure.update_yaxes(range=[0, 41])
+    return _layout(figure, title, "Rating (0–40)")
+
+
+def relation_scatter(points: pd.DataFrame, x: str, y: str, x_title: str, y_title: str,
+                     slope: float | None, intercept: float | None, title: str,
+                     colour: str = "#0072B2") -> go.Figure:
+    """A scatter of *points* with its OLS trend line when one was estimated."""
+    figure = go.Figure(go.Scatter(
+        x=points[x], y=points[y], mode="markers", name="Clients" if "client" not in title else "Sessions",
+        marker=dict(color=colour, size=8, opacity=0.7),
+        hovertemplate=f"{x_title}: %{{x:.1f}}<br>{y_title}: %{{y:.1f}}<extra></extra>"))
+    if slope is not None and intercept is not None and len(points):
+        low, high = float(points[x].min()), float(points[x].max())
+        figure.add_trace(go.Scatter(x=[low, high], y=[intercept + slope * low, intercept + slope * high],
+                                    mode="lines", name="Trend (OLS)", line=dict(color="#000000", dash="dash"),
+                                    hoverinfo="skip"))
+    figure.update_xaxes(title=x_title)
+    return _layout(figure, title, y_title)

@@ -1,0 +1,45 @@
+"""Files for people: CSV that is safe to open in a spreadsheet, and JSON with nulls for undefined.
+
+A cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is read by
+spreadsheet programs as a formula (CSV injection, OWASP). Text cells that begin so are prefixed
+with an apostrophe; numbers stay numbers. Undefined values are empty cells in CSV and ``null``
+in JSON — never 0.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """Prefix a text value that a spreadsheet would run as a formula with an apostrophe.
+
+    >>> neutralise('=HYPERLINK("http://x","y")')
+    '\\'=HYPERLINK("http://x","y")'
+    >>> neutralise(-3.5)
+    -3.5
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of *frame* whose text cells cannot run as formulas; numeric columns untouched."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[column]) and not pd.api.types.is_datetime64_any_dtype(safe[column]):
+            safe[column] = safe[column].map(neutralise, na_action="ignore")
+    return safe
+
+
+def to_csv(frame: pd.DataFrame) -> str:
+    """CSV text, safe to open in a spreadsheet; undefined values are empty cells."""
+    return spreadsheet_safe(frame).to_csv(index=False, lineterminator="\n")
+
+
+def to_json(frame: pd.DataFrame) -> str:
+    """JSON records; undefined values are ``null``."""
+    return frame.to_json(orient="records", date_format="iso", force_ascii=False, indent=1)

@@ -1,0 +1,82 @@
+"""What the store holds: counts, date range, import history — and the demo practice.
+
+The demo practice (``data/demo/``, written by :mod:`alliance_metrics.demo`) is loaded into an
+empty store so that a newcomer sees a working dashboard; its imports are recorded under the file
+names ``demo/sessions.csv`` and ``demo/clients.csv``, which is how the app knows to say so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from alliance_metrics.store import Store
+
+DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
+DEMO_FILE_NAMES = ("demo/sessions.csv", "demo/clients.csv")
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """A summary of the store's contents."""
+
+    clients: int
+    sessions: int
+    therapists: int
+    first_session: datetime | None
+    last_session: datetime | None
+    last_import: datetime | None
+    is_demo: bool
+
+    @property
+    def is_empty(self) -> bool:
+        return self.sessions == 0
+
+
+def holdings(store: Store) -> Holdings:
+    """Count what the store holds."""
+    row = store.query(
+        "select count(distinct client_id) as clients, count(*) as sessions, "
+        "count(distinct therapist_id) as therapists, min(scheduled_start) as first_session, "
+        "max(scheduled_start) as last_session from sessions"
+    ).iloc[0]
+    imports = store.query("select file_name, imported_at from imports where outcome = 'imported'")
+    return Holdings(
+        clients=int(row.clients), sessions=int(row.sessions), therapists=int(row.therapists),
+        first_session=None if pd.isna(row.first_session) else row.first_session.to_pydatetime(),
+        last_session=None if pd.isna(row.last_session) else row.last_session.to_pydatetime(),
+        last_import=None if imports.empty else imports.imported_at.max().to_pydatetime(),
+        is_demo=not imports.empty and set(imports.file_name) <= set(DEMO_FILE_NAMES),
+    )
+
+
+def import_history(store: Store) -> pd.DataFrame:
+    """Every import, newest first: file, checksum, time, outcome and row counts."""
+    return store.query("select * from imports order by import_id desc")
+
+
+def therapists(store: Store) -> list[str]:
+    """The therapist ids in the session log, sorted."""
+    return store.query("select distinct therapist_id from sessions order by 1").therapist_id.tolist()
+
+
+def load_demo_if_empty(store: Store) -> bool:
+    """Import the committed demo practice when the store holds no session. True if it did."""
+    if store.scalar("select count(*) from sessions"):
+        return False
+    from alliance_metrics.ingest import import_clients, import_sessions
+
+    import_clients(store, DEMO_DIR / "clients.csv", file_name=DEMO_FILE_NAMES[1])
+    import_sessions(store, DEMO_DIR / "sessions.csv", file_name=DEMO_FILE_NAMES[0])
+    return True
+
+
+def client_directory(store: Store) -> pd.DataFrame:
+    """The clients file (identifying: display_name and goal — for therapist pages only)."""
+    return store.query(
+        "select client_id, display_name, goal, goal_baseline, goal_target, intake_date, "
+        "contract_signed_on, therapist_id from clients order by client_id"
+    )

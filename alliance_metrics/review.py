@@ -1,0 +1,135 @@
+"""The therapist's weekly review: the week's headline figures against the four weeks before.
+
+Weeks start on Monday at 00:00 (local time) and end before the next Monday.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+
+from alliance_metrics.attention import attention_by_client, billable_missed, needs_attention
+from alliance_metrics.caseload import expected_progress
+from alliance_metrics.inventory import client_directory
+from alliance_metrics.scores import SCORES, client_scores, pooled_scores, session_facts
+from alliance_metrics.store import Store
+
+COMPARISON_WEEKS = 4
+
+#: The headline figures, in display order: (column of pooled_scores, label, unit).
+HEADLINES = (
+    ("attended", "Sessions held", "count"),
+    ("missed", "No-shows and late cancellations", "count"),
+    *((score.name, score.label, "%") for score in SCORES),
+    ("billable_amount", "Billable for missed sessions", "amount"),
+)
+
+
+def monday(day: date | datetime) -> date:
+    """The Monday of *day*'s week.
+
+    >>> monday(date(2026, 11, 26))
+    datetime.date(2026, 11, 23)
+    """
+    day = day.date() if isinstance(day, datetime) else day
+    return day - timedelta(days=day.weekday())
+
+
+def latest_week(store: Store, therapist_id: str | None = None) -> date | None:
+    """The Monday of the most recent week with a held (not merely booked) session."""
+    latest = store.scalar(
+        "select max(scheduled_start) from sessions where status <> 'booked' "
+        "and (cast($therapist_id as varchar) is null or therapist_id = $therapist_id)",
+        {"therapist_id": therapist_id},
+    )
+    return None if latest is None else monday(latest)
+
+
+def _pooled(store: Store, since: date, until: date, therapist_id: str | None) -> pd.Series:
+    table = client_scores(store, since, until)
+    if therapist_id is not None:
+        table = table[table.therapist_id == therapist_id]
+    if table.empty:
+        return pd.Series(dtype=float)
+    pooled = pooled_scores(table).iloc[0]
+    pooled["missed"] = pooled["no_shows"] + pooled["late_cancellations"]
+    return pooled
+
+
+def headlines(store: Store, week_start: date, therapist_id: str | None = None) -> pd.DataFrame:
+    """The week's figures beside those of the four weeks before (pooled over those four weeks).
+
+    Counts and amounts of the four weeks are weekly means, so they compare with one week.
+    Columns: measure, label, unit, this_week, before, change (this_week − before).
+    """
+    week_end = week_start + timedelta(days=7)
+    this_week = _pooled(store, week_start, week_end, therapist_id)
+    before = _pooled(store, week_start - timedelta(weeks=COMPARISON_WEEKS), week_start, therapist_id)
+    rows = []
+    for measure, label, unit in HEADLINES:
+        now = this_week.get(measure, float("nan"))
+        then = before.get(measure, float("nan"))
+        if unit != "%" and not before.empty:
+            then = then / COMPARISON_WEEKS
+        rows.append({"measure": measure, "label": label, "unit": unit,
+                     "this_week": float(now), "before": float(then)})
+    table = pd.DataFrame(rows)
+    table["change"] = table.this_week - table.before
+    return table
+
+
+def weekly_trend(store: Store, last_week: date, weeks: int = 12, therapist_id: str | None = None) -> pd.DataFrame:
+    """Practice-wide (or one therapist's) scores per week, for the *weeks* weeks ending with *last_week*."""
+    since = last_week - timedelta(weeks=weeks - 1)
+    table = client_scores(store, since, last_week + timedelta(days=7), period="week")
+    if therapist_id is not None:
+        table = table[table.therapist_id == therapist_id]
+    if table.empty:
+        return table
+    return pooled_scores(table, by="period_start")
+
+
+@dataclass(frozen=True)
+class WeeklyReview:
+    """Everything the weekly review shows, for one week and one therapist (or the practice)."""
+
+    week_start: date
+    therapist_id: str | None
+    headlines: pd.DataFrame
+    trend: pd.DataFrame
+    sessions: pd.DataFrame      # the week's sessions with their facts and the client's name
+    attention: pd.DataFrame     # one row per client: client_id, display_name, reasons, n_reasons
+    billable: pd.DataFrame      # the week's billable missed sessions with amounts
+
+    @property
+    def week_end(self) -> date:
+        return self.week_start + timedelta(days=6)
+
+
+def weekly_review(store: Store, week_start: date, therapist_id: str | None = None) -> WeeklyReview:
+    """Build the weekly review of the week starting on Monday *week_start*."""
+    week_start = monday(week_start)
+    week_end = week_start + timedelta(days=7)
+    names = client_directory(store)[["client_id", "display_name"]]
+
+    def named(frame: pd.DataFrame) -> pd.DataFrame:
+        merged = frame.merge(names, on="client_id", how="left")
+        return merged.assign(display_name=merged.display_name.fillna(merged.client_id))
+
+    # every rule looks back (attendance over the last sessions, unpaid fees) and one looks ahead
+    # (nothing booked): read the client's whole history, not just the week
+    facts = session_facts(store, therapist_id=therapist_id)
+    progress = expected_progress(store, until=week_end)
+    flags = needs_attention(facts, week_start, store.settings(), off_track=progress.off_track)
+    in_week = facts[(facts.scheduled_start >= pd.Timestamp(week_start)) & (facts.scheduled_start < pd.Timestamp(week_end))]
+    return WeeklyReview(
+        week_start=week_start,
+        therapist_id=therapist_id,
+        headlines=headlines(store, week_start, therapist_id),
+        trend=weekly_trend(store, week_start, therapist_id=therapist_id),
+        sessions=named(in_week),
+        attention=named(attention_by_client(flags)),
+        billable=named(billable_missed(facts, week_start)),
+    )

@@ -1,0 +1,91 @@
+"""One client: every scheduled session, both sides' commitments, goal progress, and why each score is what it is."""
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from alliance_metrics.caseload import client_label, client_table, expected_progress
+from alliance_metrics.charts import alliance_chart, goal_chart, score_trend, session_timeline
+from alliance_metrics.scores import SCORES, SCORES_BY_NAME, client_scores, session_facts, sessions_behind
+from ui import sidebar
+from ui.state import store
+from ui.widgets import PLOTLY_CONFIG, percent
+
+st.title("Client")
+table = client_table(store(), sidebar.therapist())
+if table.empty:
+    st.info("No clients yet for this therapist. Import a session log on the **Import** page.")
+    st.stop()
+
+labels = client_label(table)
+client_id = st.selectbox("Client", list(labels), format_func=labels.get, key="client")
+client = table.set_index("client_id").loc[client_id]
+
+signed = client.contract_signed_on
+contract = "no signature date recorded" if pd.isna(signed) else f"signed on {signed:%d %B %Y}"
+st.markdown(f"**Goal:** {'—' if pd.isna(client.goal) else client.goal}  ·  **Contract:** {contract}")
+
+st.subheader("Both sides of the contract")
+mine, theirs = st.columns(2)
+with mine:
+    st.markdown("**The client's commitments**")
+    cells = st.columns(4)
+    for cell, name in zip(cells, ("attendance", "punctuality", "engagement", "payment")):
+        cell.metric(SCORES_BY_NAME[name].label, percent(client[name]))
+    st.caption(f"{client.attended} attended · {client.no_shows} no-show(s) · "
+               f"{client.late_cancellations} late cancellation(s) · {client.timely_cancellations} "
+               f"cancelled with notice · {client.billable_missed} billable missed session(s)")
+with theirs:
+    st.markdown("**The therapist's commitments**")
+    cells = st.columns(3)
+    cells[0].metric("Punctuality", percent(client.therapist_punctuality))
+    cells[1].metric("Sessions cancelled by the therapist", f"{client.therapist_cancellations}")
+    cells[2].metric("Alliance, as the client rates it", percent(client.alliance))
+
+facts = session_facts(store(), client_id=client_id)
+st.plotly_chart(session_timeline(facts), config=PLOTLY_CONFIG, key="timeline")
+
+progress = expected_progress(store())
+trajectory = progress.trajectories[progress.trajectories.client_id == client_id]
+if trajectory.empty:
+    st.info("No goal ratings yet for this client: progress appears after the first rated session.")
+else:
+    level = trajectory.start_level.iloc[0]
+    band = progress.band.table[progress.band.table.start_level == level]
+    flag = progress.off_track[progress.off_track.client_id == client_id]
+    if not flag.empty:
+        (st.warning if bool(flag.off_track.iloc[0]) else st.caption)(flag.reason.iloc[0])
+    if progress.band.message:
+        st.caption(progress.band.message)
+    st.metric("Progress toward the goal",
+              "—" if math.isnan(client.progress_points) else f"{client.progress_points:+.0f} points",
+              help="Latest goal rating minus the baseline; the percentage is of the way from baseline to target.")
+    st.plotly_chart(goal_chart(trajectory, band, target=client.goal_target), config=PLOTLY_CONFIG, key="goal")
+
+monthly = client_scores(store(), period="month")
+monthly = monthly[monthly.client_id == client_id]
+st.plotly_chart(score_trend(monthly, [s.name for s in SCORES], title="Scores by month"),
+                config=PLOTLY_CONFIG, key="scores_by_month")
+if facts.alliance_rating.notna().any():
+    st.plotly_chart(alliance_chart(facts), config=PLOTLY_CONFIG, key="alliance")
+
+st.subheader("The sessions behind a score")
+score = st.selectbox("Score", [s.name for s in SCORES], format_func=lambda n: SCORES_BY_NAME[n].label,
+                     key="explain_score")
+behind = sessions_behind(facts, score)
+st.caption(f"{SCORES_BY_NAME[score].label} = {percent(client[score])}, from these {len(behind)} session(s).")
+st.dataframe(
+    behind[["scheduled_start", "outcome", "notice_hours", "client_late_min", "therapist_late_min",
+            "homework_done", "engagement", "alliance_rating", "goal_rating", "fee", "paid_on",
+            "client_on_time", "paid_on_time", "billable"]],
+    hide_index=True,
+    column_config={
+        "scheduled_start": st.column_config.DatetimeColumn("Scheduled", format="ddd D MMM YYYY, HH:mm"),
+        "notice_hours": st.column_config.NumberColumn("Notice (h)", format="%.0f"),
+        "client_late_min": st.column_config.NumberColumn("Client late (min)", format="%.0f"),
+        "therapist_late_min": st.column_config.NumberColumn("Therapist late (min)", format="%.0f"),
+        "homework_done": st.column_config.ProgressColumn("Practice", min_value=0.0, max_value=1.0, format="percent"),
+        "fee": st.column_config.NumberColumn("Fee", format="%.2f"),
+    },
+)

@@ -1,0 +1,49 @@
+"""The practice's settings: the contract's parameters, the attention rules, privacy."""
+
+import streamlit as st
+
+from alliance_metrics.settings import DEFAULTS, SETTINGS
+from ui.state import store
+
+GROUPS = {
+    "contract": "The contract (SPEC §4)",
+    "attention": "Needs-attention rules (weekly review)",
+    "progress": "Expected progress",
+    "privacy": "Supervisor view (privacy)",
+}
+
+st.title("Settings")
+st.caption("Changing a setting recomputes every score and rule with the new value. "
+           "Defaults are shown in each help text.")
+current = store().settings()
+
+with st.form("settings"):
+    values = {}
+    for group, heading in GROUPS.items():
+        st.subheader(heading)
+        for setting in (s for s in SETTINGS if s.group == group):
+            values[setting.name] = st.number_input(
+                setting.name,
+                min_value=setting.minimum if not setting.integer else int(setting.minimum),
+                max_value=setting.maximum if not setting.integer else int(setting.maximum),
+                value=current[setting.name],
+                step=1 if setting.integer else 0.5,
+                help=f"{setting.help} Default: {setting.default:g}.",
+                key=f"setting_{setting.name}",
+            )
+    saved = st.form_submit_button("Save settings", type="primary")
+
+if saved:
+    changed = []
+    for name, value in values.items():
+        if value != current[name]:
+            try:
+                if value == DEFAULTS[name]:
+                    store().reset_setting(name)
+                else:
+                    store().set_setting(name, value)
+            except ValueError as error:
+                st.error(str(error))
+                st.stop()
+            changed.append(name)
+    st.success(f"Saved: {', '.join(changed)}." if changed else "Nothing changed.")

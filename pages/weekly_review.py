@@ -1,0 +1,97 @@
+"""The Monday page: what happened last week, who needs attention and why, what is billable."""
+
+from datetime import timedelta
+
+import streamlit as st
+
+from alliance_metrics.caseload import client_table
+from alliance_metrics.charts import OUTCOME_LABELS, score_trend
+from alliance_metrics.export import to_csv
+from alliance_metrics.inventory import holdings
+from alliance_metrics.report import format_figure, weekly_report_html
+from alliance_metrics.review import latest_week, weekly_review
+from alliance_metrics.scores import SCORE_COLUMNS, SCORES
+from ui import sidebar
+from ui.state import store
+from ui.widgets import PLOTLY_CONFIG
+
+st.title("Weekly review")
+if holdings(store()).is_demo:
+    st.info("This is the **demo practice** (invented clients). Import your own session log on the "
+            "**Import** page.")
+therapist = sidebar.therapist()
+latest = latest_week(store(), therapist)
+if latest is None:
+    st.info("No sessions yet. Import a session log on the **Import** page to see your week.")
+    st.stop()
+
+chosen = st.date_input("Week", value=latest, key="week", format="DD/MM/YYYY",
+                       help="Pick any day: the review covers its week, Monday to Sunday. "
+                            "It opens on the most recent week with sessions.")
+review = weekly_review(store(), chosen, therapist)
+st.caption(f"Monday {review.week_start:%d %B %Y} to Sunday {review.week_end:%d %B %Y}, "
+           "compared with the mean of the four weeks before.")
+
+cells = st.columns(5)
+for index, row in enumerate(review.headlines.itertuples()):
+    delta = None if row.change != row.change else (f"{row.change:+.0f} pts" if row.unit == "%" else f"{row.change:+.1f}")
+    cells[index % 5].metric(row.label, format_figure(row.this_week, row.unit), delta,
+                            delta_color="inverse" if row.measure in ("missed", "billable_amount") else "normal")
+
+st.subheader("Needs attention")
+if review.attention.empty:
+    st.success("Nobody needs particular attention this week.")
+else:
+    for row in review.attention.itertuples():
+        st.markdown(f"**{row.display_name}** ({row.client_id}): " + "; ".join(row.reasons))
+
+st.subheader("Billable missed sessions")
+if review.billable.empty:
+    st.write("No billable missed session this week.")
+else:
+    st.dataframe(
+        review.billable[["scheduled_start", "display_name", "outcome", "notice_hours", "fee", "paid_on"]],
+        hide_index=True,
+        column_config={
+            "scheduled_start": st.column_config.DatetimeColumn("Scheduled", format="ddd D MMM, HH:mm"),
+            "display_name": "Client",
+            "outcome": st.column_config.SelectboxColumn("What happened", options=list(OUTCOME_LABELS)),
+            "notice_hours": st.column_config.NumberColumn("Notice (h)", format="%.0f"),
+            "fee": st.column_config.NumberColumn("Fee", format="%.2f"),
+            "paid_on": st.column_config.DateColumn("Paid on", format="D MMM YYYY"),
+        },
+    )
+    st.write(f"Total billable: **{review.billable.fee.sum():,.2f}**"
+             + (f" ({review.billable.fee.isna().sum()} without a fee recorded)" if review.billable.fee.isna().any() else ""))
+
+st.subheader("The week's sessions")
+if review.sessions.empty:
+    st.write("No session was scheduled this week.")
+else:
+    st.dataframe(
+        review.sessions[["scheduled_start", "display_name", "outcome", "client_late_min", "homework_done",
+                         "engagement", "alliance_rating", "goal_rating"]],
+        hide_index=True,
+        column_config={
+            "scheduled_start": st.column_config.DatetimeColumn("Scheduled", format="ddd D MMM, HH:mm"),
+            "display_name": "Client",
+            "outcome": st.column_config.TextColumn("Status"),
+            "client_late_min": st.column_config.NumberColumn("Late (min)", format="%.0f"),
+            "homework_done": st.column_config.ProgressColumn("Practice", min_value=0.0, max_value=1.0, format="percent"),
+            "engagement": st.column_config.NumberColumn("Involvement (1–5)", format="%d"),
+            "alliance_rating": st.column_config.NumberColumn("Alliance (0–40)", format="%.1f"),
+            "goal_rating": st.column_config.NumberColumn("Goal (0–10)", format="%.0f"),
+        },
+    )
+
+if not review.trend.empty:
+    st.plotly_chart(score_trend(review.trend, [s.name for s in SCORES], title="Scores by week (12 weeks)"),
+                    config=PLOTLY_CONFIG, key="weekly_trend")
+
+left, right = st.columns(2)
+left.download_button("Download this review (HTML)", weekly_report_html(review),
+                     file_name=f"alliance-review-{review.week_start:%Y-%m-%d}.html", mime="text/html",
+                     key="download_review")
+scores = client_table(store(), therapist)[["display_name", *SCORE_COLUMNS]]
+right.download_button("Download all scores (CSV)", to_csv(scores),
+                      file_name="alliance-scores.csv", mime="text/csv", key="download_scores")

@@ -1,0 +1,28 @@
+"""The one store of this process, opened once and shared by every browser session.
+
+``st.cache_resource`` keeps one DuckDB connection per process; the store gives each query its
+own cursor (STACK.md). Nothing identified is put in ``st.cache_data``, which every user shares.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from alliance_metrics.inventory import load_demo_if_empty
+from alliance_metrics.store import Store, StoreError, database_path
+
+
+@st.cache_resource(show_spinner="Opening the database…")
+def _open_store(path: str) -> Store:
+    store = Store(path)
+    load_demo_if_empty(store)
+    return store
+
+
+def store() -> Store:
+    """The process's store (``$ALLIANCE_DB`` or ``data/alliance.duckdb``), demo loaded if empty."""
+    try:
+        return _open_store(str(database_path()))
+    except StoreError as error:
+        st.error(str(error))
+        st.stop()
