@@ -6,6 +6,8 @@ own cursor (STACK.md). Nothing identified is put in ``st.cache_data``, which eve
 
 from __future__ import annotations
 
+import os
+
 import streamlit as st
 
 from alliance_metrics.inventory import load_demo_if_empty
@@ -15,12 +17,14 @@ from alliance_metrics.store import Store, StoreError, database_path
 @st.cache_resource(show_spinner="Opening the database…")
 def _open_store(path: str) -> Store:
     store = Store(path)
-    load_demo_if_empty(store)
+    if os.environ.get("ALLIANCE_DEMO", "on") != "off":
+        load_demo_if_empty(store)
     return store
 
 
 def store() -> Store:
-    """The process's store (``$ALLIANCE_DB`` or ``data/alliance.duckdb``), demo loaded if empty."""
+    """The process's store (``$ALLIANCE_DB`` or ``data/alliance.duckdb``); an empty store gets the
+    demo practice unless ``ALLIANCE_DEMO=off``."""
     try:
         return _open_store(str(database_path()))
     except StoreError as error:

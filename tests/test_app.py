@@ -1,0 +1,139 @@
+"""Every page opened by Streamlit's AppTest: on the demo practice, on an empty store, and on a
+small hand-made practice whose figures are checked against the library."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from alliance_metrics.store import Store
+from tests.conftest import at, day, insert_clients, insert_sessions
+from ui.pages import PAGES
+
+TIMEOUT = 60
+
+
+def open_app(monkeypatch, db_path, demo: bool = True) -> AppTest:
+    monkeypatch.setenv("ALLIANCE_DB", str(db_path))
+    monkeypatch.setenv("ALLIANCE_DEMO", "on" if demo else "off")
+    app = AppTest.from_file("app.py", default_timeout=TIMEOUT)
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def texts(app: AppTest) -> str:
+    """All the text the page shows (markdown, captions, alerts, metrics)."""
+    parts = [element.value for kind in ("markdown", "caption", "info", "warning", "success", "error", "title", "subheader", "header")
+             for element in getattr(app, kind)]
+    parts += [f"{metric.label}: {metric.value}" for metric in app.metric]
+    return "\n".join(str(part) for part in parts)
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    return tmp_path_factory.mktemp("demo") / "alliance.duckdb"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.url_path)
+def test_every_page_opens_on_the_demo_practice(page, monkeypatch, demo_db):
+    app = open_app(monkeypatch, demo_db)
+    app.switch_page(page.file).run()
+    assert not app.exception, app.exception
+    assert [title.value for title in app.title] == [page.title]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.url_path)
+def test_every_page_opens_on_an_empty_store(page, monkeypatch, tmp_path):
+    app = open_app(monkeypatch, tmp_path / "empty.duckdb", demo=False)
+    app.switch_page(page.file).run()
+    assert not app.exception, app.exception
+    assert not app.error, [e.value for e in app.error]
+
+
+def test_weekly_review_on_the_demo_draws_a_chart_and_says_it_is_demo(monkeypatch, demo_db):
+    app = open_app(monkeypatch, demo_db)
+    assert app.title[0].value == "Weekly review"
+    assert "demo practice" in texts(app)
+    charts = app.get("plotly_chart")
+    assert charts, "the weekly trend chart is missing"
+    figure = json.loads(charts[0].proto.spec)
+    assert {trace["name"] for trace in figure["data"]} >= {"Attendance", "Punctuality", "Engagement"}
+
+
+# A hand-made practice, reviewed for the week of Monday 2 March 2026.
+#   ana: no-show this week (fee 60)                → missed session, billable 60
+#   ben: attended on time, practice done          → nothing to flag
+#   cleo: late cancellation this week (fee 50)    → missed session, billable 50
+WEEK = [
+    dict(session_id="a1", client_id="ana", scheduled_start=at("2026-02-23 10:00"), status="attended",
+         client_late_min=0, fee=60, paid_on=day("2026-02-23")),
+    dict(session_id="a2", client_id="ana", scheduled_start=at("2026-03-02 10:00"), status="no_show", fee=60,
+         paid_on=day("2026-03-03")),
+    dict(session_id="a3", client_id="ana", scheduled_start=at("2026-03-09 10:00"), status="booked"),
+    dict(session_id="b1", client_id="ben", scheduled_start=at("2026-02-24 11:00"), status="attended",
+         client_late_min=0, homework_done=1, fee=60, paid_on=day("2026-02-24")),
+    dict(session_id="b2", client_id="ben", scheduled_start=at("2026-03-03 11:00"), status="attended",
+         client_late_min=0, homework_done=1, fee=60, paid_on=day("2026-03-03")),
+    dict(session_id="b3", client_id="ben", scheduled_start=at("2026-03-10 11:00"), status="booked"),
+    dict(session_id="c1", client_id="cleo", scheduled_start=at("2026-02-25 09:00"), status="attended",
+         client_late_min=0, fee=50, paid_on=day("2026-02-25")),
+    dict(session_id="c2", client_id="cleo", scheduled_start=at("2026-03-04 09:00"), status="late_cancel",
+         fee=50, paid_on=day("2026-03-04")),
+    dict(session_id="c3", client_id="cleo", scheduled_start=at("2026-03-11 09:00"), status="booked"),
+]
+
+
+@pytest.fixture
+def small_practice(tmp_path):
+    path = tmp_path / "small.duckdb"
+    store = Store(path)
+    insert_sessions(store, WEEK)
+    insert_clients(store, [dict(client_id="ana", display_name="Ana P."),
+                           dict(client_id="ben", display_name="Ben R."),
+                           dict(client_id="cleo", display_name="Cléo M.")])
+    store.close()
+    return path
+
+
+def test_weekly_review_lists_exactly_who_needs_attention(monkeypatch, small_practice):
+    app = open_app(monkeypatch, small_practice, demo=False)
+    shown = texts(app)
+    # the most recent week with a held session is the week of Monday 2 March
+    assert "Monday 02 March 2026 to Sunday 08 March 2026" in shown
+    flagged = [line for line in shown.splitlines() if line.startswith("**")]
+    assert [line.split("**")[1] for line in flagged] == ["Ana P.", "Cléo M."]
+    # headline figures, worked by hand: 1 attended of 3 owed this week → 33 %; 3 of 3 the weeks before
+    metrics = {metric.label: metric.value for metric in app.metric}
+    assert metrics["Sessions held"] == "1"
+    assert metrics["Attendance"] == "33 %"
+    assert metrics["Billable for missed sessions"] == "110.00"
+    assert "Total billable: **110.00**" in shown
+
+
+def test_client_page_explains_a_score_by_its_sessions(monkeypatch, small_practice):
+    app = open_app(monkeypatch, small_practice, demo=False)
+    app.switch_page("pages/client.py").run()
+    assert not app.exception
+    app.selectbox(key="client").select("cleo").run()
+    metrics = {metric.label: metric.value for metric in app.metric}
+    assert metrics["Attendance"] == "50 %"        # c1 attended, c2 late cancellation; c3 only booked
+    assert metrics["Payment"] == "100 %"          # both fees paid the same day
+    app.selectbox(key="explain_score").select("attendance").run()
+    table = app.dataframe[0].value
+    assert len(table) == 2
+    assert "from these 2 session(s)" in texts(app)
+
+
+def test_settings_page_saves_a_setting_that_changes_the_scores(monkeypatch, small_practice):
+    app = open_app(monkeypatch, small_practice, demo=False)
+    app.switch_page("pages/settings.py").run()
+    app.number_input(key="setting_grace_min").set_value(10).run()
+    app.button[0].click().run()  # the form's submit button
+    assert not app.exception
+    assert "Saved: grace_min." in texts(app)
+    reopened = open_app(monkeypatch, small_practice, demo=False)   # a new browser session
+    reopened.switch_page("pages/settings.py").run()
+    assert reopened.number_input(key="setting_grace_min").value == 10

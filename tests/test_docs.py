@@ -1,0 +1,43 @@
+"""The documentation is kept true by tests (as datasette's test_docs.py does)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from alliance_metrics.cli import parser
+from alliance_metrics.scores import SCORE_COLUMNS, client_scores, session_facts
+from alliance_metrics.settings import SETTINGS
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text("utf-8")
+DICTIONARY = (ROOT / "docs" / "data-dictionary.md").read_text("utf-8")
+
+
+def documented_columns(heading: str) -> list[str]:
+    """The first cell of each row of the table under *heading* in the data dictionary."""
+    section = DICTIONARY.split(heading, 1)[1].split("\n## ", 1)[0]
+    return [name for name in re.findall(r"^\| ([a-z_0-9]+) \|", section, flags=re.MULTILINE) if name != "column"]
+
+
+def test_score_columns_are_documented_in_order(store):
+    produced = list(client_scores(store).columns)
+    assert documented_columns("## Scores per client") == produced
+    assert produced[: len(SCORE_COLUMNS)] == list(SCORE_COLUMNS)
+
+
+def test_session_fact_columns_are_documented_in_order(store):
+    assert documented_columns("## Sessions with their facts") == list(session_facts(store).columns)
+
+
+def test_every_setting_is_documented_in_the_readme():
+    rows = dict(re.findall(r"^\| `([a-z_]+)` \| ([^|]+) \|", README, flags=re.MULTILINE))
+    for setting in SETTINGS:
+        assert setting.name in rows, f"README's settings table lacks {setting.name}"
+        assert rows[setting.name].strip() == f"{setting.default:g}", setting.name
+
+
+def test_every_command_is_documented_in_the_readme():
+    commands = parser()._subparsers._group_actions[0].choices
+    for name in commands:
+        assert f"python -m alliance_metrics {name}" in README, name
