@@ -1,16 +1,21 @@
-"""Alliance — the dashboard. Sets the page, opens the store, and lists the pages."""
+"""Alliance — the dashboard. Sets the page, decides who is looking, draws the shared sidebar, and
+lists the pages that viewer may open."""
 
 import streamlit as st
 
-from ui.pages import PAGES
+from ui import access, sidebar
+from ui.pages import pages_for
 from ui.state import store
 
 st.set_page_config(page_title="Alliance", layout="wide")
-store()
+viewer = access.viewer()
+if viewer.sees_clients:
+    sidebar.render(store(), viewer)
 
+allowed = pages_for(viewer.role)
 navigation: dict[str, list] = {}
-for page in PAGES:
+for index, page in enumerate(allowed):
     navigation.setdefault(page.section, []).append(
-        st.Page(page.file, title=page.title, url_path=page.url_path, default=page.default)
+        st.Page(page.file, title=page.title, url_path=page.url_path, default=index == 0)
     )
 st.navigation(navigation).run()

@@ -41,8 +41,9 @@ SRS_CONCERN = 36
 
 def _layout(figure: go.Figure, title: str, y_title: str, height: int = 340) -> go.Figure:
     figure.update_layout(
-        template="plotly_white", title=title, height=height, margin=dict(l=10, r=10, t=50, b=10),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
+        template="plotly_white", title=dict(text=title, y=0.97, yanchor="top"), height=height,
+        margin=dict(l=10, r=10, t=40, b=10),
+        legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0),
         hovermode="closest", yaxis_title=y_title,
     )
     return figure
@@ -59,7 +60,8 @@ def score_trend(trend: pd.DataFrame, scores: list[str], title: str = "Scores by 
             hovertemplate="%{x|%d %b %Y}: %{y:.0f} %<extra>" + SCORES_BY_NAME[name].label + "</extra>",
         ))
     figure.update_yaxes(range=[0, 105], ticksuffix=" %")
-    return _layout(figure, title, "Score (0–100)")
+    figure.update_xaxes(tickformat="%d %b %Y", type="date")
+    return _layout(figure, title, "Score (0–100)", height=380)
 
 
 def session_timeline(facts: pd.DataFrame, title: str = "Every scheduled session") -> go.Figure:

@@ -115,7 +115,7 @@ def test_weekly_review_lists_exactly_who_needs_attention(monkeypatch, small_prac
 
 def test_client_page_explains_a_score_by_its_sessions(monkeypatch, small_practice):
     app = open_app(monkeypatch, small_practice, demo=False)
-    app.switch_page("pages/client.py").run()
+    app.switch_page("views/client.py").run()
     assert not app.exception
     app.selectbox(key="client").select("cleo").run()
     metrics = {metric.label: metric.value for metric in app.metric}
@@ -129,11 +129,11 @@ def test_client_page_explains_a_score_by_its_sessions(monkeypatch, small_practic
 
 def test_settings_page_saves_a_setting_that_changes_the_scores(monkeypatch, small_practice):
     app = open_app(monkeypatch, small_practice, demo=False)
-    app.switch_page("pages/settings.py").run()
+    app.switch_page("views/settings.py").run()
     app.number_input(key="setting_grace_min").set_value(10).run()
     app.button[0].click().run()  # the form's submit button
     assert not app.exception
     assert "Saved: grace_min." in texts(app)
     reopened = open_app(monkeypatch, small_practice, demo=False)   # a new browser session
-    reopened.switch_page("pages/settings.py").run()
+    reopened.switch_page("views/settings.py").run()
     assert reopened.number_input(key="setting_grace_min").value == 10

@@ -1,8 +1,17 @@
-"""The dashboard's pages, in one list: app.py builds the navigation from it, the tests open each one."""
+"""The dashboard's pages, in one list: app.py builds the navigation from it, the tests open each one.
+
+``roles`` says who may open a page (ui/access.py). Supervisor pages read only anonymised
+aggregates (alliance_metrics.anonymise); every other page shows identified data.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from ui.access import SINGLE_USER, SUPERVISOR, THERAPIST
+
+IDENTIFIED = (THERAPIST, SINGLE_USER)
+EVERYONE = (THERAPIST, SUPERVISOR, SINGLE_USER)
 
 
 @dataclass(frozen=True)
@@ -11,14 +20,19 @@ class PageSpec:
     title: str
     section: str
     url_path: str    # the page's address: http://127.0.0.1:PORT/<url_path>
-    default: bool = False
+    roles: tuple[str, ...] = IDENTIFIED
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("pages/weekly_review.py", "Weekly review", "Therapist", "weekly_review", default=True),
-    PageSpec("pages/client.py", "Client", "Therapist", "client"),
-    PageSpec("pages/relationships.py", "Relationships", "Therapist", "relationships"),
-    PageSpec("pages/your_data.py", "Your data", "Data", "your_data"),
-    PageSpec("pages/import_data.py", "Import", "Data", "import_data"),
-    PageSpec("pages/settings.py", "Settings", "Data", "settings"),
+    PageSpec("views/weekly_review.py", "Weekly review", "Therapist", "weekly_review"),
+    PageSpec("views/client.py", "Client", "Therapist", "client"),
+    PageSpec("views/relationships.py", "Relationships", "Therapist", "relationships"),
+    PageSpec("views/your_data.py", "Your data", "Data", "your_data"),
+    PageSpec("views/import_data.py", "Import", "Data", "import_data"),
+    PageSpec("views/settings.py", "Settings", "Data", "settings"),
 )
+
+
+def pages_for(role: str) -> list[PageSpec]:
+    """The pages *role* may open, the first of them its landing page."""
+    return [page for page in PAGES if role in page.roles]

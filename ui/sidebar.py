@@ -1,5 +1,5 @@
-"""The shared sidebar: which therapist's caseload (when there are several). Rendered by app.py;
-pages read the choice with :func:`therapist`."""
+"""The shared sidebar: whose caseload (when there are several therapists) and who is signed in.
+Rendered by app.py; pages read the choice with :func:`therapist`."""
 
 from __future__ import annotations
 
@@ -7,18 +7,27 @@ import streamlit as st
 
 from alliance_metrics.inventory import therapists
 from alliance_metrics.store import Store
+from ui.access import SINGLE_USER, Viewer
 
 ALL = "All therapists"
 
 
-def render(store: Store) -> None:
-    """Draw the therapist choice when the practice has more than one therapist."""
+def render(store: Store, viewer: Viewer) -> None:
+    """Draw the therapist choice and say how the dashboard is reached."""
+    if viewer.therapist_id is not None:       # a signed-in therapist sees their own caseload only
+        st.session_state["therapist"] = viewer.therapist_id
+        st.sidebar.caption(f"Signed in as therapist {viewer.therapist_id}.")
+        st.sidebar.button("Sign out", on_click=st.logout, key="sign_out")
+        return
     names = therapists(store)
     if len(names) > 1:
         st.sidebar.selectbox("Therapist", [ALL, *names], key="therapist",
                              help="Whose caseload the therapist pages show.")
     else:
         st.session_state["therapist"] = names[0] if names else ALL
+    if viewer.role == SINGLE_USER:
+        st.sidebar.caption("Single-user mode: the dashboard listens on 127.0.0.1 only, so only this "
+                           "machine can open it. See the README to set up sign-in for a practice.")
 
 
 def therapist() -> str | None:

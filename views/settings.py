@@ -22,12 +22,13 @@ with st.form("settings"):
     for group, heading in GROUPS.items():
         st.subheader(heading)
         for setting in (s for s in SETTINGS if s.group == group):
+            kind = int if setting.integer else float  # Streamlit refuses mixed int and float
             values[setting.name] = st.number_input(
                 setting.name,
-                min_value=setting.minimum if not setting.integer else int(setting.minimum),
-                max_value=setting.maximum if not setting.integer else int(setting.maximum),
-                value=current[setting.name],
-                step=1 if setting.integer else 0.5,
+                min_value=kind(setting.minimum),
+                max_value=kind(setting.maximum),
+                value=kind(current[setting.name]),
+                step=kind(1 if setting.integer else 0.5),
                 help=f"{setting.help} Default: {setting.default:g}.",
                 key=f"setting_{setting.name}",
             )

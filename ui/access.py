@@ -1,0 +1,63 @@
+"""Who is looking: single-user on this machine, or a signed-in therapist or supervisor.
+
+Without an ``[auth]`` section in ``.streamlit/secrets.toml`` the dashboard is single-user: it
+listens on 127.0.0.1 only (``.streamlit/config.toml``) and shows every page to the person at the
+machine. With identity configured, everyone signs in through OpenID Connect (``st.login``) and
+the identity provider's token carries two claims:
+
+- ``alliance_role``: ``therapist`` or ``supervisor``;
+- ``alliance_therapist_id``: for a therapist, the therapist_id of their own sessions.
+
+A therapist sees their own clients (and the supervisor pages, to see what they would send);
+a supervisor sees the supervisor pages only. Anyone else is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+ROLE_CLAIM = "alliance_role"
+THERAPIST_CLAIM = "alliance_therapist_id"
+THERAPIST, SUPERVISOR, SINGLE_USER = "therapist", "supervisor", "single-user"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    role: str
+    therapist_id: str | None = None   # set for a signed-in therapist: the only caseload they see
+
+    @property
+    def sees_clients(self) -> bool:
+        return self.role in (THERAPIST, SINGLE_USER)
+
+
+def identity_configured() -> bool:
+    """True when ``.streamlit/secrets.toml`` has an ``[auth]`` section (OpenID Connect)."""
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:  # no secrets file at all (StreamlitSecretNotFoundError)
+        return False
+
+
+def viewer() -> Viewer:
+    """The current viewer; draws the sign-in screen and stops the page when nobody is signed in."""
+    if not identity_configured():
+        return Viewer(SINGLE_USER)
+    if not st.user.is_logged_in:
+        st.title("Alliance")
+        st.write("Sign in to see your dashboard.")
+        st.button("Sign in", on_click=st.login, type="primary", key="sign_in")
+        st.stop()
+    role = st.user.get(ROLE_CLAIM)
+    if role == SUPERVISOR:
+        return Viewer(SUPERVISOR)
+    if role == THERAPIST and st.user.get(THERAPIST_CLAIM):
+        return Viewer(THERAPIST, str(st.user.get(THERAPIST_CLAIM)))
+    st.error(
+        f"Your account has no Alliance role (claim {ROLE_CLAIM!r} = {role!r}). Ask whoever manages "
+        f"sign-in to give it {THERAPIST!r} with {THERAPIST_CLAIM!r}, or {SUPERVISOR!r}."
+    )
+    st.button("Sign out", on_click=st.logout, key="sign_out_refused")
+    st.stop()
