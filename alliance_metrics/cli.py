@@ -40,11 +40,11 @@ def cmd_demo(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from alliance_metrics.ingest import ImportRejected, import_files, read_mapping
-
     for path in (args.sessions, args.clients, args.mapping):
         if path is not None and not Path(path).is_file():
             raise UsageError(f"No such file: {path}. Give the path of an existing file.")
+    from alliance_metrics.ingest import ImportRejected, import_files, read_mapping
+
     mapping = read_mapping(Path(args.mapping)) if args.mapping else None
     store = _open(args)
     try:

@@ -1,0 +1,66 @@
+"""The command line of SPEC §5, run as users run it: a real process, a real database file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from alliance_metrics.scores import SCORE_COLUMNS
+from alliance_metrics.store import Store
+from tests.conftest import at, insert_sessions
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cli(*args: str, env_db: Path | None = None) -> subprocess.CompletedProcess:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(ROOT)}
+    if env_db is not None:
+        env["ALLIANCE_DB"] = str(env_db)
+    return subprocess.run([sys.executable, "-m", "alliance_metrics", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def two_clients(path: Path) -> None:
+    store = Store(path)
+    insert_sessions(store, [
+        dict(client_id="=cmd", scheduled_start=at("2026-01-05 10:00"), status="attended", client_late_min=0),
+        dict(client_id="=cmd", scheduled_start=at("2026-02-05 10:00"), status="no_show"),
+        dict(client_id="zoe", scheduled_start=at("2026-01-06 10:00"), status="cancelled"),
+    ])
+    store.close()
+
+
+def test_scores_csv_has_the_spec_columns_and_blank_undefined(tmp_path):
+    db = tmp_path / "a.duckdb"
+    two_clients(db)
+    result = cli("scores", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert tuple(rows[0]) == SCORE_COLUMNS
+    by_client = {row[0]: dict(zip(rows[0], row)) for row in rows[1:]}
+    assert set(by_client) == {"'=cmd", "zoe"}            # a formula-like id is neutralised
+    assert by_client["'=cmd"]["attendance"] == "50.0"     # 1 attended, 1 no-show
+    assert by_client["zoe"]["attendance"] == ""           # only a timely cancellation: undefined
+
+
+def test_scores_json_window_and_nulls(tmp_path):
+    db = tmp_path / "a.duckdb"
+    two_clients(db)
+    result = cli("scores", "--since", "2026-01-01", "--until", "2026-02-01", "--format", "json", env_db=db)
+    assert result.returncode == 0, result.stderr
+    records = {record["client_id"]: record for record in json.loads(result.stdout)}
+    assert list(records["=cmd"]) == list(SCORE_COLUMNS)
+    assert records["=cmd"]["attendance"] == 100.0       # the February no-show is outside the window
+    assert records["zoe"]["punctuality"] is None
+
+
+def test_usage_errors_exit_2(tmp_path):
+    assert cli("scores", "--format", "xml").returncode == 2
+    assert cli("scores", "--since", "yesterday").returncode == 2
+    missing = cli("import", str(tmp_path / "nope.csv"), "--db", str(tmp_path / "x.duckdb"))
+    assert missing.returncode == 2 and "No such file" in missing.stderr
+    assert cli().returncode == 2
