@@ -48,29 +48,32 @@ class Rule:
     settings: tuple[str, ...] = ()
 
 
+_CURRENT = ("Current clients only: those with a session that counts in attendance in the "
+            "active_client_days days up to the end of the week.")
+
 RULES: tuple[Rule, ...] = (
     Rule("missed_this_week", "Missed session this week",
          "The client did not come to a session this week: a no-show, or a late cancellation "
-         "(less than late_cancel_hours of notice)."),
+         "(less than late_cancel_hours of notice).",
+         ("late_cancel_hours",)),
     Rule("low_attendance", "Low attendance",
          "Attendance below attendance_alert_pct % over the client's last "
          "attendance_window_sessions sessions that count in attendance (attended, no-shows, late "
-         "cancellations), up to the end of the week. Only for current clients with at least "
-         "that many such sessions.",
+         "cancellations) up to the end of the week; only when the client has that many. "
+         + _CURRENT,
          ("attendance_alert_pct", "attendance_window_sessions", "active_client_days")),
     Rule("late_arrivals", "Late arrivals in a row",
          "The client arrived more than grace_min minutes late at each of their last "
-         "late_arrivals_in_row attended sessions whose arrival time is known. Current clients only.",
+         "late_arrivals_in_row attended sessions whose arrival time is known. " + _CURRENT,
          ("late_arrivals_in_row", "grace_min", "active_client_days")),
     Rule("involvement_falling", "Involvement falling",
-         "The mean therapist-rated involvement (engagement, 1–5) of the client's last "
-         "involvement_window_sessions rated attended sessions is below the mean of the "
-         "involvement_window_sessions rated sessions before them. Current clients only.",
+         "The mean therapist-rated involvement (engagement, 1–5) at the client's last "
+         "involvement_window_sessions rated attended sessions is below the mean at the "
+         "involvement_window_sessions rated sessions before them. " + _CURRENT,
          ("involvement_window_sessions", "active_client_days")),
     Rule("practice_missed", "Agreed practice not done",
          "None of the agreed practice was done (homework_done = 0) at each of the client's last "
-         "practice_missed_in_row attended sessions where practice had been agreed. "
-         "Current clients only.",
+         "practice_missed_in_row attended sessions where practice had been agreed. " + _CURRENT,
          ("practice_missed_in_row", "active_client_days")),
     Rule("alliance_concern", "Alliance rating low or falling",
          "A session this week has an alliance rating at least alliance_drop_points below the "
@@ -79,9 +82,9 @@ RULES: tuple[Rule, ...] = (
          "al.).",
          ("alliance_drop_points", "alliance_concern_below")),
     Rule("off_track", "Goal progress off track",
-         "The client's latest goal ratings are below the practice's expected band (see "
-         "Expected progress), in a run that began before the end of the week. Current clients "
-         "only.",
+         "The client's latest goal ratings are below the practice's expected band (drawn where "
+         "at least expected_band_min_clients clients have ratings; see Expected progress), in a "
+         "run that began before the end of the week. " + _CURRENT,
          ("expected_band_min_clients", "active_client_days")),
     Rule("unpaid_fees", "Fees unpaid",
          "A fee (fee > 0, for an attended session or a billable missed one) is still unpaid on "
@@ -110,8 +113,9 @@ def _amount(value: float) -> str:
     return f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}"
 
 
-def _day(value) -> str:
-    return f"{pd.Timestamp(value):%Y-%m-%d}"
+def _days(values: pd.Series) -> pd.Series:
+    """Timestamps as ISO dates: 2026-03-02."""
+    return pd.to_datetime(values).dt.strftime("%Y-%m-%d")
 
 
 def _plural(count: int, word: str) -> str:
@@ -126,14 +130,20 @@ def _midnight(value: date | datetime | str) -> pd.Timestamp:
 
 @dataclass(frozen=True, eq=False)
 class _Review:
-    """What every rule reads: the held sessions before the end of the week, sorted, and more."""
+    """What every rule reads.
 
-    history: pd.DataFrame   # non-booked sessions starting before `end`, by client then start
-    start: pd.Timestamp     # first instant of the week
-    end: pd.Timestamp       # first instant after the week
+    ``history`` holds the held (non-booked) sessions that start before ``end``, sorted by client
+    then start, with ``client`` an integer code: ``clients[code]`` is the client_id. Codes keep
+    the grouping fast on a million rows.
+    """
+
+    history: pd.DataFrame
+    clients: pd.Index        # client_id by code
+    current: np.ndarray      # bool by code: a current client (module docstring)
+    start: pd.Timestamp      # first instant of the week
+    end: pd.Timestamp        # first instant after the week
     settings: dict[str, float]
-    facts: pd.DataFrame     # every session (for the booking look-ahead)
-    current: pd.Index       # current clients (module docstring)
+    facts: pd.DataFrame      # every session, for the booking look-ahead
     off_track: pd.DataFrame | None
 
     @property
@@ -143,6 +153,9 @@ class _Review:
     @property
     def last_day(self) -> pd.Timestamp:
         return self.end - pd.Timedelta(days=1)
+
+    def of_current(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[self.current[frame["client"].to_numpy()]]
 
 
 def _check_columns(facts: pd.DataFrame, columns) -> None:
@@ -159,197 +172,208 @@ def _settings(given: dict[str, float]) -> dict[str, float]:
     return DEFAULTS | {name: setting(name).check(value) for name, value in given.items()}
 
 
+def _floats(column: pd.Series) -> np.ndarray:
+    """Any numeric or nullable boolean column as float64, missing values as nan."""
+    return column.to_numpy(dtype="float64", na_value=np.nan)
+
+
 def _review(facts, week_start, settings, off_track) -> _Review:
     _check_columns(facts, FACT_COLUMNS)
     start = _midnight(week_start)
     end = start + WEEK
     values = _settings(settings)
-    starts = pd.to_datetime(facts["scheduled_start"])
-    held = (starts < end) & facts["outcome"].ne("booked")
-    history = (
-        facts.loc[held, list(FACT_COLUMNS)]
-        .sort_values(["client_id", "scheduled_start"], kind="stable", ignore_index=True)
-    )
+    codes, clients = pd.factorize(facts["client_id"], sort=True)
+    starts = pd.to_datetime(facts["scheduled_start"]).to_numpy()
+    outcome = facts["outcome"]
+    held = np.flatnonzero((starts < end.to_datetime64()) & outcome.ne("booked").to_numpy())
+    rows = held[np.lexsort((starts[held], codes[held]))]
+    history = pd.DataFrame({
+        "client": codes[rows],
+        "scheduled_start": starts[rows],
+        "session_date": pd.to_datetime(facts["session_date"]).to_numpy()[rows],
+        "attended": outcome.eq("attended").to_numpy()[rows],
+        "no_show": outcome.eq("no_show").to_numpy()[rows],
+        "late_cancel": outcome.eq("late_cancel").to_numpy()[rows],
+        "counts": facts["counts_in_attendance"].to_numpy(dtype=bool)[rows],
+        "billable": facts["billable"].to_numpy(dtype=bool)[rows],
+        **{name: _floats(facts[name])[rows] for name in (
+            "notice_hours", "client_late_min", "client_on_time", "homework_done", "engagement",
+            "alliance_rating", "fee")},
+        "paid_on": pd.to_datetime(facts["paid_on"]).to_numpy()[rows],
+        "row": rows,   # position in facts
+    })
     active_since = end - pd.Timedelta(days=values["active_client_days"])
-    recent = history["counts_in_attendance"].astype(bool) & (history["scheduled_start"] >= active_since)
-    current = pd.Index(history.loc[recent, "client_id"].unique())
-    return _Review(history, start, end, values, facts, current, off_track)
+    current = np.zeros(len(clients), dtype=bool)
+    recent = history["counts"] & (history["scheduled_start"] >= active_since)
+    current[history.loc[recent, "client"]] = True
+    return _Review(history, clients, current, start, end, values, facts, off_track)
 
 
 def _tail(frame: pd.DataFrame, n: int) -> pd.DataFrame:
     """Each client's last *n* rows of a frame sorted by client then start, with ``back``
-    (0 = the client's latest row) and ``rows`` (how many rows the client has in the tail)."""
-    back = frame.groupby("client_id", sort=False).cumcount(ascending=False)
-    tail = frame[back < n].assign(back=back[back < n])
-    return tail.assign(rows=tail.groupby("client_id", sort=False)["back"].transform("size"))
+    (0 = the client's latest row, 1 the one before, …)."""
+    back = frame.groupby("client", sort=False).cumcount(ascending=False)
+    keep = back < n
+    return frame[keep].assign(back=back[keep])
 
 
 def _flags(clients, reasons) -> pd.DataFrame:
-    return pd.DataFrame({"client_id": pd.array(list(clients), dtype="str"),
+    """A rule's findings: client codes and their reasons."""
+    return pd.DataFrame({"client": np.asarray(clients, dtype="int64"),
                          "reason": pd.array(list(reasons), dtype="str")})
 
 
-def _joined(frame: pd.DataFrame, parts, prefix: str = "") -> pd.DataFrame:
-    """One reason per client: its rows' *parts* joined by '; ', after *prefix*, ending in '.'."""
-    joined = (
-        pd.Series(list(parts), index=frame.index, dtype="str")
-        .groupby(frame["client_id"], sort=False).agg("; ".join)
-    )
-    text = [prefix + line if prefix else line[:1].upper() + line[1:] for line in joined]
-    return _flags(joined.index, [line + "." for line in text])
+def _joined(rows: pd.DataFrame, parts: pd.Series) -> pd.Series:
+    """Each client's *parts* (one per row) joined by '; ', indexed by client code."""
+    return parts.groupby(rows["client"].to_numpy(), sort=False).agg("; ".join)
 
 
 # -- the rules ------------------------------------------------------------------------------------
 
 def _missed_this_week(r: _Review) -> pd.DataFrame:
-    missed = r.week[r.week["outcome"].isin(["no_show", "late_cancel"])]
-    parts = [
-        ("no-show" if outcome == "no_show" else "late cancellation") + f" on {_day(start)}"
+    missed = r.week[r.week["no_show"] | r.week["late_cancel"]]
+    parts = pd.Series([
+        ("no-show" if no_show else "late cancellation") + f" on {day}"
         + ("" if np.isnan(notice) else f" ({_number(notice)} h notice)")
-        for outcome, start, notice in zip(
-            missed["outcome"], missed["scheduled_start"], missed["notice_hours"].astype(float))
-    ]
-    return _joined(missed, parts)
+        for no_show, day, notice in zip(
+            missed["no_show"], _days(missed["scheduled_start"]), missed["notice_hours"])
+    ], index=missed.index, dtype="str")
+    joined = _joined(missed, parts)
+    return _flags(joined.index, [line[:1].upper() + line[1:] + "." for line in joined])
 
 
 def _low_attendance(r: _Review) -> pd.DataFrame:
     n = int(r.settings["attendance_window_sessions"])
     limit = r.settings["attendance_alert_pct"]
-    counted = r.history[r.history["counts_in_attendance"].astype(bool)
-                        & r.history["client_id"].isin(r.current)]
-    tail = _tail(counted, n)
-    attended = tail["outcome"].eq("attended").groupby(tail["client_id"], sort=False).sum()
-    rows = tail.groupby("client_id", sort=False).size()
-    percent = 100.0 * attended / n
-    fired = (rows == n) & (percent < limit)
-    return _flags(
-        attended.index[fired],
-        [f"Attendance {_number(pct)} % over the last {n} scheduled sessions "
-         f"({count} of {n}), below {_number(limit)} %."
-         for pct, count in zip(percent[fired], attended[fired])],
-    )
+    tail = _tail(r.of_current(r.history[r.history["counts"]]), n)
+    per = tail.groupby("client", sort=False).agg(
+        rows=("back", "size"), attended=("attended", "sum"))
+    per["percent"] = 100.0 * per["attended"] / n
+    per = per[(per["rows"] == n) & (per["percent"] < limit)]
+    return _flags(per.index, [
+        f"Attendance {_number(pct)} % over the last {n} scheduled sessions "
+        f"({count} of {n}), below {_number(limit)} %."
+        for pct, count in zip(per["percent"], per["attended"])
+    ])
 
 
 def _late_arrivals(r: _Review) -> pd.DataFrame:
     k = int(r.settings["late_arrivals_in_row"])
-    timed = r.history[r.history["outcome"].eq("attended") & r.history["client_on_time"].notna()
-                      & r.history["client_id"].isin(r.current)]
-    tail = _tail(timed, k)
-    late = ~tail["client_on_time"].astype(bool)
-    fired = (tail["rows"] == k) & late.groupby(tail["client_id"], sort=False).transform("all")
-    rows = tail[fired]
-    parts = [_number(minutes) for minutes in rows["client_late_min"].astype(float)]
-    flags = _joined(rows, parts)   # minutes, oldest first: "12; 8."
-    return flags.assign(reason=[
+    h = r.history
+    tail = _tail(r.of_current(h[h["attended"] & h["client_on_time"].notna()]), k)
+    per = (tail.assign(late=tail["client_on_time"].eq(0))
+           .groupby("client", sort=False).agg(rows=("back", "size"), late=("late", "all")))
+    fired = per.index[(per["rows"] == k) & per["late"]]
+    rows = tail[tail["client"].isin(fired)]
+    minutes = _joined(rows, rows["client_late_min"].map(_number).astype("str"))
+    return _flags(minutes.index, [
         f"Arrived late at the last {k} attended sessions in a row "
-        f"({line.rstrip('.').replace('; ', ', ')} min after the start)."
-        for line in flags["reason"]
+        f"({line.replace('; ', ', ')} min after the start)."
+        for line in minutes
     ])
 
 
 def _involvement_falling(r: _Review) -> pd.DataFrame:
     m = int(r.settings["involvement_window_sessions"])
-    rated = r.history[r.history["outcome"].eq("attended") & r.history["engagement"].notna()
-                      & r.history["client_id"].isin(r.current)]
-    tail = _tail(rated, 2 * m)
-    score = tail["engagement"].astype(float)
-    by_client = tail["client_id"]
-    recent = score.where(tail["back"] < m).groupby(by_client, sort=False).mean()
-    before = score.where(tail["back"] >= m).groupby(by_client, sort=False).mean()
-    rows = tail.groupby("client_id", sort=False).size()
-    fired = (rows == 2 * m) & (recent < before)
-    return _flags(
-        recent.index[fired],
-        [f"Involvement falling: mean {_number(now, 2)} (1–5) over the last {m} rated sessions, "
-         f"down from {_number(then, 2)} over the {m} before."
-         for now, then in zip(recent[fired], before[fired])],
-    )
+    h = r.history
+    tail = _tail(r.of_current(h[h["attended"] & h["engagement"].notna()]), 2 * m)
+    score = tail["engagement"]
+    per = (tail.assign(recent=score.where(tail["back"] < m), before=score.where(tail["back"] >= m))
+           .groupby("client", sort=False)
+           .agg(rows=("back", "size"), recent=("recent", "mean"), before=("before", "mean")))
+    per = per[(per["rows"] == 2 * m) & (per["recent"] < per["before"])]
+    return _flags(per.index, [
+        f"Involvement falling: mean {_number(now, 2)} (1–5) over the last {m} rated sessions, "
+        f"down from {_number(then, 2)} over the {m} before."
+        for now, then in zip(per["recent"], per["before"])
+    ])
 
 
 def _practice_missed(r: _Review) -> pd.DataFrame:
     p = int(r.settings["practice_missed_in_row"])
-    agreed = r.history[r.history["outcome"].eq("attended") & r.history["homework_done"].notna()
-                       & r.history["client_id"].isin(r.current)]
-    tail = _tail(agreed, p)
-    none_done = tail["homework_done"].astype(float).eq(0).groupby(tail["client_id"], sort=False).all()
-    rows = tail.groupby("client_id", sort=False).size()
-    first = tail.groupby("client_id", sort=False)["scheduled_start"].min()
-    fired = (rows == p) & none_done
-    return _flags(
-        none_done.index[fired],
-        [f"None of the agreed practice done at the last {p} sessions where practice was agreed "
-         f"(since {_day(since)})." for since in first[fired]],
-    )
+    h = r.history
+    tail = _tail(r.of_current(h[h["attended"] & h["homework_done"].notna()]), p)
+    per = (tail.assign(none=tail["homework_done"].eq(0))
+           .groupby("client", sort=False)
+           .agg(rows=("back", "size"), none=("none", "all"), since=("scheduled_start", "min")))
+    per = per[(per["rows"] == p) & per["none"]]
+    return _flags(per.index, [
+        f"None of the agreed practice done at the last {p} sessions where practice was agreed "
+        f"(since {since})." for since in _days(per["since"])
+    ])
 
 
 def _alliance_concern(r: _Review) -> pd.DataFrame:
     drop_points = r.settings["alliance_drop_points"]
     concern = r.settings["alliance_concern_below"]
     rated = r.history[r.history["alliance_rating"].notna()]
-    rating = rated["alliance_rating"].astype(float)
-    previous = rating.groupby(rated["client_id"], sort=False).shift(1)
-    # rounded so that a drop of 37.0 → 36.0 is exactly 1 and 36.9 → 35.9 is not 0.9999999
-    drop = (previous - rating).round(9)
-    dropped = drop >= drop_points
+    rating = rated["alliance_rating"]
+    previous = rating.groupby(rated["client"], sort=False).shift(1)
+    # rounded so that 36.9 → 35.9 is a drop of exactly 1, not 0.999…
+    dropped = (previous - rating).round(9) >= drop_points
     low = rating < concern
     fired = (rated["scheduled_start"] >= r.start) & (dropped | low)
     rows = rated[fired]
-    parts = []
-    for value, start, before, fell, is_low in zip(
-            rating[fired], rows["scheduled_start"], previous[fired], dropped[fired], low[fired]):
-        notes = ([f"down {_number(before - value)} from {_number(before)}"] if fell else []) + (
-            [f"below {_number(concern)}"] if is_low else [])
-        parts.append(f"{_number(value)}/40 on {_day(start)} ({', '.join(notes)})")
-    return _joined(rows, parts, prefix="Alliance rating ")
+    parts = pd.Series([
+        f"{_number(value)}/40 on {day} ("
+        + ", ".join(([f"down {_number(before - value)} from {_number(before)}"] if fell else [])
+                    + ([f"below {_number(concern)}"] if is_low else []))
+        + ")"
+        for value, day, before, fell, is_low in zip(
+            rating[fired], _days(rows["scheduled_start"]), previous[fired], dropped[fired],
+            low[fired])
+    ], index=rows.index, dtype="str")
+    joined = _joined(rows, parts)
+    return _flags(joined.index, [f"Alliance rating {line}." for line in joined])
 
 
 def _off_track(r: _Review) -> pd.DataFrame:
     if r.off_track is None or r.off_track.empty:
         return _flags([], [])
     flagged = r.off_track[r.off_track["off_track"].astype(bool)]
-    if "since" in flagged.columns:   # a run that began after the week is later data
+    if "since" in flagged.columns:   # a run that began after the week rests on later data
         since = pd.to_datetime(flagged["since"])
         flagged = flagged[since.isna() | (since < r.end)]
-    flagged = flagged[flagged["client_id"].isin(r.current)]
-    return _flags(flagged["client_id"], flagged["reason"])
+    codes = r.clients.get_indexer(flagged["client_id"])
+    known = codes >= 0
+    codes, reasons = codes[known], flagged["reason"][known]
+    current = r.current[codes]
+    return _flags(codes[current], reasons[current])
 
 
 def _unpaid_fees(r: _Review) -> pd.DataFrame:
     limit = int(r.settings["unpaid_alert_days"])
+    last_day = r.last_day
     h = r.history
-    fee = h["fee"].astype(float)
-    owed = (fee > 0) & (h["outcome"].eq("attended") | h["billable"].astype(bool))
-    paid_on = pd.to_datetime(h["paid_on"])
-    unpaid = paid_on.isna() | (paid_on > r.last_day)
-    days = (r.last_day - pd.to_datetime(h["session_date"])).dt.days
-    overdue = owed & unpaid & (days > limit)
-    by_client = fee[overdue].groupby(h.loc[overdue, "client_id"], sort=False)
-    total, count = by_client.sum(), by_client.size()
-    oldest = h.loc[overdue].groupby("client_id", sort=False)["session_date"].min()
-    return _flags(
-        total.index,
-        [f"{_amount(amount)} in fees unpaid for more than {limit} days on {_day(r.last_day)}: "
-         f"{_plural(n, 'session')}, the oldest on {_day(first)} "
-         f"({(r.last_day - first).days} days)."
-         for amount, n, first in zip(total, count, oldest)],
-    )
+    owed = (h["fee"] > 0) & (h["attended"] | h["billable"])
+    unpaid = h["paid_on"].isna() | (h["paid_on"] > last_day)
+    overdue = h[owed & unpaid & ((last_day - h["session_date"]).dt.days > limit)]
+    per = overdue.groupby("client", sort=False).agg(
+        total=("fee", "sum"), sessions=("fee", "size"), oldest=("session_date", "min"))
+    age = (last_day - per["oldest"]).dt.days
+    return _flags(per.index, [
+        f"{_amount(total)} in fees unpaid for more than {limit} days on "
+        f"{last_day:%Y-%m-%d}: {_plural(count, 'session')}, the oldest on {oldest} ({days} days)."
+        for total, count, oldest, days in zip(
+            per["total"], per["sessions"], _days(per["oldest"]), age)
+    ])
 
 
 def _nothing_booked(r: _Review) -> pd.DataFrame:
     active_since = r.end - pd.Timedelta(days=r.settings["active_client_days"])
     horizon = r.end + pd.Timedelta(days=r.settings["unbooked_alert_days"])
     h = r.history
-    attended = h[h["outcome"].eq("attended") & (h["scheduled_start"] >= active_since)]
-    last_attended = attended.groupby("client_id", sort=False)["scheduled_start"].max()
+    attended = h[h["attended"] & (h["scheduled_start"] >= active_since)]
+    last_attended = attended.groupby("client", sort=False)["scheduled_start"].max()
     starts = pd.to_datetime(r.facts["scheduled_start"])
-    booked = r.facts.loc[(starts >= r.end) & (starts < horizon), "client_id"].unique()
+    ahead = r.facts.loc[(starts >= r.end) & (starts < horizon), "client_id"]
+    booked = r.clients.get_indexer(ahead.unique())
     last_attended = last_attended[~last_attended.index.isin(booked)]
     until = horizon - pd.Timedelta(days=1)
-    return _flags(
-        last_attended.index,
-        [f"Last attended on {_day(last)}; nothing booked from {_day(r.end)} to {_day(until)}."
-         for last in last_attended],
-    )
+    return _flags(last_attended.index, [
+        f"Last attended on {last}; nothing booked from {r.end:%Y-%m-%d} to {until:%Y-%m-%d}."
+        for last in _days(last_attended)
+    ])
 
 
 _FINDERS: dict[str, Callable[[_Review], pd.DataFrame]] = {
@@ -378,7 +402,28 @@ def needs_attention(facts: pd.DataFrame, week_start: date, settings: dict[str, f
     Every rule of :data:`RULES` is applied to the week ``[week_start, week_start + 7 days)``
     using only the sessions that start before the end of that week, except that
     ``nothing_booked`` looks at the ``unbooked_alert_days`` days after it. Booked sessions never
-    count as held ones.
+    count as held ones. With the settings' names as symbols, a rule fires when
+
+    - ``missed_this_week``: the week has a session with outcome no_show or late_cancel;
+    - ``low_attendance``: 100 · a / N < attendance_alert_pct, where N =
+      attendance_window_sessions and a counts the attended sessions among the client's last N
+      sessions that count in attendance (the client must have N);
+    - ``late_arrivals``: client_on_time is False at each of the client's last
+      late_arrivals_in_row attended sessions with a known client_late_min;
+    - ``involvement_falling``: mean(e₁ … e_m) < mean(e_{m+1} … e_{2m}), where e₁ is the
+      engagement (1–5) of the latest rated attended session, e₂ the one before, … and
+      m = involvement_window_sessions (the client must have 2m);
+    - ``practice_missed``: homework_done = 0 at each of the client's last
+      practice_missed_in_row attended sessions with a homework_done value;
+    - ``alliance_concern``: a rating r this week with r_prev − r ≥ alliance_drop_points
+      (r_prev: the client's previous rating) or r < alliance_concern_below;
+    - ``off_track``: *off_track* says so (see below);
+    - ``unpaid_fees``: a fee > 0 of an attended or billable session is unpaid on D, the week's
+      last day (paid_on blank or after D), and D − session_date > unpaid_alert_days days;
+    - ``nothing_booked``: an attended session in ``[end − active_client_days, end)`` and no
+      session at all in ``[end, end + unbooked_alert_days)``, where end = week_start + 7 days.
+
+    The four pattern rules and ``off_track`` only concern current clients (module docstring).
 
     Parameters
     ----------
@@ -404,18 +449,21 @@ def needs_attention(facts: pd.DataFrame, week_start: date, settings: dict[str, f
     """
     review = _review(facts, week_start, settings, off_track)
     found = [
-        finder(review).assign(code=code, order=number)
-        for number, (code, finder) in enumerate(_FINDERS.items())
+        _FINDERS[rule.code](review).assign(code=rule.code, order=number)
+        for number, rule in enumerate(RULES)
     ]
-    flags = pd.concat(found, ignore_index=True)
+    flags = pd.concat(found, ignore_index=True).sort_values(["client", "order"], ignore_index=True)
     if flags.empty:
         return _empty(FLAG_COLUMNS)
-    therapist = review.history.drop_duplicates("client_id", keep="last").set_index("client_id")
-    flags = flags.sort_values(["client_id", "order"], ignore_index=True).assign(
-        therapist_id=flags["client_id"].map(therapist["therapist_id"]),
-        title=flags["code"].map({rule.code: rule.title for rule in RULES}),
-    )
-    return flags[list(FLAG_COLUMNS)].astype("str")
+    # the therapist of each client's latest held session
+    latest = review.history.drop_duplicates("client", keep="last").set_index("client")["row"]
+    return pd.DataFrame({
+        "client_id": review.clients[flags["client"]],
+        "therapist_id": facts["therapist_id"].to_numpy()[flags["client"].map(latest)],
+        "code": flags["code"],
+        "title": flags["code"].map({rule.code: rule.title for rule in RULES}),
+        "reason": flags["reason"],
+    }).astype("str")
 
 
 def attention_by_client(flags: pd.DataFrame) -> pd.DataFrame:
@@ -426,8 +474,9 @@ def attention_by_client(flags: pd.DataFrame) -> pd.DataFrame:
 
     >>> flags = pd.DataFrame({"client_id": ["a", "a", "b"], "therapist_id": ["T", "T", "T"],
     ...     "code": ["x", "y", "x"], "title": ["X", "Y", "X"], "reason": ["r1.", "r2.", "r3."]})
-    >>> attention_by_client(flags).to_dict("list")
-    {'client_id': ['a', 'b'], 'therapist_id': ['T', 'T'], 'reasons': [['r1.', 'r2.'], ['r3.']], 'n_reasons': [2, 1]}
+    >>> table = attention_by_client(flags)
+    >>> table.reasons.tolist(), table.n_reasons.tolist()
+    ([['r1.', 'r2.'], ['r3.']], [2, 1])
     """
     if flags.empty:
         return pd.DataFrame({"client_id": pd.Series(dtype="str"),

@@ -4,6 +4,7 @@ small hand-made practice whose figures are checked against the library."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -13,12 +14,13 @@ from tests.conftest import at, day, insert_clients, insert_sessions
 from ui.pages import PAGES
 
 TIMEOUT = 60
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
 def open_app(monkeypatch, db_path, demo: bool = True) -> AppTest:
     monkeypatch.setenv("ALLIANCE_DB", str(db_path))
     monkeypatch.setenv("ALLIANCE_DEMO", "on" if demo else "off")
-    app = AppTest.from_file("app.py", default_timeout=TIMEOUT)
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
     app.run()
     assert not app.exception, app.exception
     return app
