@@ -132,8 +132,9 @@ def test_client_page_explains_a_score_by_its_sessions(monkeypatch, small_practic
 def test_settings_page_saves_a_setting_that_changes_the_scores(monkeypatch, small_practice):
     app = open_app(monkeypatch, small_practice, demo=False)
     app.switch_page("views/settings.py").run()
-    app.number_input(key="setting_grace_min").set_value(10).run()
-    app.button[0].click().run()  # the form's submit button
+    app.number_input(key="setting_grace_min").set_value(10)
+    app.button[0].click()  # the form's submit button: a form sends its values with the click
+    app.run()
     assert not app.exception
     assert "Saved: grace_min." in texts(app)
     reopened = open_app(monkeypatch, small_practice, demo=False)   # a new browser session
