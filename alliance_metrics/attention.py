@@ -68,9 +68,9 @@ RULES: tuple[Rule, ...] = (
          ("late_arrivals_in_row", "grace_min", "active_client_days")),
     Rule("involvement_falling", "Involvement falling",
          "The mean therapist-rated involvement (engagement, 1–5) at the client's last "
-         "involvement_window_sessions rated attended sessions is below the mean at the "
-         "involvement_window_sessions rated sessions before them. " + _CURRENT,
-         ("involvement_window_sessions", "active_client_days")),
+         "involvement_window_sessions rated attended sessions is at least involvement_drop_points "
+         "below the mean at the involvement_window_sessions rated sessions before them. " + _CURRENT,
+         ("involvement_window_sessions", "involvement_drop_points", "active_client_days")),
     Rule("practice_missed", "Agreed practice not done",
          "None of the agreed practice was done (homework_done = 0) at each of the client's last "
          "practice_missed_in_row attended sessions where practice had been agreed. " + _CURRENT,
@@ -281,7 +281,9 @@ def _involvement_falling(r: _Review) -> pd.DataFrame:
     per = (tail.assign(recent=score.where(tail["back"] < m), before=score.where(tail["back"] >= m))
            .groupby("client", sort=False)
            .agg(rows=("back", "size"), recent=("recent", "mean"), before=("before", "mean")))
-    per = per[(per["rows"] == 2 * m) & (per["recent"] < per["before"])]
+    drop = r.settings["involvement_drop_points"]
+    fall = per["before"] - per["recent"]
+    per = per[(per["rows"] == 2 * m) & (fall > 0) & (fall >= drop - 1e-9)]
     return _flags(per.index, [
         f"Involvement falling: mean {_number(now, 2)} (1–5) over the last {m} rated sessions, "
         f"down from {_number(then, 2)} over the {m} before."
@@ -410,7 +412,8 @@ def needs_attention(facts: pd.DataFrame, week_start: date, settings: dict[str, f
       sessions that count in attendance (the client must have N);
     - ``late_arrivals``: client_on_time is False at each of the client's last
       late_arrivals_in_row attended sessions with a known client_late_min;
-    - ``involvement_falling``: mean(e₁ … e_m) < mean(e_{m+1} … e_{2m}), where e₁ is the
+    - ``involvement_falling``: mean(e_{m+1} … e_{2m}) − mean(e₁ … e_m) ≥ involvement_drop_points
+      (and > 0), where e₁ is the
       engagement (1–5) of the latest rated attended session, e₂ the one before, … and
       m = involvement_window_sessions (the client must have 2m);
     - ``practice_missed``: homework_done = 0 at each of the client's last

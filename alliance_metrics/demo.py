@@ -47,7 +47,7 @@ in about 2 s):
   ``homework_done`` (blank for the quarter of clients with no practice agreed
   and at intake; otherwise steps of 1/2, 1/4 or 1/7 depending on the client),
   ``engagement`` 1–5 (blank 3 %), ``alliance_rating`` 0–40 with one decimal
-  (mean about 35, blank 10 %) and ``goal_rating`` 0–10 (85 % of attended
+  (mean about 37, blank 10 %) and ``goal_rating`` 0–10 (85 % of attended
   sessions, always at intake). Other statuses leave these blank.
 - **Goals**: the first rating is the baseline (1–6); ratings then climb toward
   a ceiling of 8–10 at a client-dependent pace with ±1 noise. The clients
@@ -272,7 +272,7 @@ def generate_practice(
     z = _standardised(rng.standard_normal(n))  # commitment
     alliance_level = ALLIANCE_LOADING * z + np.sqrt(1 - ALLIANCE_LOADING**2) * _standardised(
         rng.standard_normal(n), orthogonal_to=z)
-    alliance_mean = np.clip(35.0 + 2.6 * alliance_level, 27.0, 39.5)
+    alliance_mean = np.clip(37.0 + 1.8 * alliance_level, 30.0, 39.8)
     goal_pace = 0.07 * np.exp(GOAL_PACE_LOADING * z + 0.25 * rng.standard_normal(n))
     goal_ceiling = rng.uniform(8.0, 10.0, n)
     baseline = rng.choice(np.arange(1, 7), size=n, p=[0.1, 0.2, 0.25, 0.2, 0.15, 0.1])
@@ -379,7 +379,7 @@ def generate_practice(
     homework_known = attended & practice_agreed[c] & (k > 0)
     engagement = np.clip(np.rint(engagement_mean[c] + 0.7 * rng.standard_normal(m)), 1, 5)
     engagement_known = attended & (rng.random(m) >= 0.03)
-    alliance = np.round(np.clip(alliance_mean[c] + 1.8 * rng.standard_normal(m), 0, 40), 1)
+    alliance = np.round(np.clip(alliance_mean[c] + 0.9 * rng.standard_normal(m), 0, 40), 1)
     alliance_known = attended & (rng.random(m) >= 0.10)
 
     # Goal ratings: baseline, then an exponential approach to the ceiling

@@ -44,7 +44,7 @@ def weekly_report_html(review: WeeklyReview) -> str:
         "This week": [format_figure(v, u) for v, u in zip(review.headlines.this_week, review.headlines.unit)],
         "Previous 4 weeks": [format_figure(v, u) for v, u in zip(review.headlines.before, review.headlines.unit)],
     })
-    attention = review.attention.assign(reasons=review.attention.reasons.map("; ".join))[
+    attention = review.attention.assign(reasons=review.attention.reasons.map(" ".join))[
         ["display_name", "client_id", "reasons"]] if not review.attention.empty else review.attention
     sessions = review.sessions[["scheduled_start", "display_name", "outcome", "client_late_min",
                                 "homework_done", "engagement", "alliance_rating", "goal_rating"]]

@@ -21,9 +21,9 @@ COMPARISON_WEEKS = 4
 #: The headline figures, in display order: (column of pooled_scores, label, unit).
 HEADLINES = (
     ("attended", "Sessions held", "count"),
-    ("missed", "No-shows and late cancellations", "count"),
+    ("missed", "Missed sessions", "count"),
     *((score.name, score.label, "%") for score in SCORES),
-    ("billable_amount", "Billable for missed sessions", "amount"),
+    ("billable_amount", "Billable (missed)", "amount"),
 )
 
 

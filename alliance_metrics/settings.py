@@ -67,6 +67,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Involvement is falling when the mean of the last this-many rated sessions is below "
             "the mean of the this-many before.",
             group="attention"),
+    Setting("involvement_drop_points", 0.5, 0, 4,
+            "How far (in points of the 1–5 involvement rating) the recent mean must fall below the "
+            "earlier one for involvement to count as falling.",
+            integer=False, group="attention"),
     Setting("practice_missed_in_row", 3, 2, 10,
             "Flag a client who did none of the agreed practice this many sessions running.",
             group="attention"),

@@ -135,6 +135,7 @@ class Visit:
     text: str                 # everything readable in the main area
     exceptions: int           # st.exception boxes (an uncaught error shows one, even redacted)
     crash_alerts: list[str]   # alerts whose text looks like a crash ("Traceback", "Error:")
+    not_found: bool           # Streamlit's "Page not found" dialog is showing
     charts: int               # plotly charts drawn (an <svg class="main-svg"> inside)
     navigation: list[str]     # the titles the navigation offers (sidebar or top)
 
@@ -185,6 +186,7 @@ def visit(page: Page, base_url: str, url_path: str = "", *, title: str | None = 
         crash_alerts=[alert for alert in page.locator(ALERT).all_inner_texts()
                       if CRASH_WORDS.search(alert)],
         charts=page.locator(DRAWN_CHART).count(),
+        not_found=page.get_by_text("Page not found").count() > 0,
         navigation=[link.strip() for link in page.locator(NAV_LINK).all_text_contents()],
     )
 

@@ -111,7 +111,7 @@ def test_weekly_review_lists_exactly_who_needs_attention(monkeypatch, small_prac
     metrics = {metric.label: metric.value for metric in app.metric}
     assert metrics["Sessions held"] == "1"
     assert metrics["Attendance"] == "33 %"
-    assert metrics["Billable for missed sessions"] == "110.00"
+    assert metrics["Billable (missed)"] == "110.00"
     assert "Total billable: **110.00**" in shown
 
 

@@ -209,6 +209,7 @@ def test_sessions_after_the_week_flag_only_the_next_week(facts):
     ("attendance_alert_pct", 50, ("B", "low_attendance")),            # 50 % is not below 50 %
     ("late_arrivals_in_row", 3, ("C", "late_arrivals")),              # 02-16 was on time
     ("practice_missed_in_row", 4, ("E", "practice_missed")),          # 02-09 had 0.5 done
+    ("involvement_drop_points", 1.7, ("D", "involvement_falling")),   # 14/3 − 9/3 = 1.67 < 1.7
     ("alliance_drop_points", 2, ("F", "alliance_concern")),           # 38 → 37 is 1 < 2
     ("alliance_concern_below", 35.9, ("M", "alliance_concern")),      # 35.9 is not below 35.9
     ("unpaid_alert_days", 60, ("U", "unpaid_fees")),                  # 59 and 31 days ≤ 60

@@ -30,7 +30,7 @@ st.subheader("Both sides of the contract")
 mine, theirs = st.columns(2)
 with mine:
     st.markdown("**The client's commitments**")
-    cells = st.columns(4)
+    cells = [*st.columns(2), *st.columns(2)]
     for cell, name in zip(cells, ("attendance", "punctuality", "engagement", "payment")):
         cell.metric(SCORES_BY_NAME[name].label, percent(client[name]))
     st.caption(f"{client.attended} attended · {client.no_shows} no-show(s) · "
@@ -38,10 +38,11 @@ with mine:
                f"cancelled with notice · {client.billable_missed} billable missed session(s)")
 with theirs:
     st.markdown("**The therapist's commitments**")
-    cells = st.columns(3)
+    cells = [*st.columns(2), *st.columns(2)]
     cells[0].metric("Punctuality", percent(client.therapist_punctuality))
-    cells[1].metric("Sessions cancelled by the therapist", f"{client.therapist_cancellations}")
-    cells[2].metric("Alliance, as the client rates it", percent(client.alliance))
+    cells[1].metric("Cancelled by therapist", f"{client.therapist_cancellations}")
+    cells[2].metric("Alliance (client-rated)", percent(client.alliance),
+                    help="The client's session alliance ratings, as a share of the maximum 40.")
 
 facts = session_facts(store(), client_id=client_id)
 st.plotly_chart(session_timeline(facts), config=PLOTLY_CONFIG, key="timeline")
@@ -60,7 +61,10 @@ else:
         st.caption(progress.band.message)
     st.metric("Progress toward the goal",
               "—" if math.isnan(client.progress_points) else f"{client.progress_points:+.0f} points",
-              help="Latest goal rating minus the baseline; the percentage is of the way from baseline to target.")
+              None if math.isnan(client.progress_pct) else f"{client.progress_pct:.0f} % of the way to the target",
+              delta_color="off",
+              help="Latest goal rating minus the baseline (the clients file's, else the first rating); "
+                   "the percentage is of the way from the baseline to the target.")
     st.plotly_chart(goal_chart(trajectory, band, target=client.goal_target), config=PLOTLY_CONFIG, key="goal")
 
 monthly = client_scores(store(), period="month")

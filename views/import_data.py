@@ -42,8 +42,8 @@ if st.button("Import", type="primary", disabled=sessions_file is None, key="impo
             status.write("Reading the mapping…")
             mapping = read_mapping(mapping_file.getvalue().decode("utf-8")) if mapping_file else None
             status.write("Checking every row and writing them in one transaction…")
-            reports = import_files(store(), saved(sessions_file), saved(clients_file), mapping=mapping,
-                                   file_names=(sessions_file.name, clients_file.name if clients_file else None))
+            # the temp files keep the uploads' names, which the import history records
+            reports = import_files(store(), saved(sessions_file), saved(clients_file), mapping=mapping)
         except ImportRejected as rejected:
             status.update(label="Nothing was imported", state="error")
             report = rejected.report

@@ -42,20 +42,23 @@ st.subheader("Needs attention")
 if review.attention.empty:
     st.success("Nobody needs particular attention this week.")
 else:
+    st.caption(f"{len(review.attention)} client(s), each with the rules that fired; thresholds are on the "
+               "**Settings** page.")
     for row in review.attention.itertuples():
-        st.markdown(f"**{row.display_name}** ({row.client_id}): " + "; ".join(row.reasons))
+        st.markdown(f"**{row.display_name}** ({row.client_id}): " + " ".join(row.reasons))
 
 st.subheader("Billable missed sessions")
 if review.billable.empty:
     st.write("No billable missed session this week.")
 else:
     st.dataframe(
-        review.billable[["scheduled_start", "display_name", "outcome", "notice_hours", "fee", "paid_on"]],
+        review.billable[["scheduled_start", "display_name", "outcome", "notice_hours", "fee", "paid_on"]]
+        .assign(outcome=review.billable.outcome.map(OUTCOME_LABELS)),
         hide_index=True,
         column_config={
             "scheduled_start": st.column_config.DatetimeColumn("Scheduled", format="ddd D MMM, HH:mm"),
             "display_name": "Client",
-            "outcome": st.column_config.SelectboxColumn("What happened", options=list(OUTCOME_LABELS)),
+            "outcome": st.column_config.TextColumn("What happened"),
             "notice_hours": st.column_config.NumberColumn("Notice (h)", format="%.0f"),
             "fee": st.column_config.NumberColumn("Fee", format="%.2f"),
             "paid_on": st.column_config.DateColumn("Paid on", format="D MMM YYYY"),
@@ -70,7 +73,8 @@ if review.sessions.empty:
 else:
     st.dataframe(
         review.sessions[["scheduled_start", "display_name", "outcome", "client_late_min", "homework_done",
-                         "engagement", "alliance_rating", "goal_rating"]],
+                         "engagement", "alliance_rating", "goal_rating"]]
+        .assign(outcome=review.sessions.outcome.map(OUTCOME_LABELS)),
         hide_index=True,
         column_config={
             "scheduled_start": st.column_config.DatetimeColumn("Scheduled", format="ddd D MMM, HH:mm"),

@@ -1,0 +1,771 @@
+"""Import a session log or a clients file into the store (SPEC §3; issue 2).
+
+**Files.** CSV — comma, semicolon or tab, taken from the header line; UTF-8 with or without
+BOM, or UTF-16 with BOM; a file that is not valid UTF-8 is read as Windows-1252 (else
+Latin-1) and a warning says so. Excel ``.xlsx`` — the first sheet, headers in its first
+non-empty row. Parquet. The format is told from the file's first bytes, not its name.
+
+**Cells** (``sql/import_parsers.sql``). Numbers take a decimal point or comma
+(``60,5``), spaces as thousands separators and a currency sign. Date-times are ISO 8601
+(``2026-03-02 14:00``, ``2026-03-02T14:00:00``) or day first (``02/03/2026 14:00`` is
+2 March; ``14h00`` too), never month first; dates are ``2026-03-02`` or ``02/03/2026``.
+Headers and status labels: :mod:`alliance_metrics.labels` (case, accents and punctuation
+ignored). A cell is stored as written, trimmed; text such as ``=HYPERLINK(...)`` stays
+plain text. Blank rows are skipped.
+
+**Identity.** Sessions are keyed by session_id; a row without one gets
+``client_id + '@' + scheduled_start`` in ISO 8601, e.g. ``C12@2026-03-02T14:00:00``.
+Clients are keyed by client_id. An import adds new rows and rewrites changed ones; rows
+it repeats unchanged are left alone (their ``import_id`` too); rows absent from the file
+are kept. Lines repeating another line exactly are imported once, with a warning.
+
+**Defaults.** therapist_id ``default``; duration_min 60; cancelled_by ``client`` for a
+cancellation (NULL for other statuses); goal_target 10.
+
+**Bad input** (SPEC §3.4). Every rejected value is reported as a :class:`Problem`
+(spreadsheet line, header as written, value, reason); one problem rejects the whole import
+— nothing is written to sessions or clients. Each import, committed or rejected, adds a
+row to ``imports`` with the SHA-256 of the file's bytes.
+
+How it runs, set-based in DuckDB on the one cursor of one transaction: the file's cells are
+loaded as text into ``raw_<kind>`` (with their spreadsheet line); a view ``staged_<kind>``
+names them after the canonical columns; ``sql/import_<kind>_parse.sql`` types every cell and
+lists every row's problems in one pass; ``import_<kind>_repeats.sql`` finds keys on two
+lines; then ``import_<kind>_update.sql`` and ``import_<kind>_insert.sql`` write.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pandas as pd
+
+from alliance_metrics.labels import (
+    HEADERS,
+    NO_WORDS,
+    YES_WORDS,
+    Mapping,
+    accepted_statuses,
+    match_headers,
+    party_of,
+    read_mapping,
+    status_of,
+)
+from alliance_metrics.store import Store, sql
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "ImportRejected",
+    "ImportReport",
+    "Problem",
+    "import_clients",
+    "import_files",
+    "import_sessions",
+    "read_mapping",
+]
+
+DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+#: Problems listed in a report at most; the rest are counted in one closing problem.
+MAX_PROBLEMS_LISTED = 10_000
+KINDS = ("sessions", "clients")
+NOUN = {"sessions": "session log", "clients": "clients file"}
+#: Canonical column whose value identifies a row of each kind.
+KEY = {"sessions": "session_id", "clients": "client_id"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One rejected value.
+
+    ``line`` is the 1-based line a spreadsheet shows (header = line 1; for .xlsx the sheet
+    row), 0 for a problem with the whole file; ``column`` the header as written in the file
+    ('' for whole-file problems); ``value`` the raw cell ('' when empty); ``reason`` what is
+    wrong and what is allowed.
+    """
+
+    line: int
+    column: str
+    value: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What one file's import did, or why it was rejected."""
+
+    kind: str
+    file_name: str
+    rows_read: int
+    inserted: int
+    updated: int
+    unchanged: int
+    problems: tuple[Problem, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when the import was committed (it has no problem)."""
+        return not self.problems
+
+    def problems_frame(self) -> pd.DataFrame:
+        """The problems as a table with columns line, column, value, reason."""
+        return pd.DataFrame(
+            [asdict(problem) for problem in self.problems],
+            columns=["line", "column", "value", "reason"],
+        ).astype({"line": "int64"})
+
+
+class ImportRejected(Exception):
+    """Raised when a file is rejected; nothing was written to sessions or clients.
+
+    ``report`` is the first rejected file's report; ``reports`` holds every file's report
+    when several files were imported together.
+    """
+
+    def __init__(self, report: ImportReport, reports: tuple[ImportReport, ...] = ()):
+        self.report = report
+        self.reports = tuple(reports) or (report,)
+        count = len(report.problems)
+        super().__init__(
+            f"{report.file_name} was not imported: {count} problem{'s' * (count != 1)}"
+            f" (first: {_describe(report.problems[0])})"
+        )
+
+
+def _describe(problem: Problem) -> str:
+    where = f"line {problem.line}, column {problem.column!r}: " if problem.line else ""
+    value = f"{problem.value!r} — " if problem.value else ""
+    return f"{where}{value}{problem.reason}"
+
+
+# -- public functions ----------------------------------------------------------------------------
+
+
+def import_sessions(
+    store: Store,
+    path: str | os.PathLike,
+    *,
+    mapping: Mapping | str | os.PathLike | None = None,
+    file_name: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> ImportReport:
+    """Import a session log (SPEC §3): all its rows, or none.
+
+    Parameters
+    ----------
+    store : the open database.
+    path : the file (CSV, .xlsx or Parquet).
+    mapping : a :class:`~alliance_metrics.labels.Mapping`, or what
+        :func:`~alliance_metrics.labels.read_mapping` reads (path or TOML text).
+    file_name : the name to report and record (default: the path's name), e.g. an upload's.
+    max_bytes : larger files are refused.
+
+    Returns
+    -------
+    ImportReport with rows inserted, updated (changed) and unchanged.
+
+    Raises
+    ------
+    ImportRejected
+        When any value is rejected; ``.report.problems`` lists each one.
+    MappingError
+        When *mapping* cannot be read.
+    """
+    job = _Job("sessions", Path(path), file_name, max_bytes)
+    return _import(store, [job], mapping)[0]
+
+
+def import_clients(
+    store: Store,
+    path: str | os.PathLike,
+    *,
+    mapping: Mapping | str | os.PathLike | None = None,
+    file_name: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> ImportReport:
+    """Import a clients file (SPEC §3): all its rows, or none. As :func:`import_sessions`."""
+    job = _Job("clients", Path(path), file_name, max_bytes)
+    return _import(store, [job], mapping)[0]
+
+
+def import_files(
+    store: Store,
+    sessions_path: str | os.PathLike,
+    clients_path: str | os.PathLike | None = None,
+    *,
+    mapping: Mapping | str | os.PathLike | None = None,
+) -> list[ImportReport]:
+    """Import a clients file (when given), then a session log, in one transaction.
+
+    Both are written, or neither: when one file is rejected, the other is recorded as
+    rejected too, with a problem saying why. Returns the reports, clients first.
+    """
+    jobs = [_Job("clients", Path(clients_path))] if clients_path is not None else []
+    jobs.append(_Job("sessions", Path(sessions_path)))
+    return _import(store, jobs, mapping)
+
+
+# -- one import, start to end ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Job:
+    kind: str
+    path: Path
+    file_name: str | None = None
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+
+@dataclass
+class _Staged:
+    """A file loaded and checked, not yet written."""
+
+    source: _Source
+    rows_read: int = 0
+    rows_rejected: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def report(self, inserted: int = 0, updated: int = 0, unchanged: int = 0) -> ImportReport:
+        return ImportReport(
+            self.source.kind, self.source.file_name, self.rows_read, inserted, updated,
+            unchanged, tuple(self.problems), tuple(self.warnings),
+        )
+
+
+class _Unreadable(Exception):
+    """DuckDB could not read a file. The error aborted the transaction."""
+
+    def __init__(self, source: _Source, reason: str):
+        super().__init__(reason)
+        self.source = source
+        self.reason = reason
+
+
+def _import(store: Store, jobs: list[_Job], mapping) -> list[ImportReport]:
+    if mapping is not None and not isinstance(mapping, Mapping):
+        mapping = read_mapping(mapping)
+    sources = [_inspect(job) for job in jobs]
+    try:
+        with store.transaction() as cursor:
+            cursor.execute(sql("import_parsers"))
+            staged = [_stage(cursor, source, mapping) for source in sources]
+            failed = [item.source.file_name for item in staged if item.problems]
+            reports = _finish(cursor, staged, failed)
+    except _Unreadable as failure:
+        # DuckDB's error aborted that transaction (now rolled back): record the rejection anew.
+        staged = [_Staged(source) for source in sources]
+        for item in staged:
+            if item.source is failure.source:
+                item.problems.append(Problem(0, "", "", failure.reason))
+        failed = [failure.source.file_name]
+        with store.transaction() as cursor:
+            reports = _finish(cursor, staged, failed)
+    if failed:
+        first = next(report for report in reports if report.file_name == failed[0])
+        raise ImportRejected(first, tuple(reports))
+    return reports
+
+
+def _finish(cursor: duckdb.DuckDBPyConnection, staged: list[_Staged],
+            failed: list[str]) -> list[ImportReport]:
+    """Write every file if none *failed*; record each import either way."""
+    reports = []
+    for item in staged:
+        if failed and not item.problems:
+            item.problems.append(Problem(0, "", "", (
+                f"Not imported because {', '.join(failed)} was rejected: files imported "
+                "together are written together or not at all."
+            )))
+        import_id = _scalar(cursor, sql("import_record"), {
+            "kind": item.source.kind,
+            "file_name": item.source.file_name,
+            "sha256": item.source.sha256,
+            "outcome": "rejected" if failed else "imported",
+            "rows_rejected": item.rows_rejected,
+        })
+        reports.append(item.report(*_write(cursor, item, import_id)) if not failed else item.report())
+    return reports
+
+
+def _write(cursor: duckdb.DuckDBPyConnection, item: _Staged, import_id: int) -> tuple[int, int, int]:
+    """Update the changed rows, insert the new ones; return (inserted, updated, unchanged)."""
+    kind = item.source.kind
+    cursor.execute(f"drop view staged_{kind}")
+    cursor.execute(f"drop table raw_{kind}")  # frees the file's text before writing
+    updated = _scalar(cursor, sql(f"import_{kind}_update"), {"import_id": import_id})
+    inserted = _scalar(cursor, sql(f"import_{kind}_insert"), {"import_id": import_id})
+    unchanged = _scalar(cursor, f"select count(*) from parsed_{kind}") - updated - inserted
+    cursor.execute(
+        "update imports set rows_inserted = $inserted, rows_updated = $updated, "
+        "rows_unchanged = $unchanged where import_id = $import_id",
+        {"inserted": inserted, "updated": updated, "unchanged": unchanged, "import_id": import_id},
+    )
+    return inserted, updated, unchanged
+
+
+def _stage(cursor: duckdb.DuckDBPyConnection, source: _Source, mapping: Mapping | None) -> _Staged:
+    """Load one file into temporary tables and list its problems; write nothing."""
+    item = _Staged(source)
+    kind, name = source.kind, source.file_name
+    if source.size > source.max_bytes:
+        return _whole_file(item, (
+            f"{name} is {_megabytes(source.size)}, over the import limit of "
+            f"{_megabytes(source.max_bytes)}. Split it (by year, say) and import each part."
+        ))
+    if source.size == 0:
+        return _whole_file(item, f"{name} is empty.")
+    if source.format == "xls":
+        return _whole_file(item, (
+            f"{name} is an old-style Excel .xls workbook. Save it as .xlsx (Excel workbook) "
+            "or as CSV, then import that."
+        ))
+    loader = {"csv": _load_csv, "xlsx": _load_xlsx, "parquet": _load_parquet}[source.format]
+    try:
+        headers, warnings, problems = loader(cursor, source)
+    except _FileProblem as problem:
+        return _whole_file(item, f"{name}: {problem}")
+    item.warnings.extend(warnings)
+    if problems:
+        item.problems.extend(problems)
+        item.rows_rejected = len({problem.line for problem in problems})
+        return item
+
+    match = match_headers(headers, kind, mapping)
+    item.warnings.extend(match.warnings)
+    item.warnings.extend(_headerless_columns(cursor, kind, headers))
+    if match.problems:
+        item.problems.extend(Problem(0, "", "", message) for message in match.problems)
+        return item
+    _create_staged_view(cursor, kind, match.columns, len(headers))
+    item.rows_read = _scalar(cursor, f"select count(*) from staged_{kind}")
+    if item.rows_read == 0:
+        return _whole_file(item, f"{name} has column headers but no rows: nothing to import.")
+
+    params = None
+    if kind == "sessions":
+        _load_labels(cursor, mapping)
+        params = {"yes_words": list(YES_WORDS), "no_words": list(NO_WORDS),
+                  "status_reason": "status must be a known label. " + accepted_statuses(mapping)}
+    cursor.execute(sql(f"import_{kind}_parse"), params)
+
+    column_of = {canonical: headers[position] for canonical, position in match.columns.items()}
+    repeated_lines = _check_repeats(cursor, item, column_of)
+    _collect_problems(cursor, item, column_of, repeated_lines, headers)
+    return item
+
+
+def _scalar(cursor, query: str, params: dict | None = None):
+    """The one value *query* returns, its result fully fetched (DuckDB 2.0 wants that)."""
+    return cursor.execute(query, params).fetchall()[0][0]
+
+
+def _whole_file(item: _Staged, reason: str) -> _Staged:
+    item.problems.append(Problem(0, "", "", reason))
+    return item
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB ({size:,} bytes)"
+
+
+def _collect_problems(cursor, item: _Staged, column_of: dict[str, str],
+                      repeated_lines: list[int], headers: list[str]) -> None:
+    """Turn the parse query's per-row problem lists into Problems, in file order."""
+    kind = item.source.kind
+    total, rows = cursor.execute(
+        f"select coalesce(sum(len(problems)), 0), count(*) filter (where problems is not null "
+        f"or line in (select unnest($repeated))) from parsed_{kind}",
+        {"repeated": repeated_lines},
+    ).fetchall()[0]
+    item.rows_rejected = rows
+    listed = cursor.execute(
+        f"select line, problem.field, problem.value, problem.reason from ("
+        f"select line, unnest(problems) as problem from parsed_{kind} "
+        f"where problems is not null order by line limit $limit)",
+        {"limit": MAX_PROBLEMS_LISTED},
+    ).fetchall() if total else []
+    found = [Problem(line, column_of.get(name, name), value or "", reason)
+             for line, name, value, reason in listed]
+    position = {header: index for index, header in reversed(list(enumerate(headers)))}
+    item.problems = sorted([*item.problems, *found],
+                           key=lambda problem: (problem.line, position.get(problem.column, 0)))
+    if total > len(listed):
+        item.problems.append(Problem(0, "", "", (
+            f"…and {total - len(listed):,} more problems after line {listed[-1][0]} (the first "
+            f"{len(listed):,} are listed). Fix these and import again to see the rest."
+        )))
+
+
+def _check_repeats(cursor, item: _Staged, column_of: dict[str, str]) -> list[int]:
+    """Keep one of lines that repeat a key with the same values; report those that differ."""
+    kind = item.source.kind
+    repeats = cursor.execute(sql(f"import_{kind}_repeats")).fetchall()
+    identical = [(lines[0], extra) for _, lines, versions in repeats if versions == 1
+                 for extra in lines[1:]]
+    if identical:
+        cursor.execute(f"delete from parsed_{kind} where line in (select unnest($lines))",
+                       {"lines": [extra for _, extra in identical]})
+        first, again = identical[0]
+        item.warnings.append(
+            f"{len(identical)} line{'s' * (len(identical) > 1)} repeated an earlier line "
+            f"exactly (line {again} repeats line {first}); each was imported once."
+        )
+    conflicts = [(key, lines) for key, lines, versions in repeats if versions > 1]
+    if not conflicts:
+        return []
+    lines_in_conflict = [line for _, lines in conflicts for line in lines]
+    if kind == "clients":
+        cells = {line: ("client_id", key) for key, lines in conflicts for line in lines}
+    else:
+        given = dict(cursor.execute(
+            "select line, session_id_text from staged_sessions "
+            "where line in (select unnest($lines)) and session_id_text is not null",
+            {"lines": lines_in_conflict},
+        ).fetchall())
+        starts = dict(cursor.execute(
+            "select line, scheduled_start_text from staged_sessions where line in (select unnest($lines))",
+            {"lines": lines_in_conflict},
+        ).fetchall())
+        cells = {line: ("session_id", given[line]) if line in given
+                 else ("scheduled_start", starts[line])
+                 for _, lines in conflicts for line in lines}
+    for key, lines in conflicts:
+        for line in lines:
+            canonical, value = cells[line]
+            others = ", ".join(str(other) for other in lines if other != line)
+            what = (f"{KEY[kind]} {key!r}" if canonical == KEY[kind]
+                    else f"the same client and start (session {key!r})")
+            item.problems.append(Problem(line, column_of.get(canonical, canonical), value or "", (
+                f"{what} is also on line {others} with different values; keep one line per "
+                f"{'session' if kind == 'sessions' else 'client'}, the right one"
+            )))
+    return lines_in_conflict
+
+
+def _create_staged_view(cursor, kind: str, columns: dict[str, int], width: int) -> None:
+    """``staged_<kind>``: the file's cells named ``<canonical>_text``; blank rows left out.
+
+    The SQL is generated, but only from names the code owns: the kind, the canonical column
+    names and the positional names ``c0, c1, …`` of ``raw_<kind>``.
+    """
+    assert kind in KINDS
+    cells = {name: f"c{int(position)}" for name, position in columns.items()}
+    select = ",\n    ".join(f"{cells.get(name, 'null::varchar')} as {name}_text" for name in HEADERS[kind])
+    any_cell = ", ".join(f"c{position}" for position in range(width))
+    cursor.execute(
+        f"create or replace temp view staged_{kind} as\n"
+        f"select\n    line,\n    {select}\nfrom raw_{kind}\nwhere coalesce({any_cell}) is not null"
+    )
+
+
+def _headerless_columns(cursor, kind: str, headers: list[str]) -> list[str]:
+    """A warning for each column that holds values but no header (its values are ignored)."""
+    blank = [position for position, header in enumerate(headers) if not header.strip()]
+    if not blank:
+        return []
+    counts = cursor.execute("select " + ", ".join(
+        f"count(c{position})" for position in blank) + f" from raw_{kind}").fetchall()[0]
+    return [f"Column {position + 1} has values but no header; its values were ignored."
+            for position, count in zip(blank, counts) if count]
+
+
+def _load_labels(cursor, mapping: Mapping | None) -> None:
+    """``status_labels`` and ``party_labels``: the file's distinct labels that are recognised."""
+    cursor.execute("create or replace temp table status_labels (label varchar, status varchar, cancelled_by varchar)")
+    cursor.execute("create or replace temp table party_labels (label varchar, party varchar)")
+    statuses = cursor.execute(
+        "select distinct status_text from staged_sessions where status_text is not null").fetchall()
+    known = [(label, *meaning) for (label,) in statuses if (meaning := status_of(label, mapping))]
+    if known:
+        cursor.executemany("insert into status_labels values (?, ?, ?)", known)
+    parties = cursor.execute(
+        "select distinct cancelled_by_text from staged_sessions where cancelled_by_text is not null").fetchall()
+    known = [(label, party) for (label,) in parties if (party := party_of(label))]
+    if known:
+        cursor.executemany("insert into party_labels values (?, ?)", known)
+
+
+# -- reading files ----------------------------------------------------------------------------------
+
+
+class _FileProblem(Exception):
+    """The file cannot be imported as a whole; the message says why."""
+
+
+@dataclass(frozen=True)
+class _Source:
+    kind: str
+    path: Path
+    file_name: str
+    max_bytes: int
+    size: int
+    sha256: str
+    format: str          # 'csv', 'xlsx', 'parquet', or 'xls' (refused)
+    encoding: str        # CSV only: 'utf-8', 'utf-16', 'cp1252' or 'latin-1'
+    blank_lines: bool    # CSV only: an empty line before the last row
+
+    @property
+    def table(self) -> str:
+        return f"raw_{self.kind}"
+
+
+_CHUNK = 1 << 20
+#: An empty line followed by more text (DuckDB skips empty lines; spreadsheets count them).
+_BLANK_LINE = re.compile(rb"\n\r?\n[^\r\n]")
+
+
+def _inspect(job: _Job) -> _Source:
+    """Size, SHA-256, format and text encoding of a file, in one streaming pass."""
+    assert job.kind in KINDS
+    size = job.path.stat().st_size
+    digest = hashlib.sha256()
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    is_utf8, blank_lines, head, tail = True, False, b"", b""
+    with job.path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+            head = head or chunk[:8]
+            if is_utf8:
+                try:
+                    utf8.decode(chunk)
+                except UnicodeDecodeError:
+                    is_utf8 = False
+            blank_lines = blank_lines or bool(_BLANK_LINE.search(tail + chunk))
+            tail = chunk[-3:]
+    try:
+        utf8.decode(b"", final=True)
+    except UnicodeDecodeError:
+        is_utf8 = False
+
+    if head.startswith(b"PK\x03\x04"):
+        kind_of_file = "xlsx"
+    elif head.startswith(b"PAR1"):
+        kind_of_file = "parquet"
+    elif head.startswith(b"\xd0\xcf\x11\xe0"):
+        kind_of_file = "xls"
+    else:
+        kind_of_file = "csv"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    elif is_utf8:
+        encoding = "utf-8"
+    elif kind_of_file == "csv" and _decodes(job.path, "cp1252"):
+        encoding = "cp1252"
+    else:
+        encoding = "latin-1"
+    return _Source(job.kind, job.path, job.file_name or job.path.name, job.max_bytes, size,
+                   digest.hexdigest(), kind_of_file, encoding, blank_lines)
+
+
+def _decodes(path: Path, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+_ENCODING_NAMES = {
+    "cp1252": "Windows-1252 (Western European; Excel's CSV encoding on Windows)",
+    "latin-1": "Latin-1 (ISO-8859-1)",
+}
+
+_READ_CSV = """
+create or replace temp table {table} as
+select row_number() over () + 1 as line, {cells}
+from read_csv(
+    $path, delim = $delimiter, header = true, quote = '"', escape = '"',
+    auto_detect = false, columns = $columns, store_rejects = true
+)
+"""
+
+_CSV_REJECTS = """
+select line, column_name, error_type, csv_line
+from reject_errors
+where scan_id = (select max(scan_id) from reject_scans)
+order by line
+"""
+
+
+def _load_csv(cursor, source: _Source) -> tuple[list[str], list[str], list[Problem]]:
+    """Load a CSV file's cells as text into ``raw_<kind>`` (line, c0, c1, …)."""
+    warnings = []
+    with tempfile.TemporaryDirectory(prefix="alliance-import-") as scratch:
+        path = source.path
+        if source.encoding != "utf-8":
+            path = Path(scratch) / "utf-8.csv"
+            with source.path.open(encoding=source.encoding, newline="") as text, \
+                    path.open("w", encoding="utf-8", newline="") as copy:
+                shutil.copyfileobj(text, copy, _CHUNK)
+            if source.encoding in _ENCODING_NAMES:
+                warnings.append(
+                    f"{source.file_name} is not UTF-8, so it was read as "
+                    f"{_ENCODING_NAMES[source.encoding]}. Check that accented letters look "
+                    "right, or save the file as CSV UTF-8."
+                )
+        delimiter, headers = _csv_header(path)
+        columns = {f"c{position}": "VARCHAR" for position in range(len(headers))}
+        try:
+            cursor.execute(_READ_CSV.format(table=source.table, cells=_cells(len(headers))),
+                           {"path": str(path), "delimiter": delimiter, "columns": columns})
+        except duckdb.Error as error:
+            raise _Unreadable(source, f"{source.file_name} could not be read as CSV: "
+                                      f"{str(error).splitlines()[0]}") from error
+        problems = [
+            Problem(line, headers[int(column[1:])] if column else "", text or "",
+                    _csv_reason(error_type, len(headers), delimiter))
+            for line, column, error_type, text in cursor.execute(_CSV_REJECTS).fetchall()
+        ]
+        if source.blank_lines and not problems:
+            warnings.extend(_count_empty_lines(cursor, source, path, delimiter))
+    return headers, warnings, problems
+
+
+def _csv_header(path: Path) -> tuple[str, list[str]]:
+    """The delimiter (the most frequent of ``;``, ``,`` and tab on line 1) and the headers."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        first = handle.readline()
+        if not first.strip():
+            raise _FileProblem("the file is empty, or its first line is: line 1 must hold the "
+                               "column headers.")
+        delimiter = max((";", ",", "\t"), key=first.count) if any(
+            mark in first for mark in ";,\t") else ","
+        handle.seek(0)
+        try:
+            headers = next(csv.reader(handle, delimiter=delimiter))
+        except csv.Error as error:
+            raise _FileProblem(f"line 1 (the headers) is not valid CSV: {error}.") from None
+    return delimiter, [header.strip() for header in headers]
+
+
+def _csv_reason(error_type: str, expected: int, delimiter: str) -> str:
+    shown = {";": "semicolon", ",": "comma", "\t": "tab"}[delimiter]
+    return {
+        "TOO MANY COLUMNS": (
+            f"this line has more values than the {expected} headers: a value probably holds "
+            f"a {shown} without quotes around it"),
+        "MISSING COLUMNS": f"this line has fewer values than the {expected} headers",
+        "UNQUOTED VALUE": ("a value holds a quote character: put the whole value in double "
+                           "quotes and double the quotes inside it"),
+        "LINE SIZE OVER MAXIMUM": "this line is too long to be a row of the file",
+    }.get(error_type, f"this line cannot be read as CSV ({error_type.lower()})")
+
+
+def _count_empty_lines(cursor, source: _Source, path: Path, delimiter: str) -> list[str]:
+    """Renumber ``raw_<kind>`` so that empty lines count, as they do in a spreadsheet.
+
+    ``row_number() over ()`` numbers DuckDB's rows in the file's order (DuckDB guarantees
+    it), but DuckDB skips empty lines; Python's csv reader sees them, as ``[]``.
+    """
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            records = csv.reader(handle, delimiter=delimiter)
+            next(records)
+            lines = [line for line, record in enumerate(records, start=2) if record]
+    except csv.Error:
+        lines = []
+    if len(lines) != _scalar(cursor, f"select count(*) from {source.table}"):
+        return ["The file has empty lines; line numbers below may be off by the number of "
+                "empty lines above them."]
+    numbering = pd.DataFrame({"counted": range(2, len(lines) + 2), "line": lines})
+    cursor.register("csv_line_numbers", numbering)
+    cursor.execute(f"update {source.table} set line = numbering.line from csv_line_numbers "
+                   f"as numbering where {source.table}.line = numbering.counted")
+    cursor.unregister("csv_line_numbers")
+    return []
+
+
+def _load_xlsx(cursor, source: _Source) -> tuple[list[str], list[str], list[Problem]]:
+    """Load the first sheet's cells as text into ``raw_<kind>`` (line = sheet row)."""
+    try:
+        workbook = openpyxl.load_workbook(source.path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
+        raise _FileProblem(f"it could not be read as an Excel .xlsx workbook ({error}). Save "
+                           "it again as .xlsx or as CSV.") from None
+    warnings, lines, records, beyond = [], [], [], None
+    try:
+        sheet = workbook.worksheets[0]
+        if len(workbook.worksheets) > 1:
+            others = ", ".join(repr(other.title) for other in workbook.worksheets[1:])
+            warnings.append(f"Only the first sheet, {sheet.title!r}, was read; "
+                            f"other sheets ignored: {others}.")
+        rows = enumerate(sheet.iter_rows(values_only=True), start=1)
+        headers = None
+        for line, values in rows:
+            cells = [_cell_text(value) for value in values]
+            if headers is None:
+                if any(cells):
+                    headers = [cell or "" for cell in cells]
+                continue
+            if any(cells[len(headers):]) and beyond is None:
+                beyond = line
+            if any(cells[:len(headers)]):
+                lines.append(line)
+                records.append(cells[:len(headers)] + [None] * (len(headers) - len(cells)))
+    finally:
+        workbook.close()
+    if headers is None:
+        raise _FileProblem(f"the sheet {sheet.title!r} is empty.")
+    if beyond is not None:
+        warnings.append(f"Cells to the right of the last header were ignored (the first on "
+                        f"row {beyond}).")
+    frame = pd.DataFrame({"line": pd.Series(lines, dtype="int64")})
+    for position in range(len(headers)):
+        frame[f"c{position}"] = pd.Series([record[position] for record in records], dtype="str")
+    cursor.register("xlsx_rows", frame)
+    cursor.execute(f"create or replace temp table {source.table} as "
+                   f"select line, {_cells(len(headers))} from xlsx_rows")
+    cursor.unregister("xlsx_rows")
+    return [header.strip() for header in headers], warnings, []
+
+
+def _cells(width: int) -> str:
+    """``cell_text(c0) as c0, …``: each of a file's *width* columns as trimmed text."""
+    return ", ".join(f"cell_text(c{position}) as c{position}" for position in range(width))
+
+
+def _cell_text(value: object) -> str | None:
+    """An Excel cell as the text a CSV export would hold (dates in ISO 8601)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a client code typed as 1234 arrives as 1234.0
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+    return str(value)
+
+
+def _load_parquet(cursor, source: _Source) -> tuple[list[str], list[str], list[Problem]]:
+    """Load a Parquet file's values as text into ``raw_<kind>`` (line = row + 1, header = 1)."""
+    try:
+        described = cursor.execute("select * from read_parquet($path) limit 0",
+                                   {"path": str(source.path)}).description
+        cells = ", ".join(f"cell_text(cast(#{position + 1} as varchar)) as c{position}"
+                          for position in range(len(described)))
+        cursor.execute(
+            f"create or replace temp table {source.table} as select file_row_number + 2 as line, "
+            f"{cells} from read_parquet($path, file_row_number = true)",
+            {"path": str(source.path)},
+        )
+    except duckdb.Error as error:
+        raise _Unreadable(source, f"{source.file_name} could not be read as Parquet: "
+                                  f"{str(error).splitlines()[0]}") from error
+    return [column[0] for column in described], [], []

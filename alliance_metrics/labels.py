@@ -1,0 +1,418 @@
+"""What the importer recognises: header aliases, status labels and the mapping file (SPEC §3).
+
+Everything a user might write in a header or a status cell is listed here, once, as data.
+Matching goes through :func:`label_key`, which ignores case, accents, punctuation and
+surrounding spaces, so ``Présent``, ``present`` and `` PRESENT `` are one label, and
+``No-show``, ``no_show`` and ``No Show`` are another. The tables list each word once in
+its plainest spelling; accents are kept where French writes them, for the reader.
+
+A file whose headers or labels are not here is imported with a mapping file (SPEC §3.3)::
+
+    [columns]        # canonical name = header in the file
+    client_id = "PatientId"
+
+    [status]         # label in the file = canonical status
+    "Yes" = "no_show"
+
+Status values in ``[status]`` are the canonical statuses, plus ``therapist_cancel`` for a
+cancellation by the therapist (stored as ``cancelled`` with ``cancelled_by = 'therapist'``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Sequence
+
+# -- canonical columns and the headers accepted for them --------------------------------------
+
+#: Session-log columns (SPEC §3) → headers accepted for each, besides the canonical name.
+SESSION_HEADERS: dict[str, tuple[str, ...]] = {
+    "session_id": ("session", "session id", "appointment id", "id séance", "id rdv",
+                   "id rendez-vous"),
+    "client_id": ("client", "client id", "client code", "patient", "patient id", "code client",
+                  "code patient", "id client", "id patient"),
+    "therapist_id": ("therapist", "therapist id", "clinician", "practitioner", "provider",
+                     "thérapeute", "praticien", "praticienne", "intervenant", "code thérapeute"),
+    "scheduled_start": ("date", "start", "start time", "date time", "appointment",
+                        "appointment date", "session date", "scheduled", "date et heure",
+                        "date heure", "rendez-vous", "rdv", "début", "date de la séance"),
+    "duration_min": ("duration", "duration min", "duration minutes", "length", "minutes",
+                     "durée", "durée min", "durée minutes"),
+    "status": ("statut", "état", "présence", "attendance", "appointment status"),
+    "cancelled_by": ("canceled by", "cancellation by", "annulé par", "annulation par"),
+    "cancelled_at": ("canceled at", "cancelled on", "canceled on", "cancellation date",
+                     "cancellation time", "annulé le", "date d'annulation", "date annulation"),
+    "client_late_min": ("lateness", "late", "late min", "minutes late", "client late",
+                        "client lateness", "retard", "retard client", "retard min", "retard minutes"),
+    "therapist_late_min": ("therapist late", "therapist lateness", "late start",
+                           "retard thérapeute", "retard praticien"),
+    "homework_done": ("homework", "practice", "exercises", "pratique", "exercices",
+                      "devoirs", "tâches"),
+    "engagement": ("involvement", "implication", "investissement", "participation"),
+    "alliance_rating": ("alliance", "srs", "session rating scale", "alliance srs",
+                        "score alliance"),
+    "goal_rating": ("goal", "goal score", "progress", "objectif", "note objectif", "progrès",
+                    "avancement"),
+    "fee": ("price", "amount", "tarif", "honoraires", "prix", "montant"),
+    "paid_on": ("paid", "paid date", "payment date", "payé le", "date de paiement",
+                "date paiement", "réglé le", "date de règlement"),
+}
+
+#: Clients-file columns (SPEC §3) → headers accepted for each, besides the canonical name.
+CLIENT_HEADERS: dict[str, tuple[str, ...]] = {
+    "client_id": SESSION_HEADERS["client_id"],
+    "display_name": ("name", "full name", "client name", "patient name", "nom", "nom complet",
+                     "nom du client", "prénom nom", "nom prénom"),
+    "goal": ("objective", "goal description", "objectif", "objectif thérapeutique"),
+    "goal_baseline": ("baseline", "goal start", "initial rating", "niveau initial",
+                      "note initiale", "point de départ"),
+    "goal_target": ("target", "goal rating target", "cible", "note cible", "objectif cible"),
+    "intake_date": ("intake", "first session", "start date", "date d'entrée", "date de début",
+                    "première séance"),
+    "contract_signed_on": ("contract signed", "contract date", "contract", "contrat",
+                           "contrat signé le", "date du contrat", "date contrat"),
+    "therapist_id": SESSION_HEADERS["therapist_id"],
+}
+
+HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
+    "sessions": SESSION_HEADERS,
+    "clients": CLIENT_HEADERS,
+}
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "sessions": ("client_id", "scheduled_start", "status"),
+    "clients": ("client_id",),
+}
+FILE_NOUN = {"sessions": "session log", "clients": "clients file"}
+
+# -- status labels -----------------------------------------------------------------------------
+
+#: Canonical status → labels accepted for it (SPEC §3.2, plus ``booked``: a session booked but
+#: not yet held, which counts in no score). ``therapist_cancel`` is not a stored status: it is
+#: stored as ``cancelled`` with ``cancelled_by = 'therapist'``.
+STATUS_LABELS: dict[str, tuple[str, ...]] = {
+    "attended": ("attended", "show", "showed", "present", "présent", "présente", "honoré",
+                 "honorée", "venu", "venue", "completed", "effectué", "réalisé"),
+    "cancelled": ("cancelled", "canceled", "annulé", "annulée", "absent excusé",
+                  "absente excusée", "cancelled by client", "canceled by client",
+                  "annulé par le client", "annulé par la cliente"),
+    "late_cancel": ("late cancel", "late cancelled", "late canceled", "late cancellation",
+                    "annulation tardive", "annulé tardivement"),
+    "no_show": ("no show", "noshow", "did not attend", "dna", "absent", "absente",
+                "absent non excusé", "absente non excusée"),
+    "booked": ("booked", "scheduled", "planned", "upcoming", "prévu", "prévue", "à venir",
+               "planifié"),
+    "therapist_cancel": ("therapist cancel", "clinician canceled", "clinician cancelled",
+                         "cancelled by therapist", "canceled by therapist",
+                         "annulé par le thérapeute", "annulé par la thérapeute",
+                         "annulé par le praticien", "annulé par la praticienne"),
+}
+#: What each label stores: (status, cancelled_by implied by the label, or None).
+STATUS_MEANING: dict[str, tuple[str, str | None]] = {
+    "attended": ("attended", None),
+    "cancelled": ("cancelled", None),
+    "late_cancel": ("late_cancel", None),
+    "no_show": ("no_show", None),
+    "booked": ("booked", None),
+    "therapist_cancel": ("cancelled", "therapist"),
+}
+CANCELLATIONS = ("cancelled", "late_cancel")
+
+#: Who cancelled (column cancelled_by) → labels accepted.
+PARTY_LABELS: dict[str, tuple[str, ...]] = {
+    "client": ("client", "cliente", "patient", "patiente"),
+    "therapist": ("therapist", "clinician", "practitioner", "provider", "thérapeute",
+                  "praticien", "praticienne"),
+}
+
+#: homework_done written as words: yes = all the agreed practice done (1), no = none (0).
+#: Compared with the cell lower-cased and trimmed (these words have no accents).
+YES_WORDS: tuple[str, ...] = ("yes", "y", "oui", "o", "true", "vrai")
+NO_WORDS: tuple[str, ...] = ("no", "n", "non", "false", "faux")
+
+
+def label_key(text: str) -> str:
+    """The form in which headers and labels are compared.
+
+    Lower case, accents removed, every run of characters other than letters and digits
+    (spaces, ``_``, ``-``, brackets, apostrophes …) made one space, no space at the ends.
+    A label made only of punctuation keys as itself, lower-cased and trimmed.
+
+    >>> label_key("  Présent ")
+    'present'
+    >>> label_key("No-Show") == label_key("no_show") == label_key("NO SHOW")
+    True
+    >>> label_key("Durée (min)")
+    'duree min'
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(re.findall(r"[^\W_]+", plain.casefold())) or text.strip().casefold()
+
+
+# -- the mapping file ----------------------------------------------------------------------------
+
+MAPPING_STATUSES = tuple(STATUS_MEANING)
+
+
+class MappingError(ValueError):
+    """A mapping file that cannot be used; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A mapping file (SPEC §3.3), read by :func:`read_mapping`.
+
+    ``columns`` maps a canonical column name to the header the file uses for it;
+    ``statuses`` maps a label (as written in the mapping) to a value of ``MAPPING_STATUSES``.
+    """
+
+    columns: dict[str, str] = field(default_factory=dict)
+    statuses: dict[str, str] = field(default_factory=dict)
+
+    def status_of(self, label: str) -> str | None:
+        """The mapping's status for *label*, compared by :func:`label_key`, or None."""
+        key = label_key(label)
+        for written, status in self.statuses.items():
+            if label_key(written) == key:
+                return status
+        return None
+
+
+def read_mapping(path_or_text: str | bytes | os.PathLike) -> Mapping:
+    """Read a mapping file (SPEC §3.3) from a path, or from its TOML text or bytes.
+
+    A ``str`` is read as TOML when it contains ``=`` or ``[`` and names no existing file.
+    Raises :class:`MappingError` naming what is wrong: bad TOML (with its line), an unknown
+    section, an unknown canonical column or status, or a header given to two columns.
+
+    >>> read_mapping('[columns]\\nclient_id = "PatientId"\\n[status]\\n"Yes" = "no_show"')
+    Mapping(columns={'client_id': 'PatientId'}, statuses={'Yes': 'no_show'})
+    """
+    text, source = _mapping_text(path_or_text)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise MappingError(f"{source} is not valid TOML: {error}.") from None
+    unknown = sorted(set(data) - {"columns", "status"})
+    if unknown:
+        raise MappingError(
+            f"{source} has the section(s) {', '.join(f'[{s}]' for s in unknown)}; a mapping "
+            "file has only [columns] (canonical name = \"header in your file\") and [status] "
+            "(\"your label\" = canonical status)."
+        )
+    columns = _string_table(data.get("columns", {}), "[columns]", source)
+    statuses = _string_table(data.get("status", {}), "[status]", source)
+
+    known = list(dict.fromkeys([*SESSION_HEADERS, *CLIENT_HEADERS]))
+    for name in columns:
+        if name not in known:
+            raise MappingError(
+                f"{source}: [columns] names {name!r}, which is not a column Alliance knows. "
+                f"Known columns: {', '.join(known)}."
+            )
+    for table in HEADERS.values():
+        by_header: dict[str, str] = {}
+        for name, header in columns.items():
+            other = by_header.setdefault(label_key(header), name) if name in table else name
+            if other != name:
+                raise MappingError(
+                    f"{source}: [columns] gives the header {header!r} to both {other} and "
+                    f"{name}; a header can feed one column."
+                )
+    seen: dict[str, tuple[str, str]] = {}
+    for label, status in statuses.items():
+        if status not in MAPPING_STATUSES:
+            raise MappingError(
+                f"{source}: [status] maps {label!r} to {status!r}, which is not a status. "
+                f"Allowed: {', '.join(MAPPING_STATUSES)} (therapist_cancel = cancelled by the "
+                "therapist)."
+            )
+        previous = seen.setdefault(label_key(label), (label, status))
+        if previous[1] != status:
+            raise MappingError(
+                f"{source}: [status] maps {previous[0]!r} to {previous[1]} and {label!r} to "
+                f"{status}; labels are compared ignoring case and accents, so these are one label."
+            )
+    return Mapping(columns=columns, statuses=statuses)
+
+
+def _mapping_text(path_or_text: str | bytes | os.PathLike) -> tuple[str, str]:
+    """The TOML text and a name for it in messages."""
+    if isinstance(path_or_text, bytes):
+        return _decode_mapping(path_or_text, "The mapping file"), "The mapping file"
+    if isinstance(path_or_text, str) and not os.path.isfile(path_or_text) and (
+        "=" in path_or_text or "[" in path_or_text
+    ):
+        return path_or_text, "The mapping"
+    path = os.fspath(path_or_text)
+    try:
+        with open(path, "rb") as handle:
+            return _decode_mapping(handle.read(), f"The mapping file {path}"), f"The mapping file {path}"
+    except FileNotFoundError:
+        raise MappingError(f"There is no mapping file {path}.") from None
+
+
+def _decode_mapping(data: bytes, source: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise MappingError(f"{source} is not UTF-8 text; save it as UTF-8.") from None
+
+
+def _string_table(table: object, section: str, source: str) -> dict[str, str]:
+    if not isinstance(table, dict) or not all(
+        isinstance(value, str) and value.strip() for value in table.values()
+    ):
+        raise MappingError(
+            f"{source}: every entry of {section} must be written name = \"text\", with a "
+            "non-empty quoted text."
+        )
+    return {str(key): value for key, value in table.items()}
+
+
+# -- header matching -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HeaderMatch:
+    """Which position of the file feeds which canonical column, and what to tell the user."""
+
+    columns: dict[str, int]
+    problems: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+def match_headers(headers: Sequence[str], kind: str, mapping: Mapping | None = None) -> HeaderMatch:
+    """Match a file's headers to the canonical columns of *kind* ('sessions' or 'clients').
+
+    The mapping file's ``[columns]`` entries come first; every other header is matched to a
+    canonical name or one of its aliases, by :func:`label_key`. Headers matching nothing are
+    ignored with a warning; a required column that no header feeds, or a column fed by two
+    headers, is a problem (the file is rejected).
+
+    >>> match_headers(["Client", "Date", "Statut", "Notes"], "sessions").columns
+    {'client_id': 0, 'scheduled_start': 1, 'status': 2}
+    """
+    table = HEADERS[kind]
+    noun = FILE_NOUN[kind]
+    keys = [label_key(header) if header.strip() else "" for header in headers]
+    columns: dict[str, int] = {}
+    problems: list[str] = []
+    warnings: list[str] = []
+
+    mapped = {name: header for name, header in (mapping.columns if mapping else {}).items()
+              if name in table}
+    for name, header in mapped.items():
+        positions = [i for i, key in enumerate(keys) if key and key == label_key(header)]
+        if len(positions) == 1:
+            columns[name] = positions[0]
+        elif positions:
+            problems.append(
+                f"The mapping file reads {name} from {header!r}, but the file has "
+                f"{len(positions)} columns with that header; rename all but one."
+            )
+        else:
+            warnings.append(
+                f"The mapping file reads {name} from {header!r}, but this file has no such "
+                f"column (headers found: {_listing(headers)}); the usual headers were tried instead."
+            )
+
+    alias_of = {label_key(alias): name for name, aliases in table.items()
+                for alias in (name, *aliases)}
+    claimed = {position: name for name, position in columns.items()}
+    candidates: dict[str, list[int]] = {}
+    for position, key in enumerate(keys):
+        if position in claimed or not key:
+            continue
+        name = alias_of.get(key)
+        if name is None:
+            warnings.append(f"Column {headers[position]!r} is not part of the {noun} and was ignored.")
+        elif name in columns:
+            warnings.append(
+                f"Column {headers[position]!r} was ignored: the mapping file reads {name} "
+                f"from {headers[columns[name]]!r}."
+            )
+        else:
+            candidates.setdefault(name, []).append(position)
+    for name, positions in candidates.items():
+        if len(positions) == 1:
+            columns[name] = positions[0]
+        else:
+            found = " and ".join(repr(headers[p]) for p in positions)
+            problems.append(
+                f"Columns {found} both look like {name}. Keep one, or say which to use in a "
+                f"mapping file: [columns] {name} = \"{headers[positions[0]]}\"."
+            )
+
+    for name in REQUIRED[kind]:
+        if name not in columns and not any(name in p for p in problems):
+            problems.append(
+                f"The {noun} needs a {name} column, and none of its headers is one. Headers "
+                f"found: {_listing(headers)}. Headers accepted for {name}: "
+                f"{', '.join((name, *table[name]))}. To use your own header, name it in a "
+                f"mapping file: [columns] {name} = \"Your header\"."
+            )
+    ordered = dict(sorted(columns.items(), key=lambda item: item[1]))
+    return HeaderMatch(ordered, tuple(problems), tuple(warnings))
+
+
+def _listing(headers: Sequence[str]) -> str:
+    shown = [repr(h) for h in headers if h.strip()]
+    return ", ".join(shown) if shown else "none"
+
+
+# -- labels in cells -----------------------------------------------------------------------------
+
+_STATUS_BY_KEY = {label_key(label): name for name, labels in STATUS_LABELS.items()
+                  for label in (name, *labels)}
+_PARTY_BY_KEY = {label_key(label): name for name, labels in PARTY_LABELS.items()
+                 for label in (name, *labels)}
+
+
+def status_of(label: str, mapping: Mapping | None = None) -> tuple[str, str | None] | None:
+    """``(status, implied cancelled_by)`` for a status cell, or None when it is not known.
+
+    The mapping file's ``[status]`` entries win over the built-in labels.
+
+    >>> status_of("Clinician Canceled")
+    ('cancelled', 'therapist')
+    >>> status_of("présent"), status_of("PRESENT")
+    (('attended', None), ('attended', None))
+    >>> status_of("Yes", Mapping(statuses={"yes": "no_show"}))
+    ('no_show', None)
+    """
+    name = (mapping.status_of(label) if mapping else None) or _STATUS_BY_KEY.get(label_key(label))
+    return STATUS_MEANING[name] if name else None
+
+
+def party_of(label: str) -> str | None:
+    """'client' or 'therapist' for a cancelled_by cell, or None when it is not known.
+
+    >>> party_of("Thérapeute"), party_of("patient"), party_of("nobody")
+    ('therapist', 'client', None)
+    """
+    return _PARTY_BY_KEY.get(label_key(label))
+
+
+def accepted_statuses(mapping: Mapping | None = None) -> str:
+    """One sentence listing every accepted status label, and how to add one."""
+    groups = []
+    for name, labels in STATUS_LABELS.items():
+        own = [label for label, status in (mapping.statuses if mapping else {}).items()
+               if status == name]
+        meaning = "therapist's cancellation" if name == "therapist_cancel" else name
+        groups.append(f"{meaning}: {', '.join([*own, *labels])}")
+    return (
+        "Accepted status labels (any case, accents optional) — " + "; ".join(groups)
+        + ". To use your own label, add it to a mapping file: [status] \"Your label\" = "
+        "\"no_show\" (or attended, cancelled, late_cancel, booked, therapist_cancel)."
+    )
+
+
+def accepted_parties() -> str:
+    """One sentence listing the accepted cancelled_by labels."""
+    return "; ".join(f"{name}: {', '.join(labels)}" for name, labels in PARTY_LABELS.items())

@@ -1,0 +1,55 @@
+-- parsed_clients: each row of the clients file as the clients table will hold it, with the
+-- list of its rejected values (NULL when it has none). One pass over the file.
+-- Reads: staged_clients (the file's cells as text under <column>_text, blank = NULL, with the
+-- spreadsheet line).
+create or replace temp table parsed_clients as
+with
+
+staged as (
+    select * from staged_clients
+),
+
+typed as (
+    select
+        staged.*,
+        parse_number(goal_baseline_text) as goal_baseline,
+        case when goal_target_text is null then 10 else parse_number(goal_target_text) end as goal_target,
+        parse_date(intake_date_text) as intake_date,
+        parse_date(contract_signed_on_text) as contract_signed_on
+    from staged
+),
+
+checked as (
+    select
+        *,
+        list_filter([
+            case when client_id_text is null then problem('client_id', client_id_text,
+                'client_id is required: the code of the client') end,
+            case when goal_baseline_text is not null and not coalesce(goal_baseline between 0 and 10, false) then problem('goal_baseline', goal_baseline_text,
+                'goal_baseline must be a number from 0 to 10') end,
+            case when goal_target_text is not null and not coalesce(goal_target between 0 and 10, false) then problem('goal_target', goal_target_text,
+                'goal_target must be a number from 0 to 10') end,
+            case when intake_date_text is not null and intake_date is null then problem('intake_date', intake_date_text,
+                'intake_date must be a date such as 2026-03-02 or 02/03/2026 (day first, four-digit year)') end,
+            case when contract_signed_on_text is not null and contract_signed_on is null then problem('contract_signed_on', contract_signed_on_text,
+                'contract_signed_on must be a date such as 2026-03-02 or 02/03/2026 (day first, four-digit year)') end
+        ], lambda p: p is not null) as problems
+    from typed
+),
+
+final as (
+    select
+        line,
+        client_id_text as client_id,
+        display_name_text as display_name,
+        goal_text as goal,
+        goal_baseline,
+        goal_target,
+        intake_date,
+        contract_signed_on,
+        therapist_id_text as therapist_id,
+        nullif(problems, []) as problems
+    from checked
+)
+
+select * from final;

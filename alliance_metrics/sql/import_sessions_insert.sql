@@ -1,0 +1,12 @@
+-- Add the file's sessions that the store does not hold yet. Parameter: $import_id.
+insert into sessions (
+    session_id, client_id, therapist_id, scheduled_start, duration_min, status, cancelled_by,
+    cancelled_at, client_late_min, therapist_late_min, homework_done, engagement,
+    alliance_rating, goal_rating, fee, paid_on, import_id
+)
+select
+    session_id, client_id, therapist_id, scheduled_start, duration_min, status, cancelled_by,
+    cancelled_at, client_late_min, therapist_late_min, homework_done, engagement,
+    alliance_rating, goal_rating, fee, paid_on, $import_id
+from parsed_sessions as incoming
+where not exists (select 1 from sessions where sessions.session_id = incoming.session_id);
