@@ -135,3 +135,48 @@ def relation_scatter(points: pd.DataFrame, x: str, y: str, x_title: str, y_title
                                     hoverinfo="skip"))
     figure.update_xaxes(title=x_title)
     return _layout(figure, title, y_title)
+
+
+# -- the supervisor's aggregates (alliance_metrics.anonymise): suppressed cells are gaps ----------
+
+MEASURE_COLOURS = {**SCORE_COLOURS, "progress_points": "#000000", "progress_pct": "#000000"}
+
+
+def period_trend(trends: pd.DataFrame, measures: list[str], labels: dict[str, str], title: str) -> go.Figure:
+    """Mean of each measure per period; suppressed cells are left as gaps, never drawn."""
+    figure = go.Figure()
+    for measure in measures:
+        rows = trends[trends.measure == measure]
+        mean = rows["mean"].where(~rows.suppressed.astype(bool))
+        figure.add_trace(go.Scatter(
+            x=rows.period, y=mean, mode="lines+markers", name=labels.get(measure, measure),
+            line=dict(color=MEASURE_COLOURS.get(measure, "#0072B2"), width=2), connectgaps=False,
+            customdata=rows.n_clients.astype("Float64").astype(str).replace("<NA>", "suppressed"),
+            hovertemplate="%{x}: mean %{y:.1f} (%{customdata} clients)<extra>" + labels.get(measure, measure) + "</extra>",
+        ))
+    figure.update_xaxes(type="category")
+    return _layout(figure, title, "Mean over clients", height=360)
+
+
+def binned_counts(bins: pd.DataFrame, value: str, title: str, y_title: str, colour: str) -> go.Figure:
+    """One bar per bin (each bin holds at least k clients; suppressed bins are not drawn)."""
+    shown = bins[~bins.suppressed.astype(bool)]
+    figure = go.Figure(go.Bar(
+        x=shown["bin"], y=shown[value], marker_color=colour,
+        customdata=shown.n_clients, hovertemplate="%{x}: %{y:.1f} (%{customdata} clients)<extra></extra>",
+    ))
+    figure.update_xaxes(type="category", title="Score band")
+    return _layout(figure, title, y_title, height=300)
+
+
+def caseload_flow(caseload: pd.DataFrame, labels: dict[str, str], title: str = "Caseload flow") -> go.Figure:
+    """New clients, endings and drop-outs per period as grouped bars; suppressed cells are gaps."""
+    colours = {"new": "#009E73", "ended": "#0072B2", "dropped_out": "#D55E00"}
+    figure = go.Figure()
+    for measure, colour in colours.items():
+        rows = caseload[caseload.measure == measure]
+        figure.add_trace(go.Bar(x=rows.period, y=rows.n_clients.astype("Float64"), name=labels.get(measure, measure),
+                                marker_color=colour, hovertemplate="%{x}: %{y} clients<extra></extra>"))
+    figure.update_layout(barmode="group")
+    figure.update_xaxes(type="category")
+    return _layout(figure, title, "Clients", height=320)

@@ -80,6 +80,27 @@ def cmd_scores(args) -> int:
     return DONE
 
 
+def cmd_supervisor_export(args) -> int:
+    from alliance_metrics.anonymise import supervisor_view
+    from alliance_metrics.pseudonym import SecretFileError
+    from alliance_metrics.supervisor_export import supervisor_report_html, write_export
+
+    store = _open(args)
+    try:
+        view = supervisor_view(store, therapist_id=args.therapist, granularity=args.period)
+    except SecretFileError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return REJECTED
+    finally:
+        store.close()
+    written = write_export(view, Path(args.out))
+    print(f"Wrote the anonymised aggregates ({view.first_period} to {view.last_period}, k = {view.k}) to {written}.")
+    if args.html:
+        Path(args.html).write_text(supervisor_report_html(view), encoding="utf-8")
+        print(f"Wrote the HTML report to {args.html}.")
+    return DONE
+
+
 def parser() -> argparse.ArgumentParser:
     db_help = "the database file (default: $ALLIANCE_DB, else data/alliance.duckdb)"
     main = argparse.ArgumentParser(
@@ -114,6 +135,20 @@ def parser() -> argparse.ArgumentParser:
     scores.add_argument("--until", type=_date, metavar="DATE", help="first day excluded (YYYY-MM-DD)")
     scores.add_argument("--format", choices=("csv", "json"), default="csv", help="output format (default: csv)")
     scores.set_defaults(run=cmd_scores)
+
+    export = commands.add_parser(
+        "supervisor-export", help="write the anonymised aggregates a supervisor may see",
+        description="Write the supervisor's anonymised view (SPEC §6) as a file the dashboard's "
+                    "'Open exports' page opens: aggregates of at least k clients (setting k_anonymity), "
+                    "no client id, name, goal or exact date, therapists under HMAC pseudonyms keyed by "
+                    "the practice secret ($ALLIANCE_SECRET_FILE, else ~/.config/alliance/practice.key).")
+    export.add_argument("--db", metavar="PATH", help=db_help)
+    export.add_argument("--out", required=True, metavar="FILE", help="the export file to write (JSON)")
+    export.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report")
+    export.add_argument("--therapist", metavar="ID", help="only this therapist's caseload")
+    export.add_argument("--period", choices=("auto", "month", "quarter"), default="auto",
+                        help="months, quarters, or months unless a month is too small (default)")
+    export.set_defaults(run=cmd_supervisor_export)
     return main
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Callable, TypeVar
 
 import pandas as pd
 
 from alliance_metrics.store import Store
 
+T = TypeVar("T")
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 DEMO_FILE_NAMES = ("demo/sessions.csv", "demo/clients.csv")
 
@@ -80,3 +82,21 @@ def client_directory(store: Store) -> pd.DataFrame:
         "select client_id, display_name, goal, goal_baseline, goal_target, intake_date, "
         "contract_signed_on, therapist_id from clients order by client_id"
     )
+
+
+def replacing_demo(store: Store, load: Callable[[], T]) -> T:
+    """Run *load* (an import) on a store emptied of the demo practice.
+
+    Only when the store holds nothing but the demo. If *load* raises (a rejected import), the
+    demo practice is loaded again, so the store is never left empty nor half-demo.
+    """
+    if not holdings(store).is_demo:
+        return load()
+    with store.transaction() as cursor:
+        for table in ("sessions", "clients", "imports"):
+            cursor.execute(f"delete from {table}")  # table names from this fixed tuple only
+    try:
+        return load()
+    except BaseException:
+        load_demo_if_empty(store)
+        raise

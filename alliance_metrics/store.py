@@ -94,6 +94,19 @@ class Store:
         finally:
             cursor.close()
 
+    def data_version(self) -> tuple:
+        """Changes whenever the sessions, clients or settings change: a key for caches."""
+        cursor = self._con.cursor()
+        try:
+            return cursor.execute(
+                "select (select count(*) from sessions), (select count(*) from clients), "
+                "(select max(import_id) from imports), "
+                "(select string_agg(name || '=' || value, ',' order by name) from settings), "
+                "(select max(updated_at) from settings)"
+            ).fetchone()
+        finally:
+            cursor.close()
+
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A cursor inside BEGIN … COMMIT; any exception rolls everything back.

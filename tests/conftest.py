@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime
 
 import pytest
@@ -54,6 +55,20 @@ def insert_clients(store: Store, rows: list[dict]) -> None:
                 f"values ({', '.join('$' + column for column in CLIENT_COLUMNS)})",
                 values,
             )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def practice_secret_outside_home(tmp_path_factory):
+    """Pseudonym keys of the tests live in a temporary folder, never in the user's ~/.config."""
+    folder = tmp_path_factory.mktemp("secret")
+    folder.chmod(0o700)
+    previous = os.environ.get("ALLIANCE_SECRET_FILE")
+    os.environ["ALLIANCE_SECRET_FILE"] = str(folder / "practice.key")
+    yield
+    if previous is None:
+        os.environ.pop("ALLIANCE_SECRET_FILE", None)
+    else:
+        os.environ["ALLIANCE_SECRET_FILE"] = previous
 
 
 @pytest.fixture

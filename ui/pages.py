@@ -30,6 +30,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("views/your_data.py", "Your data", "Data", "your_data"),
     PageSpec("views/import_data.py", "Import", "Data", "import_data"),
     PageSpec("views/settings.py", "Settings", "Data", "settings"),
+    PageSpec("views/supervisor_trends.py", "Supervisor view", "Supervisor", "supervisor", EVERYONE),
+    PageSpec("views/supervisor_exports.py", "Open exports", "Supervisor", "open_exports", EVERYONE),
 )
 
 

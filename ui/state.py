@@ -30,3 +30,19 @@ def store() -> Store:
     except StoreError as error:
         st.error(str(error))
         st.stop()
+
+
+@st.cache_data(show_spinner="Computing the anonymised aggregates…", max_entries=8)
+def _supervisor_view(path: str, version: tuple):
+    # cache_data is shared by every user: it may hold this anonymised view, never identified data
+    from alliance_metrics.anonymise import supervisor_view
+
+    return supervisor_view(_open_store(path))
+
+
+def practice_supervisor_view():
+    """This practice's SupervisorView (None while the store is empty), cached per data version."""
+    opened = store()
+    if not opened.scalar("select count(*) from sessions"):
+        return None
+    return _supervisor_view(opened.path, opened.data_version())

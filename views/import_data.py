@@ -7,6 +7,7 @@ import streamlit as st
 
 from alliance_metrics.export import to_csv
 from alliance_metrics.ingest import ImportRejected, import_files, read_mapping
+from alliance_metrics.inventory import holdings, replacing_demo
 from ui.state import store
 
 st.title("Import")
@@ -28,6 +29,10 @@ sessions_file = st.file_uploader("Session log", type=KINDS, key="sessions_file")
 clients_file = st.file_uploader("Clients file (optional)", type=KINDS, key="clients_file")
 mapping_file = st.file_uploader("Mapping file (optional, .toml)", type=["toml"], key="mapping_file")
 
+if holdings(store()).is_demo:
+    st.info("The database holds the demo practice. Your first import replaces it (if your file is "
+            "rejected, the demo stays).")
+
 if st.button("Import", type="primary", disabled=sessions_file is None, key="import_button"):
     with tempfile.TemporaryDirectory() as folder, st.status("Importing…", expanded=True) as status:
         # DuckDB reads files, not uploads in memory (STACK.md): each upload goes to a private temp file
@@ -43,7 +48,9 @@ if st.button("Import", type="primary", disabled=sessions_file is None, key="impo
             mapping = read_mapping(mapping_file.getvalue().decode("utf-8")) if mapping_file else None
             status.write("Checking every row and writing them in one transaction…")
             # the temp files keep the uploads' names, which the import history records
-            reports = import_files(store(), saved(sessions_file), saved(clients_file), mapping=mapping)
+            sessions_path, clients_path = saved(sessions_file), saved(clients_file)
+            reports = replacing_demo(store(), lambda: import_files(store(), sessions_path, clients_path,
+                                                                   mapping=mapping))
         except ImportRejected as rejected:
             status.update(label="Nothing was imported", state="error")
             report = rejected.report
