@@ -64,3 +64,45 @@ def test_usage_errors_exit_2(tmp_path):
     missing = cli("import", str(tmp_path / "nope.csv"), "--db", str(tmp_path / "x.duckdb"))
     assert missing.returncode == 2 and "No such file" in missing.stderr
     assert cli().returncode == 2
+
+
+def test_demo_then_import_then_supervisor_export(tmp_path):
+    out, db = tmp_path / "demo", tmp_path / "x.duckdb"
+    made = cli("demo", "--out", str(out))
+    assert made.returncode == 0, made.stderr
+    sessions_rows = sum(1 for _ in open(out / "sessions.csv", encoding="utf-8")) - 1
+    clients_rows = sum(1 for _ in open(out / "clients.csv", encoding="utf-8")) - 1
+    env_secret = {"ALLIANCE_SECRET_FILE": str(tmp_path / "secret" / "practice.key")}
+
+    loaded = cli("import", str(out / "sessions.csv"), "--clients", str(out / "clients.csv"), "--db", str(db))
+    assert loaded.returncode == 0, loaded.stderr
+    assert f"{sessions_rows} sessions rows read — {sessions_rows} inserted" in loaded.stdout
+    assert f"{clients_rows} clients rows read — {clients_rows} inserted" in loaded.stdout
+    store = Store(db)
+    assert store.scalar("select count(*) from sessions") == sessions_rows
+    store.close()
+
+    export = tmp_path / "for-supervisor.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "alliance_metrics", "supervisor-export", "--db", str(db), "--out", str(export),
+         "--html", str(tmp_path / "report.html")],
+        cwd=ROOT, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), **env_secret},
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    text = export.read_text("utf-8") + (tmp_path / "report.html").read_text("utf-8")
+    import re
+    assert re.findall(r"\bC\d{3}\b", text) == []                 # no demo client id
+    assert "Daniel A." not in text                               # no demo client name
+    from alliance_metrics.supervisor_export import read_export
+    assert read_export(export).k == 11
+
+
+def test_a_rejected_import_exits_1_and_reports_the_row(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("client_id,scheduled_start,status,goal_rating\n"
+                   "a,2026-03-02 14:00,attended,7\n"
+                   "a,2026-03-09 14:00,attended,14\n", encoding="utf-8")
+    result = cli("import", str(bad), "--db", str(tmp_path / "x.duckdb"))
+    assert result.returncode == 1
+    assert "nothing was imported" in result.stderr
+    assert "goal_rating" in result.stderr and "14" in result.stderr and " 3 " in result.stderr  # line 3
