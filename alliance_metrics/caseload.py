@@ -12,8 +12,8 @@ import pandas as pd
 
 from alliance_metrics import progress
 from alliance_metrics.inventory import client_directory
-from alliance_metrics.scores import client_scores, session_facts
-from alliance_metrics.store import Store
+from alliance_metrics.scores import client_scores
+from alliance_metrics.store import Store, per_data_version
 
 #: Session-level measures that can be related to the goal rating within clients.
 SESSION_MEASURES = {
@@ -38,9 +38,10 @@ def client_table(store: Store, therapist_id: str | None = None, since=None, unti
 
 
 def client_label(table: pd.DataFrame) -> dict[str, str]:
-    """client_id → "Name (id)" for pickers."""
-    return {row.client_id: f"{row.display_name} ({row.client_id})" if row.display_name != row.client_id
-            else row.client_id for row in table.itertuples()}
+    """client_id → "Name (id)" for pickers (the id alone when the client has no name)."""
+    named = table.display_name != table.client_id
+    labels = (table.display_name + " (" + table.client_id + ")").where(named, table.client_id)
+    return dict(zip(table.client_id, labels))
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class ExpectedProgress:
     off_track: pd.DataFrame
 
 
+@per_data_version
 def expected_progress(store: Store, until=None) -> ExpectedProgress:
     """Trajectories of the whole practice (the band needs every client), up to *until*."""
     ratings = store.query_named("goal_ratings", {"until": until})
@@ -63,9 +65,7 @@ def expected_progress(store: Store, until=None) -> ExpectedProgress:
 
 def session_measures(store: Store, therapist_id: str | None = None) -> pd.DataFrame:
     """Attended sessions with the session-level measures and the goal rating, for the relations."""
-    facts = session_facts(store, therapist_id=therapist_id)
-    attended = facts[facts.outcome == "attended"]
-    return attended[["client_id", "scheduled_start", *SESSION_MEASURES, "goal_rating"]]
+    return store.query_named("session_measures", {"therapist_id": therapist_id})
 
 
 def centred_within_clients(frame: pd.DataFrame, x: str, y: str, client: str = "client_id") -> pd.DataFrame:

@@ -10,11 +10,11 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
-from alliance_metrics.attention import attention_by_client, billable_missed, needs_attention
+from alliance_metrics.attention import FACT_COLUMNS, attention_by_client, billable_missed, needs_attention
 from alliance_metrics.caseload import expected_progress
 from alliance_metrics.inventory import client_directory
 from alliance_metrics.scores import SCORES, client_scores, pooled_scores, session_facts
-from alliance_metrics.store import Store
+from alliance_metrics.store import Store, per_data_version
 
 COMPARISON_WEEKS = 4
 
@@ -108,8 +108,13 @@ class WeeklyReview:
         return self.week_start + timedelta(days=6)
 
 
+@per_data_version
 def weekly_review(store: Store, week_start: date, therapist_id: str | None = None) -> WeeklyReview:
-    """Build the weekly review of the week starting on Monday *week_start*."""
+    """Build the weekly review of the week starting on Monday *week_start*.
+
+    Memoised until the data or the settings change: a page rerun (another widget touched, a
+    page visited again) costs nothing.
+    """
     week_start = monday(week_start)
     week_end = week_start + timedelta(days=7)
     names = client_directory(store)[["client_id", "display_name"]]
@@ -120,9 +125,12 @@ def weekly_review(store: Store, week_start: date, therapist_id: str | None = Non
 
     # every rule looks back (attendance over the last sessions, unpaid fees) and one looks ahead
     # (nothing booked): read the client's whole history, not just the week
-    facts = session_facts(store, therapist_id=therapist_id)
+    settings = store.settings()
+    look_ahead = timedelta(days=int(settings["unbooked_alert_days"]) + 1)
+    facts = session_facts(store, therapist_id=therapist_id, until=week_end + look_ahead,
+                          columns=tuple(dict.fromkeys((*FACT_COLUMNS, "goal_rating"))))
     progress = expected_progress(store, until=week_end)
-    flags = needs_attention(facts, week_start, store.settings(), off_track=progress.off_track)
+    flags = needs_attention(facts, week_start, settings, off_track=progress.off_track)
     in_week = facts[(facts.scheduled_start >= pd.Timestamp(week_start)) & (facts.scheduled_start < pd.Timestamp(week_end))]
     return WeeklyReview(
         week_start=week_start,

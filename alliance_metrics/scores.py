@@ -20,7 +20,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from alliance_metrics.store import Store
+from alliance_metrics.store import Store, sql
 
 
 def _percent(numerator, denominator):
@@ -263,27 +263,29 @@ def add_progress(components: pd.DataFrame) -> pd.DataFrame:
 PERIODS = (None, "week", "month", "quarter")
 
 
-def client_components(store: Store, since=None, until=None, period: str | None = None) -> pd.DataFrame:
+def client_components(store: Store, since=None, until=None, period: str | None = None,
+                      client_id: str | None = None) -> pd.DataFrame:
     """Per client, the counts the scores are made of, over ``[since, until)`` (open ends: None).
 
     With *period* ('week' — weeks start on Monday —, 'month' or 'quarter') there is one row per
     client and period, ``period_start`` giving the period's first day; otherwise one row per
-    client and ``period_start`` is empty.
+    client and ``period_start`` is empty. *client_id* restricts the result to one client.
     """
     if period not in PERIODS:
         raise ValueError(f"period must be one of {PERIODS}; you provided period={period!r}.")
     params = {**store.contract_parameters(), "since": _as_timestamp(since),
-              "until": _as_timestamp(until), "period": period}
+              "until": _as_timestamp(until), "period": period, "client_id": client_id}
     return store.query_named("client_components", params)
 
 
-def client_scores(store: Store, since=None, until=None, period: str | None = None) -> pd.DataFrame:
+def client_scores(store: Store, since=None, until=None, period: str | None = None,
+                  client_id: str | None = None) -> pd.DataFrame:
     """One row per client (and *period*, see :func:`client_components`) with the SPEC §5 columns
     first, then the counts behind them.
 
     *since* is inclusive and *until* exclusive (dates or timestamps; None = open).
     """
-    scored = add_progress(add_scores(client_components(store, since, until, period)))
+    scored = add_progress(add_scores(client_components(store, since, until, period, client_id)))
     rest = [column for column in scored.columns if column not in SCORE_COLUMNS]
     return scored[[*SCORE_COLUMNS, *rest]]
 
@@ -332,20 +334,38 @@ def rolling_comparison(store: Store, weeks: int, end: date | datetime) -> pd.Dat
     return table.reset_index()
 
 
+#: The columns of :func:`session_facts`, in order (docs/data-dictionary.md describes each).
+FACT_COLUMNS = (
+    "session_id", "client_id", "therapist_id", "scheduled_start", "session_date", "duration_min",
+    "status", "cancelled_by", "cancelled_at", "notice_hours", "outcome", "client_late_min",
+    "therapist_late_min", "homework_done", "engagement", "alliance_rating", "goal_rating", "fee",
+    "paid_on", "billable", "counts_in_attendance", "client_on_time", "therapist_on_time",
+    "payment_due_on", "paid_on_time", "homework_counted", "involvement_counted",
+    "counts_in_punctuality", "counts_in_engagement", "counts_in_payment",
+    "counts_in_therapist_punctuality", "counts_in_alliance",
+)
+
+
 def session_facts(store: Store, client_id: str | None = None, therapist_id: str | None = None,
-                  since=None, until=None) -> pd.DataFrame:
+                  since=None, until=None, columns: tuple[str, ...] = FACT_COLUMNS) -> pd.DataFrame:
     """Every session in ``[since, until)`` with its derived facts, for one client or all.
 
-    Columns: the session log's, plus ``outcome`` (attended, no_show, late_cancel, timely_cancel,
-    therapist_cancel, booked), ``notice_hours``, ``billable``, ``client_on_time``,
-    ``therapist_on_time``, ``payment_due_on``, ``paid_on_time`` and one ``counts_in_<score>`` flag
-    per score — so every score can be explained by the sessions behind it.
+    Columns (all, or the *columns* asked for): the session log's, plus ``outcome`` (attended,
+    no_show, late_cancel, timely_cancel, therapist_cancel, booked), ``notice_hours``,
+    ``billable``, ``client_on_time``, ``therapist_on_time``, ``payment_due_on``, ``paid_on_time``
+    and one ``counts_in_<score>`` flag per score — so every score can be explained by the
+    sessions behind it.
     """
+    unknown = [column for column in columns if column not in FACT_COLUMNS]
+    if unknown:
+        raise ValueError(f"session_facts has no column {unknown[0]!r}; its columns are {', '.join(FACT_COLUMNS)}.")
     params = {
         **store.contract_parameters(), "client_id": client_id, "therapist_id": therapist_id,
         "since": _as_timestamp(since), "until": _as_timestamp(until),
     }
-    return store.query_named("sessions_in_window", params)
+    # the column names come from FACT_COLUMNS above, never from outside
+    return store.query(f"select {', '.join(columns)} from ({sql('sessions_in_window').rstrip().rstrip(';')})",
+                       params)
 
 
 def sessions_behind(facts: pd.DataFrame, score: str) -> pd.DataFrame:

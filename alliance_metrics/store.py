@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from contextlib import contextmanager
-from functools import cache
+from functools import cache, wraps
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 import duckdb
 import pandas as pd
@@ -43,6 +44,39 @@ def database_path(explicit: str | os.PathLike | None = None) -> Path:
     if os.environ.get("ALLIANCE_DB"):
         return Path(os.environ["ALLIANCE_DB"])
     return DEFAULT_DB
+
+
+Result = TypeVar("Result")
+
+
+def per_data_version(function: Callable[..., Result], maxsize: int = 16) -> Callable[..., Result]:
+    """Memoise ``function(store, *args)`` until the store's data or settings change.
+
+    For the expensive whole-practice reads the pages repeat on every rerun (expected progress,
+    the weekly review). The key is the store's path, :meth:`Store.data_version` and the
+    arguments; the result is shared, so callers must not modify it (pages only read).
+    Identified results stay in this process's memory, as the store itself does; access control
+    happens before a page asks (ui/access.py).
+    """
+    results: OrderedDict = OrderedDict()
+    lock = threading.Lock()
+
+    @wraps(function)
+    def memoised(store: "Store", *args, **kwargs):
+        key = (store.path, store.data_version(), args, tuple(sorted(kwargs.items())))
+        with lock:
+            if key in results:
+                results.move_to_end(key)
+                return results[key]
+        value = function(store, *args, **kwargs)
+        with lock:
+            results[key] = value
+            while len(results) > maxsize:
+                results.popitem(last=False)
+        return value
+
+    memoised.cache_clear = results.clear
+    return memoised
 
 
 class StoreError(RuntimeError):

@@ -190,3 +190,14 @@ def test_rolling_compares_the_last_weeks_with_the_weeks_before(practice):
     # C: before has C2 (late cancel) and C3 (attended) → 50; nothing recent → undefined change
     assert same(table.loc["C", "attendance_before"], 50.0)
     assert same(table.loc["C", "attendance_change"], None)
+
+
+def test_scores_per_month_for_one_client(practice):
+    monthly = client_scores(practice, period="month", client_id="A").set_index("period_start")
+    assert list(monthly.client_id.unique()) == ["A"]
+    january, february = monthly.loc["2026-01-01"], monthly.loc["2026-02-01"]
+    assert same(january.attendance, 100 * 2 / 3)    # A1 A2 attended, A4 late cancellation (A3 timely)
+    assert same(february.attendance, 100 * 1 / 2)   # A8 attended, A7 no-show (A5 timely, A6 therapist)
+    # pooled per month over every client: January adds B1 (no-show), C1 C3 attended, C2 late
+    pooled = pooled_scores(client_scores(practice, period="month"), by="period_start").set_index("period_start")
+    assert same(pooled.loc["2026-01-01", "attendance"], 100 * (2 + 0 + 2) / (3 + 1 + 3))

@@ -67,8 +67,7 @@ else:
                    "the percentage is of the way from the baseline to the target.")
     st.plotly_chart(goal_chart(trajectory, band, target=client.goal_target), config=PLOTLY_CONFIG, key="goal")
 
-monthly = client_scores(store(), period="month")
-monthly = monthly[monthly.client_id == client_id]
+monthly = client_scores(store(), period="month", client_id=client_id)
 st.plotly_chart(score_trend(monthly, [s.name for s in SCORES], title="Scores by month"),
                 config=PLOTLY_CONFIG, key="scores_by_month")
 if facts.alliance_rating.notna().any():

@@ -42,10 +42,15 @@ st.subheader("Needs attention")
 if review.attention.empty:
     st.success("Nobody needs particular attention this week.")
 else:
-    st.caption(f"{len(review.attention)} client(s), each with the rules that fired; thresholds are on the "
-               "**Settings** page.")
-    for row in review.attention.itertuples():
-        st.markdown(f"**{row.display_name}** ({row.client_id}): " + " ".join(row.reasons))
+    st.caption(f"{len(review.attention)} client(s), most reasons first; thresholds are on the **Settings** page. "
+               "Open a client on the **Client** page to see the sessions behind each reason.")
+    st.dataframe(
+        review.attention.sort_values(["n_reasons", "display_name"], ascending=[False, True])
+        .assign(reasons=review.attention.reasons.map(" ".join))[["display_name", "client_id", "n_reasons", "reasons"]],
+        hide_index=True, key="attention",
+        column_config={"display_name": "Client", "client_id": "Code", "n_reasons": "Reasons",
+                       "reasons": st.column_config.TextColumn("Why", width="large")},
+    )
 
 st.subheader("Billable missed sessions")
 if review.billable.empty:
@@ -92,10 +97,11 @@ if not review.trend.empty:
     st.plotly_chart(score_trend(review.trend, [s.name for s in SCORES], title="Scores by week (12 weeks)"),
                     config=PLOTLY_CONFIG, key="weekly_trend")
 
+# the files are made when a button is clicked, not on every rerun
 left, right = st.columns(2)
-left.download_button("Download this review (HTML)", weekly_report_html(review),
+left.download_button("Download this review (HTML)", lambda: weekly_report_html(review),
                      file_name=f"alliance-review-{review.week_start:%Y-%m-%d}.html", mime="text/html",
                      key="download_review")
-scores = client_table(store(), therapist)[["display_name", *SCORE_COLUMNS]]
-right.download_button("Download all scores (CSV)", to_csv(scores),
+right.download_button("Download all scores (CSV)",
+                      lambda: to_csv(client_table(store(), therapist)[["display_name", *SCORE_COLUMNS]]),
                       file_name="alliance-scores.csv", mime="text/csv", key="download_scores")

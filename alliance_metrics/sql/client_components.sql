@@ -1,6 +1,7 @@
 -- Per client (and per period when $period is 'week', 'month' or 'quarter'; NULL for the whole
 -- window), over a window: the counts and sums every score of scores.py is made of.
--- Parameters: $grace_min, $late_cancel_hours, $payment_grace_days, $since, $until, $period
+-- Parameters: $grace_min, $late_cancel_hours, $payment_grace_days, $since, $until, $period,
+-- $client_id (one client, or NULL for all)
 -- ($since inclusive, $until exclusive, NULL for open ends). Booked sessions have no outcome yet
 -- and count nowhere.
 with
@@ -9,6 +10,7 @@ facts as (
     select *
     from session_facts($grace_min, $late_cancel_hours, $payment_grace_days)
     where outcome <> 'booked'
+      and (cast($client_id as varchar) is null or client_id = $client_id)
       and scheduled_start >= coalesce(cast($since as timestamp), '-infinity'::timestamp)
       and scheduled_start <  coalesce(cast($until as timestamp), 'infinity'::timestamp)
 ),
