@@ -7,6 +7,7 @@ text lives in ``alliance_metrics/sql/``.
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from collections import OrderedDict
@@ -53,8 +54,9 @@ def per_data_version(function: Callable[..., Result], maxsize: int = 16) -> Call
     """Memoise ``function(store, *args)`` until the store's data or settings change.
 
     For the expensive whole-practice reads the pages repeat on every rerun (expected progress,
-    the weekly review). The key is the store's path, :meth:`Store.data_version` and the
-    arguments; the result is shared, so callers must not modify it (pages only read).
+    the weekly review). The key is the store's opening number (two stores, even two in-memory
+    ones, never share), :meth:`Store.data_version` and the arguments; the result is shared, so
+    callers must not modify it (pages only read).
     Identified results stay in this process's memory, as the store itself does; access control
     happens before a page asks (ui/access.py).
     """
@@ -63,7 +65,7 @@ def per_data_version(function: Callable[..., Result], maxsize: int = 16) -> Call
 
     @wraps(function)
     def memoised(store: "Store", *args, **kwargs):
-        key = (store.path, store.data_version(), args, tuple(sorted(kwargs.items())))
+        key = (store.opened, store.data_version(), args, tuple(sorted(kwargs.items())))
         with lock:
             if key in results:
                 results.move_to_end(key)
@@ -91,8 +93,11 @@ class Store:
     0
     """
 
+    _openings = itertools.count()
+
     def __init__(self, path: str | os.PathLike = DEFAULT_DB):
         self.path = str(path)
+        self.opened = next(Store._openings)  # this opening's number, for per_data_version
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:

@@ -201,3 +201,15 @@ def test_scores_per_month_for_one_client(practice):
     # pooled per month over every client: January adds B1 (no-show), C1 C3 attended, C2 late
     pooled = pooled_scores(client_scores(practice, period="month"), by="period_start").set_index("period_start")
     assert same(pooled.loc["2026-01-01", "attendance"], 100 * (2 + 0 + 2) / (3 + 1 + 3))
+
+
+def test_memoised_reads_follow_the_data(practice):
+    from alliance_metrics.review import weekly_review
+    first = weekly_review(practice, at("2026-01-05 00:00").date())
+    assert weekly_review(practice, at("2026-01-05 00:00").date()) is first        # nothing changed
+    insert_sessions(practice, [dict(session_id="A0", client_id="A", scheduled_start=at("2026-01-06 10:00"),
+                                    status="no_show")])
+    second = weekly_review(practice, at("2026-01-05 00:00").date())
+    assert second is not first and "A0" in set(second.sessions.session_id)
+    practice.set_setting("late_cancel_hours", 12)                                  # settings count too
+    assert weekly_review(practice, at("2026-01-05 00:00").date()) is not second
