@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 import math
+import re
 
 import streamlit as st
 
 from alliance_metrics.relations import FLUCKIGER_2018, Relation
 
 PLOTLY_CONFIG = {"displaylogo": False}
+
+
+MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: object) -> str:
+    """*text* from the data, escaped so st.markdown shows it as typed: a goal written as
+    ``![x](http://…)`` must not make the browser fetch an image.
+
+    >>> plain("![x](http://a.b)")
+    '\\!\\[x\\]\\(http\\://a\\.b\\)'
+    """
+    return MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
 
 
 def percent(value: float | None) -> str:

@@ -10,7 +10,7 @@ from alliance_metrics.charts import alliance_chart, goal_chart, score_trend, ses
 from alliance_metrics.scores import SCORES, SCORES_BY_NAME, client_scores, session_facts, sessions_behind
 from ui import sidebar
 from ui.state import store
-from ui.widgets import PLOTLY_CONFIG, percent
+from ui.widgets import PLOTLY_CONFIG, percent, plain
 
 st.title("Client")
 table = client_table(store(), sidebar.therapist())
@@ -24,7 +24,7 @@ client = table.set_index("client_id").loc[client_id]
 
 signed = client.contract_signed_on
 contract = "no signature date recorded" if pd.isna(signed) else f"signed on {signed:%d %B %Y}"
-st.markdown(f"**Goal:** {'—' if pd.isna(client.goal) else client.goal}  ·  **Contract:** {contract}")
+st.markdown(f"**Goal:** {'—' if pd.isna(client.goal) else plain(client.goal)}  ·  **Contract:** {contract}")
 
 st.subheader("Both sides of the contract")
 mine, theirs = st.columns(2)

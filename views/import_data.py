@@ -9,6 +9,7 @@ from alliance_metrics.export import to_csv
 from alliance_metrics.ingest import ImportRejected, import_files, read_mapping
 from alliance_metrics.inventory import holdings, replacing_demo
 from ui.state import store
+from ui.widgets import plain
 
 st.title("Import")
 st.markdown(
@@ -54,7 +55,7 @@ if st.button("Import", type="primary", disabled=sessions_file is None, key="impo
         except ImportRejected as rejected:
             status.update(label="Nothing was imported", state="error")
             report = rejected.report
-            st.error(f"**{report.file_name}**: {len(report.problems)} problem(s) — nothing was imported. "
+            st.error(f"**{plain(report.file_name)}**: {len(report.problems)} problem(s) — nothing was imported. "
                      "Fix these rows (or map their values) and import the file again.")
             problems = report.problems_frame()
             st.dataframe(problems, hide_index=True, key="problems")
@@ -62,11 +63,11 @@ if st.button("Import", type="primary", disabled=sessions_file is None, key="impo
                                file_name="alliance-rejected-rows.csv", mime="text/csv", key="download_problems")
         except (ValueError, UnicodeDecodeError) as error:
             status.update(label="Nothing was imported", state="error")
-            st.error(str(error))
+            st.error(plain(error))
         else:
             status.update(label="Imported", state="complete")
             for report in reports:
                 for warning in report.warnings:
-                    st.warning(f"{report.file_name}: {warning}")
-                st.success(f"**{report.file_name}**: {report.rows_read:,} rows read — {report.inserted:,} "
+                    st.warning(f"{plain(report.file_name)}: {plain(warning)}")
+                st.success(f"**{plain(report.file_name)}**: {report.rows_read:,} rows read — {report.inserted:,} "
                            f"inserted, {report.updated:,} updated, {report.unchanged:,} unchanged.")
