@@ -143,3 +143,36 @@ def test_settings_page_saves_a_setting_that_changes_the_scores(monkeypatch, smal
     reopened = open_app(monkeypatch, small_practice, demo=False)   # a new browser session
     reopened.switch_page("views/settings.py").run()
     assert reopened.number_input(key="setting_grace_min").value == 10
+
+
+BAD_LOG = (b"client_id,scheduled_start,status,goal_rating\n"
+           b"zed,2026-03-02 14:00,attended,7\n"
+           b"zed,2026-03-09 14:00,attended,14\n")
+
+
+def test_import_page_rejects_a_bad_file_keeps_the_demo_then_replaces_it(monkeypatch, tmp_path):
+    app = open_app(monkeypatch, tmp_path / "import.duckdb")
+    app.switch_page("views/import_data.py").run()
+    assert "demo practice" in texts(app)
+    app.file_uploader(key="sessions_file").upload("log.csv", BAD_LOG, "text/csv")
+    app.run()
+    app.button(key="import_button").click().run()
+    assert not app.exception
+    assert "nothing was imported" in app.error[0].value
+    problems = app.dataframe[0].value
+    assert problems.to_dict("records") == [
+        {"line": 3, "column": "goal_rating", "value": "14", "reason": "goal_rating must be a number from 0 to 10"}]
+    assert app.get("download_button"), "the rejected rows can be downloaded"
+    app.switch_page("views/your_data.py").run()
+    assert "demo practice" in texts(app)                 # the rejected file changed nothing
+
+    app.switch_page("views/import_data.py").run()
+    app.file_uploader(key="sessions_file").upload("log.csv", BAD_LOG.replace(b",14\n", b",8\n"), "text/csv")
+    app.run()
+    app.button(key="import_button").click().run()
+    assert not app.exception and not app.error
+    assert "2 rows read — 2 inserted" in app.success[0].value
+    app.switch_page("views/your_data.py").run()
+    metrics = {metric.label: metric.value for metric in app.metric}
+    assert metrics["Clients"] == "1" and metrics["Sessions"] == "2"   # the demo was replaced
+    assert "demo practice" not in texts(app)
