@@ -43,7 +43,7 @@ def _layout(figure: go.Figure, title: str, y_title: str, height: int = 340) -> g
     figure.update_layout(
         template="plotly_white", title=dict(text=title, y=0.97, yanchor="top"), height=height,
         margin=dict(l=10, r=10, t=40, b=10),
-        legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0),
+        legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0),
         hovermode="closest", yaxis_title=y_title,
     )
     return figure
@@ -122,10 +122,10 @@ def alliance_chart(facts: pd.DataFrame, title: str = "Session alliance ratings")
 
 def relation_scatter(points: pd.DataFrame, x: str, y: str, x_title: str, y_title: str,
                      slope: float | None, intercept: float | None, title: str,
-                     colour: str = "#0072B2") -> go.Figure:
-    """A scatter of *points* with its OLS trend line when one was estimated."""
+                     colour: str = "#0072B2", dots: str = "Clients") -> go.Figure:
+    """A scatter of *points* (each one of *dots*) with its OLS trend line when one was estimated."""
     figure = go.Figure(go.Scatter(
-        x=points[x], y=points[y], mode="markers", name="Clients" if "client" not in title else "Sessions",
+        x=points[x], y=points[y], mode="markers", name=dots,
         marker=dict(color=colour, size=8, opacity=0.7),
         hovertemplate=f"{x_title}: %{{x:.1f}}<br>{y_title}: %{{y:.1f}}<extra></extra>"))
     if slope is not None and intercept is not None and len(points):

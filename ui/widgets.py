@@ -34,7 +34,7 @@ def show_relation(relation: Relation, compare_with_reference: bool = False) -> N
     if relation.estimate is None:
         st.info(relation.reading)
         return
-    columns = st.columns(4)
+    columns = st.columns([1, 2, 1, 1])
     columns[0].metric("Correlation", f"{relation.estimate:+.2f}")
     columns[1].metric("95 % interval", f"{relation.ci_low:+.2f} to {relation.ci_high:+.2f}")
     columns[2].metric("Clients", f"{relation.n_clients:,}")

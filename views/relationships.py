@@ -47,7 +47,7 @@ if within.estimate is not None:
         relation_scatter(points, f"{measure}_centred", "goal_rating_centred",
                          SESSION_MEASURES[measure] + ", against the client's own mean",
                          "Goal rating, against the client's own mean", within.slope, 0.0,
-                         "Each dot a session, each client centred on their own mean"),
+                         "Each dot a session, each client centred on their own mean", dots="Sessions"),
         config=PLOTLY_CONFIG, key="within_chart",
     )
 
