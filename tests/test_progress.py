@@ -294,15 +294,18 @@ def test_off_track_counts_the_whole_running_streak():
     assert flags.loc["flag", "reason"].endswith("; 3 in a row are needed to flag.")
 
 
-def test_latest_rating_without_a_band_cell_is_not_flagged():
-    # "late" rates 5, 4, 4 like "flag", then 3 at session 4, where only 1 client
-    # has a rating: no cell, so no judgement. With 12 clients (h = 0.25 * 11 = 2.75)
-    # the p25s become: session 1: 5 + 0.75*(5-5) = 5; session 2 (4 4 4 5 6...):
-    # 4 + 0.75*(5-4) = 4.75; session 3 (4 4 5 6...): 5 + 0.75*(6-5) = 5.75;
-    # so "flag" (5, 4, 4) is still below at its last two sessions.
+def test_beyond_the_band_the_last_cell_holds():
+    # "late" rates 5, 4, 4 like "flag", then 3 at session 4, where only 1 client has a
+    # rating: no cell of its own, so the nearest earlier cell (session 3) holds. With 12
+    # clients (h = 0.25 * 11 = 2.75) the p25s are: session 1: 5 + 0.75*(5-5) = 5; session 2
+    # (4 4 4 5 6...): 4 + 0.75*(5-4) = 4.75; session 3 (4 4 5 6...): 5 + 0.75*(6-5) = 5.75.
+    # late: 5 (not below 5), 4 < 4.75, 4 < 5.75, 3 < 5.75 (held) → 3 in a row since session 2.
     flags = practice_flags(late=[5, 4, 4, 3])
-    assert flags.loc["late", "off_track"] == False  # noqa: E712 (numpy bool)
-    assert flags.loc["late", "reason"] == NO_BAND_REASON
+    assert flags.loc["late", "off_track"] == True  # noqa: E712 (numpy bool)
+    assert flags.loc["late", "reason"] == (
+        "Goal rating below the expected range at the last 3 rated sessions "
+        "(3 vs 5.75–7 expected at session 4).")
+    assert flags.loc["late", "since"] == week(2)
     assert flags.loc["flag", "off_track"] == True  # noqa: E712
 
 

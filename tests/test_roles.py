@@ -12,10 +12,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from alliance_metrics.demo import generate_practice
 from ui.pages import PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
+A_DEMO_NAME = generate_practice().clients.display_name.iloc[0]   # a client of the demo practice
 AUTH = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": "test-cookie-secret",
         "client_id": "alliance", "client_secret": "test-client-secret",
         "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
@@ -48,6 +50,9 @@ def shown_text(app: AppTest) -> str:
 def test_without_identity_one_user_sees_every_page_and_is_told_so(monkeypatch, demo_db):
     app = app_as(monkeypatch, demo_db, None)
     assert app.title[0].value == "Weekly review"
+    app.switch_page("views/client.py").run()
+    assert A_DEMO_NAME in shown_text(app) + str(app.selectbox(key="client").options)  # the control
+    app.switch_page("views/weekly_review.py").run()
     assert "Single-user mode" in "\n".join(c.value for c in app.sidebar.caption)
     for page in PAGES:
         app.switch_page(page.file).run()
@@ -57,13 +62,13 @@ def test_without_identity_one_user_sees_every_page_and_is_told_so(monkeypatch, d
 def test_nobody_signed_in_sees_only_the_sign_in(monkeypatch, demo_db):
     app = app_as(monkeypatch, demo_db, {"is_logged_in": False})
     assert [b.label for b in app.button] == ["Sign in"]
-    assert "Daniel A." not in shown_text(app)   # a demo client's name
+    assert A_DEMO_NAME not in shown_text(app)
 
 
 def test_a_supervisor_lands_on_the_supervisor_view_and_cannot_open_a_therapist_page(monkeypatch, demo_db):
     app = app_as(monkeypatch, demo_db, {"is_logged_in": True, "alliance_role": "supervisor"})
     assert app.title[0].value == "Supervisor view"
-    assert "Daniel A." not in shown_text(app) and "C001" not in shown_text(app)
+    assert A_DEMO_NAME not in shown_text(app) and "C001" not in shown_text(app)
     for page in PAGES:
         if "supervisor" in page.roles:
             continue
@@ -79,7 +84,6 @@ def test_a_therapist_sees_only_their_own_clients(monkeypatch, demo_db):
     assert not app.sidebar.selectbox              # no choice of therapist
     app.switch_page("views/client.py").run()
     options = app.selectbox(key="client").options
-    from alliance_metrics.demo import generate_practice
     clients = generate_practice().clients
     own = set(clients.loc[clients.therapist_id == "T02", "client_id"])
     assert options and all(option.rsplit("(", 1)[-1].rstrip(")") in own for option in options)

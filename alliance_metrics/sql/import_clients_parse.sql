@@ -6,7 +6,13 @@ create or replace temp table parsed_clients as
 with
 
 staged as (
-    select * from staged_clients
+    -- a row with no value in any column the importer reads is no row (e.g. an empty line)
+    select *
+    from staged_clients
+    where coalesce(
+        client_id_text, display_name_text, goal_text, goal_baseline_text,
+        goal_target_text, intake_date_text, contract_signed_on_text, therapist_id_text
+    ) is not null
 ),
 
 typed as (

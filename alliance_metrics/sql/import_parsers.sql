@@ -11,6 +11,8 @@ create or replace temp macro cell_text(cell) as nullif(
          then trim(cell, ' ' || chr(9) || chr(10) || chr(13) || chr(160) || chr(8239))
          else trim(cell) end,
     '');
+-- The same, for a file that holds none of those characters (ingest.py checks its bytes).
+create or replace temp macro cell_text_spaces(cell) as nullif(trim(cell), '');
 
 -- A number: decimal point or comma; spaces (also no-break ones) as thousands separators and
 -- a currency sign are dropped ("1 200,50 €" = 1200.5). NaN and infinities are not numbers.

@@ -2,12 +2,20 @@
 -- list of its rejected values (NULL when it has none). One pass over the file.
 -- Reads: staged_sessions (the file's cells as text under <column>_text, blank = NULL, with the
 -- spreadsheet line), status_labels and party_labels (the file's own labels, matched in Python
--- by alliance_metrics.labels). Parameters: $yes_words, $no_words, $status_reason.
+-- by alliance_metrics.labels). Parameters: $yes_words, $no_words, $status_reason, $party_reason.
 create or replace temp table parsed_sessions as
 with
 
 staged as (
-    select * from staged_sessions
+    -- a row with no value in any column the importer reads is no row (e.g. an empty line)
+    select *
+    from staged_sessions
+    where coalesce(
+        session_id_text, client_id_text, therapist_id_text, scheduled_start_text,
+        duration_min_text, status_text, cancelled_by_text, cancelled_at_text,
+        client_late_min_text, therapist_late_min_text, homework_done_text, engagement_text,
+        alliance_rating_text, goal_rating_text, fee_text, paid_on_text
+    ) is not null
 ),
 
 typed as (
@@ -50,7 +58,7 @@ checked as (
             case when status_text is not null and status is null then problem('status', status_text,
                 $status_reason) end,
             case when cancelled_by_text is not null and given_cancelled_by is null then problem('cancelled_by', cancelled_by_text,
-                'cancelled_by must be client or therapist') end,
+                $party_reason) end,
             case when given_cancelled_by is not null and status not in ('cancelled', 'late_cancel') then problem('cancelled_by', cancelled_by_text,
                 'cancelled_by is only for cancellations, and this session''s status is ' || status) end,
             case when given_cancelled_by <> label_cancelled_by then problem('cancelled_by', cancelled_by_text,
