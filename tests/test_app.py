@@ -176,3 +176,25 @@ def test_import_page_rejects_a_bad_file_keeps_the_demo_then_replaces_it(monkeypa
     metrics = {metric.label: metric.value for metric in app.metric}
     assert metrics["Clients"] == "1" and metrics["Sessions"] == "2"   # the demo was replaced
     assert "demo practice" not in texts(app)
+
+
+def test_edge_states_say_so_instead_of_failing(monkeypatch, tmp_path):
+    path = tmp_path / "edges.duckdb"
+    store = Store(path)
+    insert_sessions(store, WEEK + [dict(session_id="d1", client_id="dan", therapist_id="T2",
+                                        scheduled_start=at("2026-03-03 15:00"), status="attended")])
+    store.close()
+    app = open_app(monkeypatch, path, demo=False)
+
+    app.date_input(key="week").set_value(day("2026-04-08")).run()          # a week with no session
+    assert not app.exception
+    assert "No session was scheduled this week." in texts(app)
+
+    app.sidebar.selectbox(key="therapist").select("T2").run()              # a therapist with one client
+    for page in PAGES:
+        app.switch_page(page.file).run()
+        assert not app.exception, (page.file, app.exception)
+    app.switch_page("views/client.py").run()
+    assert "No goal ratings yet for this client" in texts(app)             # a client with no ratings
+    app.switch_page("views/relationships.py").run()
+    assert "No estimate:" in texts(app)                                    # one client: no correlation
