@@ -46,3 +46,30 @@ def show_relation(relation: Relation, compare_with_reference: bool = False) -> N
             f"is r = {FLUCKIGER_2018.r:.3f} (95 % CI {FLUCKIGER_2018.ci_low:.3f}–{FLUCKIGER_2018.ci_high:.3f}; "
             f"{FLUCKIGER_2018.citation})."
         )
+
+
+def session_table(frame, key: str) -> None:
+    """Sessions as a table, every column labelled and formatted the same way on every page;
+    outcomes in words."""
+    from alliance_metrics.charts import OUTCOME_LABELS
+
+    config = {
+        "scheduled_start": st.column_config.DatetimeColumn("Scheduled", format="ddd D MMM YYYY, HH:mm"),
+        "display_name": "Client",
+        "outcome": st.column_config.TextColumn("What happened"),
+        "notice_hours": st.column_config.NumberColumn("Notice (h)", format="%.0f"),
+        "client_late_min": st.column_config.NumberColumn("Client late (min)", format="%.0f"),
+        "therapist_late_min": st.column_config.NumberColumn("Therapist late (min)", format="%.0f"),
+        "homework_done": st.column_config.ProgressColumn("Practice", min_value=0.0, max_value=1.0, format="percent"),
+        "engagement": st.column_config.NumberColumn("Involvement (1–5)", format="%d"),
+        "alliance_rating": st.column_config.NumberColumn("Alliance (0–40)", format="%.1f"),
+        "goal_rating": st.column_config.NumberColumn("Goal (0–10)", format="%.0f"),
+        "fee": st.column_config.NumberColumn("Fee", format="%.2f"),
+        "paid_on": st.column_config.DateColumn("Paid on", format="D MMM YYYY"),
+        "client_on_time": "On time",
+        "paid_on_time": "Paid on time",
+        "billable": "Billable",
+    }
+    shown = frame.assign(outcome=frame.outcome.map(OUTCOME_LABELS)) if "outcome" in frame else frame
+    st.dataframe(shown, hide_index=True, key=key,
+                 column_config={name: config[name] for name in shown.columns if name in config})

@@ -10,7 +10,7 @@ from alliance_metrics.charts import alliance_chart, goal_chart, score_trend, ses
 from alliance_metrics.scores import SCORES, SCORES_BY_NAME, client_scores, session_facts, sessions_behind
 from ui import sidebar
 from ui.state import store
-from ui.widgets import PLOTLY_CONFIG, percent, plain
+from ui.widgets import PLOTLY_CONFIG, percent, plain, session_table
 
 st.title("Client")
 table = client_table(store(), sidebar.therapist())
@@ -78,17 +78,9 @@ score = st.selectbox("Score", [s.name for s in SCORES], format_func=lambda n: SC
                      key="explain_score")
 behind = sessions_behind(facts, score)
 st.caption(f"{SCORES_BY_NAME[score].label} = {percent(client[score])}, from these {len(behind)} session(s).")
-st.dataframe(
+session_table(
     behind[["scheduled_start", "outcome", "notice_hours", "client_late_min", "therapist_late_min",
             "homework_done", "engagement", "alliance_rating", "goal_rating", "fee", "paid_on",
             "client_on_time", "paid_on_time", "billable"]],
-    hide_index=True,
-    column_config={
-        "scheduled_start": st.column_config.DatetimeColumn("Scheduled", format="ddd D MMM YYYY, HH:mm"),
-        "notice_hours": st.column_config.NumberColumn("Notice (h)", format="%.0f"),
-        "client_late_min": st.column_config.NumberColumn("Client late (min)", format="%.0f"),
-        "therapist_late_min": st.column_config.NumberColumn("Therapist late (min)", format="%.0f"),
-        "homework_done": st.column_config.ProgressColumn("Practice", min_value=0.0, max_value=1.0, format="percent"),
-        "fee": st.column_config.NumberColumn("Fee", format="%.2f"),
-    },
+    key="sessions_behind",
 )

@@ -5,7 +5,7 @@ from datetime import timedelta
 import streamlit as st
 
 from alliance_metrics.caseload import client_table
-from alliance_metrics.charts import OUTCOME_LABELS, score_trend
+from alliance_metrics.charts import score_trend
 from alliance_metrics.export import to_csv
 from alliance_metrics.inventory import holdings
 from alliance_metrics.report import format_figure, weekly_report_html
@@ -13,7 +13,7 @@ from alliance_metrics.review import latest_week, weekly_review
 from alliance_metrics.scores import SCORE_COLUMNS, SCORES
 from ui import sidebar
 from ui.state import store
-from ui.widgets import PLOTLY_CONFIG
+from ui.widgets import PLOTLY_CONFIG, session_table
 
 st.title("Weekly review")
 if holdings(store()).is_demo:
@@ -56,19 +56,8 @@ st.subheader("Billable missed sessions")
 if review.billable.empty:
     st.write("No billable missed session this week.")
 else:
-    st.dataframe(
-        review.billable[["scheduled_start", "display_name", "outcome", "notice_hours", "fee", "paid_on"]]
-        .assign(outcome=review.billable.outcome.map(OUTCOME_LABELS)),
-        hide_index=True,
-        column_config={
-            "scheduled_start": st.column_config.DatetimeColumn("Scheduled", format="ddd D MMM, HH:mm"),
-            "display_name": "Client",
-            "outcome": st.column_config.TextColumn("What happened"),
-            "notice_hours": st.column_config.NumberColumn("Notice (h)", format="%.0f"),
-            "fee": st.column_config.NumberColumn("Fee", format="%.2f"),
-            "paid_on": st.column_config.DateColumn("Paid on", format="D MMM YYYY"),
-        },
-    )
+    session_table(review.billable[["scheduled_start", "display_name", "outcome", "notice_hours", "fee", "paid_on"]],
+                  key="billable")
     st.write(f"Total billable: **{review.billable.fee.sum():,.2f}**"
              + (f" ({review.billable.fee.isna().sum()} without a fee recorded)" if review.billable.fee.isna().any() else ""))
 
@@ -76,22 +65,8 @@ st.subheader("The week's sessions")
 if review.sessions.empty:
     st.write("No session was scheduled this week.")
 else:
-    st.dataframe(
-        review.sessions[["scheduled_start", "display_name", "outcome", "client_late_min", "homework_done",
-                         "engagement", "alliance_rating", "goal_rating"]]
-        .assign(outcome=review.sessions.outcome.map(OUTCOME_LABELS)),
-        hide_index=True,
-        column_config={
-            "scheduled_start": st.column_config.DatetimeColumn("Scheduled", format="ddd D MMM, HH:mm"),
-            "display_name": "Client",
-            "outcome": st.column_config.TextColumn("Status"),
-            "client_late_min": st.column_config.NumberColumn("Late (min)", format="%.0f"),
-            "homework_done": st.column_config.ProgressColumn("Practice", min_value=0.0, max_value=1.0, format="percent"),
-            "engagement": st.column_config.NumberColumn("Involvement (1–5)", format="%d"),
-            "alliance_rating": st.column_config.NumberColumn("Alliance (0–40)", format="%.1f"),
-            "goal_rating": st.column_config.NumberColumn("Goal (0–10)", format="%.0f"),
-        },
-    )
+    session_table(review.sessions[["scheduled_start", "display_name", "outcome", "client_late_min", "homework_done",
+                                   "engagement", "alliance_rating", "goal_rating"]], key="week_sessions")
 
 if not review.trend.empty:
     st.plotly_chart(score_trend(review.trend, [s.name for s in SCORES], title="Scores by week (12 weeks)"),
