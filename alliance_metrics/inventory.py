@@ -65,9 +65,14 @@ def therapists(store: Store) -> list[str]:
     return store.query("select distinct therapist_id from sessions order by 1").therapist_id.tolist()
 
 
+def session_count(store: Store) -> int:
+    """How many sessions the store holds."""
+    return int(store.scalar("select count(*) from sessions"))
+
+
 def load_demo_if_empty(store: Store) -> bool:
     """Import the committed demo practice when the store holds no session. True if it did."""
-    if store.scalar("select count(*) from sessions"):
+    if session_count(store):
         return False
     from alliance_metrics.ingest import import_clients, import_sessions
 

@@ -10,7 +10,7 @@ import os
 
 import streamlit as st
 
-from alliance_metrics.inventory import load_demo_if_empty
+from alliance_metrics.inventory import load_demo_if_empty, session_count
 from alliance_metrics.store import Store, StoreError, database_path
 
 
@@ -43,6 +43,6 @@ def _supervisor_view(path: str, version: tuple):
 def practice_supervisor_view():
     """This practice's SupervisorView (None while the store is empty), cached per data version."""
     opened = store()
-    if not opened.scalar("select count(*) from sessions"):
+    if not session_count(opened):
         return None
     return _supervisor_view(opened.path, opened.data_version())
