@@ -435,7 +435,7 @@ def needs_attention(facts: pd.DataFrame, week_start: date, settings: dict[str, f
         :func:`alliance_metrics.scores.session_facts` — including the sessions booked after the
         week, for the booking look-ahead.
     week_start : date
-        First day of the reviewed week (normally a Monday; see :func:`most_recent_week`).
+        First day of the reviewed week (normally a Monday; see :func:`alliance_metrics.review.latest_week`).
     settings : dict
         Setting values by name (``Store.settings()``); a setting left out takes its default.
     off_track : DataFrame, optional
@@ -517,20 +517,3 @@ def billable_missed(facts: pd.DataFrame, week_start: date) -> pd.DataFrame:
     in_week = (starts >= start) & (starts < start + WEEK) & facts["billable"].astype(bool)
     return (facts.loc[in_week, list(BILLABLE_COLUMNS)]
             .sort_values(["scheduled_start", "client_id"], ignore_index=True))
-
-
-def most_recent_week(facts: pd.DataFrame) -> date | None:
-    """The Monday of the most recent week with a held session (any outcome but ``booked``).
-
-    None when *facts* has no held session.
-
-    >>> facts = pd.DataFrame({"outcome": ["attended", "booked"],
-    ...     "scheduled_start": pd.to_datetime(["2026-03-05 10:00", "2026-03-12 10:00"])})
-    >>> most_recent_week(facts)
-    datetime.date(2026, 3, 2)
-    """
-    held = pd.to_datetime(facts.loc[facts["outcome"].ne("booked"), "scheduled_start"])
-    if held.empty:
-        return None
-    latest = held.max().date()
-    return latest - timedelta(days=latest.weekday())

@@ -42,7 +42,6 @@ from alliance_metrics.attention import (
     RULES,
     attention_by_client,
     billable_missed,
-    most_recent_week,
     needs_attention,
 )
 from alliance_metrics.scores import session_facts
@@ -307,10 +306,10 @@ def test_billable_missed(facts):
     assert billable_missed(facts, date(2026, 3, 9)).session_id.tolist() == ["Q4"]
 
 
-def test_most_recent_week(facts):
+def test_the_review_opens_on_the_most_recent_week_with_a_held_session(store, facts):
+    from alliance_metrics.review import latest_week
     # the latest non-booked session is Q6 on Thursday 03-12 (N's 03-23 is only booked)
-    assert most_recent_week(facts) == date(2026, 3, 9)
-    assert most_recent_week(facts[facts.outcome == "booked"]) is None
+    assert latest_week(store) == date(2026, 3, 9)
 
 
 def test_empty_facts_give_empty_results_with_their_columns(store):
@@ -321,7 +320,8 @@ def test_empty_facts_give_empty_results_with_their_columns(store):
     assert by_client.empty and tuple(by_client.columns) == BY_CLIENT_COLUMNS
     missed = billable_missed(facts, WEEK)
     assert missed.empty and tuple(missed.columns) == BILLABLE_COLUMNS
-    assert most_recent_week(facts) is None
+    from alliance_metrics.review import latest_week
+    assert latest_week(store) is None
 
 
 def test_bad_settings_and_frames_are_explained(facts):
