@@ -242,11 +242,10 @@ def _as_timestamp(value: date | datetime | str | None) -> datetime | None:
 
 
 def add_scores(components: pd.DataFrame) -> pd.DataFrame:
-    """Return *components* with every registered score added."""
-    scored = components.copy()
-    for score in SCORES:
-        scored[score.name] = score.compute(components)
-    return scored
+    """Return *components* with every registered score added (replacing any already there)."""
+    scored = pd.DataFrame({score.name: score.compute(components) for score in SCORES},
+                          index=components.index)
+    return pd.concat([components.drop(columns=scored.columns, errors="ignore"), scored], axis=1)
 
 
 def add_progress(components: pd.DataFrame) -> pd.DataFrame:
@@ -270,12 +269,19 @@ def client_components(store: Store, since=None, until=None, period: str | None =
     With *period* ('week' — weeks start on Monday —, 'month' or 'quarter') there is one row per
     client and period, ``period_start`` giving the period's first day; otherwise one row per
     client and ``period_start`` is empty. *client_id* restricts the result to one client.
+
+    Over all time (no *since*, *until* or *period*) the counts come from the totals the store
+    keeps current at every write (``sql/client_totals.sql``); otherwise from the sessions in the
+    window. Both are the same SQL (``sql/client_components.sql``).
     """
     if period not in PERIODS:
         raise ValueError(f"period must be one of {PERIODS}; you provided period={period!r}.")
-    params = {**store.contract_parameters(), "since": _as_timestamp(since),
-              "until": _as_timestamp(until), "period": period, "client_id": client_id}
-    return store.query_named("client_components", params)
+    since, until = _as_timestamp(since), _as_timestamp(until)
+    if since is None and until is None and period is None:
+        return store.query_wide("components_all_time", {"client_id": client_id})
+    params = {**store.contract_parameters(), "since": since, "until": until, "period": period,
+              "client_id": client_id}
+    return store.query_named("components_in_window", params)
 
 
 def client_scores(store: Store, since=None, until=None, period: str | None = None,

@@ -11,7 +11,7 @@ import itertools
 import os
 import threading
 from collections import OrderedDict
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from functools import cache, wraps
 from importlib import resources
 from pathlib import Path
@@ -26,7 +26,9 @@ SCHEMA_VERSION = 1
 #: Each schema version's SQL, applied in order to bring an older database up to date.
 MIGRATIONS: dict[int, str] = {1: "schema_v1"}
 #: Macros and views that are code, not data: recreated at every open so they match this release.
-DERIVED = ("session_facts",)
+DERIVED = ("session_facts", "client_components")
+#: Data derived from the rest, rebuilt by every write transaction just before it commits.
+KEPT = ("client_totals",)
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "alliance.duckdb"
 CONTRACT_PARAMETERS = ("grace_min", "late_cancel_hours", "payment_grace_days")
@@ -124,6 +126,17 @@ class Store:
         """Run the query in ``sql/<name>.sql``."""
         return self.query(sql(name), params)
 
+    def query_wide(self, name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+        """Run the query in ``sql/<name>.sql`` and convert its result through Arrow.
+
+        Same frame as :meth:`query_named`, 2–3× faster for wide results (30 columns of 40,000
+        rows: 9 ms against 21 ms), but only for results made of strings, doubles, timestamps and
+        integers that are never NULL: Arrow turns NULL integers into floats, and dates and
+        booleans into objects, where DuckDB's own conversion keeps them.
+        """
+        with closing(self._con.cursor()) as cursor:
+            return cursor.sql(sql(name), params=params).to_arrow_table().to_pandas()
+
     def scalar(self, text: str, params: dict[str, Any] | list | None = None) -> Any:
         """Run a query that returns one value and return it."""
         cursor = self._con.cursor()
@@ -150,6 +163,10 @@ class Store:
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A cursor inside BEGIN … COMMIT; any exception rolls everything back.
 
+        Just before COMMIT the kept tables (``KEPT``: each client's all-time totals) are rebuilt
+        from what the transaction leaves, so they commit, or roll back, with the data they are
+        made of and a reader never sees them out of date. That costs about 0.1 s per write at a
+        million sessions, and spares every reader of all-time scores a pass over the session log.
         DuckDB's COMMIT after a failed statement commits nothing yet raises nothing, so the
         rollback is explicit here rather than left to COMMIT.
         """
@@ -158,6 +175,9 @@ class Store:
             cursor.execute("begin transaction")
             try:
                 yield cursor
+                parameters = self._contract_parameters(cursor)
+                for name in KEPT:
+                    cursor.execute(sql(name), parameters)
             except BaseException:
                 cursor.execute("rollback")
                 cursor.close()
@@ -172,15 +192,26 @@ class Store:
 
     def settings(self) -> dict[str, float]:
         """Every setting's value: the practice's own where it set one, else the default."""
+        with closing(self._con.cursor()) as cursor:
+            return self._settings(cursor)
+
+    def contract_parameters(self) -> dict[str, float]:
+        """The three parameters of SPEC §4, as bound parameters for ``session_facts``."""
+        with closing(self._con.cursor()) as cursor:
+            return self._contract_parameters(cursor)
+
+    @staticmethod
+    def _settings(cursor: duckdb.DuckDBPyConnection) -> dict[str, float]:
+        """The settings as *cursor* sees them (inside a transaction: with its own changes)."""
         values = dict(DEFAULTS)
-        for name, value in self.query("select name, value from settings").itertuples(index=False):
+        for name, value in cursor.execute("select name, value from settings").fetchall():
             if name in values:
                 values[name] = setting(name).check(value)
         return values
 
-    def contract_parameters(self) -> dict[str, float]:
-        """The three parameters of SPEC §4, as bound parameters for ``session_facts``."""
-        values = self.settings()
+    @classmethod
+    def _contract_parameters(cls, cursor: duckdb.DuckDBPyConnection) -> dict[str, float]:
+        values = cls._settings(cursor)
         return {name: values[name] for name in CONTRACT_PARAMETERS}
 
     def set_setting(self, name: str, value: float) -> None:

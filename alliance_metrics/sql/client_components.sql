@@ -1,24 +1,28 @@
--- Per client (and per period when $period is 'week', 'month' or 'quarter'; NULL for the whole
--- window), over a window: the counts and sums every score of scores.py is made of.
--- Parameters: $grace_min, $late_cancel_hours, $payment_grace_days, $since, $until, $period,
--- $client_id (one client, or NULL for all)
--- ($since inclusive, $until exclusive, NULL for open ends). Booked sessions have no outcome yet
--- and count nowhere.
+-- client_components(grace_min, late_cancel_hours, payment_grace_days,
+--                   window_start, window_end, period_unit, only_client):
+-- per client (and per period when period_unit is 'week', 'month' or 'quarter'; NULL for the whole
+-- window), over a window, the counts and sums every score of scores.py is made of.
+-- window_start is inclusive and window_end exclusive (NULL for open ends); only_client is one
+-- client_id, or NULL for all. Booked sessions have no outcome yet and count nowhere.
+-- Recreated at every open (store.py), so it always matches the code. Read through
+-- components_in_window.sql, and over all time from the table client_totals.sql keeps.
+create or replace macro client_components(grace_min, late_cancel_hours, payment_grace_days,
+                                          window_start, window_end, period_unit, only_client) as table
 with
 
 facts as (
     select *
-    from session_facts($grace_min, $late_cancel_hours, $payment_grace_days)
+    from session_facts(grace_min, late_cancel_hours, payment_grace_days)
     where outcome <> 'booked'
-      and (cast($client_id as varchar) is null or client_id = $client_id)
-      and scheduled_start >= coalesce(cast($since as timestamp), '-infinity'::timestamp)
-      and scheduled_start <  coalesce(cast($until as timestamp), 'infinity'::timestamp)
+      and (cast(only_client as varchar) is null or client_id = only_client)
+      and scheduled_start >= coalesce(cast(window_start as timestamp), '-infinity'::timestamp)
+      and scheduled_start <  coalesce(cast(window_end as timestamp), 'infinity'::timestamp)
 ),
 
 per_client as (
     select
         client_id,
-        date_trunc(cast($period as varchar), scheduled_start)   as period_start,
+        date_trunc(cast(period_unit as varchar), scheduled_start) as period_start,
         arg_max(therapist_id, scheduled_start)                  as therapist_id,
         count(*)                                                as sessions_scheduled,
         count(*) filter (outcome = 'attended')                  as attended,
@@ -57,5 +61,4 @@ final as (
     left join clients using (client_id)
 )
 
-select * from final
-order by client_id, period_start;
+select * from final;

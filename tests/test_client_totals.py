@@ -1,0 +1,146 @@
+"""The per-client totals the store keeps (sql/client_totals.sql) never differ from the session log.
+
+All-time scores are read from ``client_totals``, which every write transaction rebuilds just before
+it commits. These tests drive each way of writing — imports (new and corrected sessions, clients
+files, rejected files), settings changed and reset, a failed transaction, an older database
+without the table — and after each one compare the kept totals with the same SQL computed afresh
+from the sessions.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import duckdb
+import hypothesis.strategies as st
+import pandas as pd
+import pytest
+from hypothesis import given
+
+from alliance_metrics.demo import generate_practice, write_practice
+from alliance_metrics.ingest import ImportRejected, import_clients, import_sessions
+from alliance_metrics.scores import client_components, client_scores
+from alliance_metrics.store import Store
+from tests.conftest import at, insert_sessions
+from tests.test_score_properties import PROPERTY, import_rows, session_log
+
+
+def fresh(store: Store) -> pd.DataFrame:
+    """Every client's all-time components computed now from the sessions, not read from the totals."""
+    params = {**store.contract_parameters(), "since": None, "until": None, "period": None, "client_id": None}
+    return store.query_named("components_in_window", params)
+
+
+def kept(store: Store) -> pd.DataFrame:
+    return store.query_named("components_all_time", {"client_id": None})
+
+
+def assert_totals_current(store: Store) -> None:
+    pd.testing.assert_frame_equal(kept(store), fresh(store))
+    pd.testing.assert_frame_equal(client_components(store), fresh(store), check_dtype=False)
+
+
+def test_all_time_scores_come_from_the_kept_totals(store):
+    insert_sessions(store, [dict(session_id="s1", client_id="A", scheduled_start=at("2026-01-05 10:00"),
+                                 status="attended", client_late_min=0)])
+    store._con.execute("update client_totals set attended = 99")  # noqa: SLF001 — a test's back door
+    assert client_scores(store).attended.tolist() == [99]          # read from the totals …
+    assert client_scores(store, since="2026-01-01").attended.tolist() == [1]  # … a window from the log
+
+
+def test_a_setting_changed_or_reset_rebuilds_the_totals_in_the_same_commit(store):
+    insert_sessions(store, [dict(session_id="s1", client_id="A", scheduled_start=at("2026-01-05 10:00"),
+                                 status="attended", client_late_min=6)])
+    assert client_scores(store).punctuality.tolist() == [0.0]      # 6 min late, grace 5: late
+    store.set_setting("grace_min", 6)
+    assert client_scores(store).punctuality.tolist() == [100.0]    # grace 6: on time
+    assert_totals_current(store)
+    store.reset_setting("grace_min")
+    assert client_scores(store).punctuality.tolist() == [0.0]
+    assert_totals_current(store)
+
+
+def test_a_failed_write_rolls_the_totals_back_with_the_data(store):
+    insert_sessions(store, [dict(session_id="s1", client_id="A", scheduled_start=at("2026-01-05 10:00"),
+                                 status="attended")])
+    with pytest.raises(RuntimeError, match="half-way"):
+        with store.transaction() as cursor:
+            cursor.execute("delete from sessions")
+            raise RuntimeError("failed half-way")
+    assert client_scores(store).sessions_scheduled.tolist() == [1]
+    assert_totals_current(store)
+
+
+def test_a_rejected_import_leaves_data_and_totals_as_they_were(store, tmp_path):
+    practice = generate_practice(n_clients=4, weeks=6)
+    sessions_csv, _ = write_practice(practice, tmp_path)
+    import_sessions(store, sessions_csv)
+    before = kept(store)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(sessions_csv.read_text().replace(",attended,", ",attendd,", 1))
+    with pytest.raises(ImportRejected):
+        import_sessions(store, bad)
+    pd.testing.assert_frame_equal(kept(store), before)
+    assert_totals_current(store)
+
+
+def test_a_clients_file_updates_the_goal_baseline_in_the_totals(store, tmp_path):
+    insert_sessions(store, [dict(session_id="s1", client_id="A", scheduled_start=at("2026-01-05 10:00"),
+                                 status="attended", goal_rating=5)])
+    assert client_scores(store).goal_baseline.tolist() == [5.0]   # the first rating, without a file
+    clients_csv = tmp_path / "clients.csv"
+    clients_csv.write_text("client_id,goal,goal_baseline,goal_target\nA,Sleep through the night,2,10\n")
+    import_clients(store, clients_csv)
+    assert client_scores(store).goal_baseline.tolist() == [2.0]   # the file's baseline wins
+    assert_totals_current(store)
+
+
+def test_a_database_without_totals_gets_them_when_opened(tmp_path):
+    path = tmp_path / "older.duckdb"
+    store = Store(path)
+    insert_sessions(store, [dict(session_id="s1", client_id="A", scheduled_start=at("2026-01-05 10:00"),
+                                 status="no_show")])
+    store.close()
+    with duckdb.connect(str(path)) as older:  # as a release before the totals left it
+        older.execute("drop table client_totals")
+    reopened = Store(path)
+    assert client_scores(reopened).no_shows.tolist() == [1]
+    assert_totals_current(reopened)
+
+
+def test_one_clients_all_time_row_is_their_row_of_the_whole_table(store, tmp_path):
+    sessions_csv, _ = write_practice(generate_practice(n_clients=5, weeks=8), tmp_path)
+    import_sessions(store, sessions_csv)
+    everyone = client_components(store).set_index("client_id")
+    one = client_components(store, client_id="C003").set_index("client_id")
+    pd.testing.assert_frame_equal(one, everyone.loc[["C003"]])
+
+
+def test_the_arrow_read_gives_the_frame_duckdb_gives(store, tmp_path):
+    sessions_csv, clients_csv = write_practice(generate_practice(n_clients=12, weeks=20), tmp_path)
+    import_sessions(store, sessions_csv)
+    import_clients(store, clients_csv)
+    params = {"client_id": None}
+    pd.testing.assert_frame_equal(store.query_wide("components_all_time", params),
+                                  store.query_named("components_all_time", params))
+
+
+SETTING_CHANGES = st.lists(st.tuples(st.sampled_from(["grace_min", "late_cancel_hours", "payment_grace_days"]),
+                                     st.integers(0, 48)), max_size=2)
+
+
+@PROPERTY
+@given(session_log().filter(len), st.integers(1, 14), SETTING_CHANGES)
+def test_totals_match_the_log_after_any_imports_and_settings(rows, cut, changes):
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store(":memory:")
+        import_rows(store, rows[:cut], Path(folder) / "first.csv")
+        assert_totals_current(store)
+        for name, value in changes:
+            store.set_setting(name, value)
+            assert_totals_current(store)
+        # the second file repeats the first (corrections of the same session_ids) and adds the rest
+        corrected = [row | {"status": "no_show"} if row["status"] == "attended" else row for row in rows]
+        import_rows(store, corrected, Path(folder) / "second.csv")
+        assert_totals_current(store)
