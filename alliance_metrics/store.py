@@ -22,9 +22,9 @@ import pandas as pd
 
 from alliance_metrics.settings import DEFAULTS, setting
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 #: Each schema version's SQL, applied in order to bring an older database up to date.
-MIGRATIONS: dict[int, str] = {1: "schema_v1"}
+MIGRATIONS: dict[int, str] = {1: "schema_v1", 2: "schema_v2"}
 #: Macros and views that are code, not data: recreated at every open so they match this release.
 DERIVED = ("session_facts", "client_components")
 #: Data derived from the rest, rebuilt by every write transaction just before it commits.

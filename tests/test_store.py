@@ -1,0 +1,72 @@
+"""The store's schema: migrations from older databases, and the invariants no constraint enforces."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import duckdb
+import hypothesis.strategies as st
+import pytest
+from hypothesis import given
+
+from alliance_metrics.scores import client_scores
+from alliance_metrics.store import SCHEMA_VERSION, Store, StoreError, sql
+from tests.test_score_properties import PROPERTY, import_rows, session_log
+
+
+def write_version_1(path: Path) -> None:
+    """A database as release 1 left it: schema version 1, one attended and one no-show session."""
+    with duckdb.connect(str(path)) as older:
+        older.execute("create table meta (key varchar primary key, value varchar)")
+        older.execute(sql("schema_v1"))
+        older.execute("insert into meta values ('schema_version', '1')")
+        older.execute("""
+            insert into sessions (session_id, client_id, scheduled_start, status, client_late_min, import_id)
+            values ('s1', 'A', timestamp '2026-01-05 10:00', 'attended', 2, 1),
+                   ('s2', 'A', timestamp '2026-01-12 10:00', 'no_show', null, 1)
+        """)
+
+
+def test_a_version_1_database_is_migrated_with_its_sessions_and_constraints(tmp_path):
+    path = tmp_path / "release1.duckdb"
+    write_version_1(path)
+    store = Store(path)
+    assert store.schema_version() == SCHEMA_VERSION == 2
+    scores = client_scores(store)
+    assert (scores.attended.tolist(), scores.no_shows.tolist()) == ([1], [1])
+    assert scores.attendance.tolist() == [50.0]  # 1 attended of 2 owed
+    assert scores.punctuality.tolist() == [100.0]  # 2 minutes late, within the 5 of grace
+    with pytest.raises(duckdb.ConstraintException, match="CHECK"):
+        with store.transaction() as cursor:  # version 1's checks hold in version 2
+            cursor.execute("insert into sessions (session_id, client_id, scheduled_start, status, import_id) "
+                           "values ('s3', 'A', timestamp '2026-01-19 10:00', 'maybe', 1)")
+    with pytest.raises(duckdb.ConstraintException, match="NOT NULL"):
+        with store.transaction() as cursor:
+            cursor.execute("insert into sessions (session_id, client_id, scheduled_start, status, import_id) "
+                           "values (null, 'A', timestamp '2026-01-19 10:00', 'attended', 1)")
+    assert store.scalar("select count(*) from sessions") == 2  # both attempts rolled back
+
+
+def test_a_database_of_a_newer_release_is_refused_untouched(tmp_path):
+    path = tmp_path / "newer.duckdb"
+    Store(path).close()
+    with duckdb.connect(str(path)) as newer:
+        newer.execute("update meta set value = '99' where key = 'schema_version'")
+    with pytest.raises(StoreError, match="schema version 99, newer than this release understands"):
+        Store(path)
+    with duckdb.connect(str(path)) as untouched:
+        assert untouched.execute("select value from meta where key = 'schema_version'").fetchone() == ("99",)
+
+
+@PROPERTY
+@given(session_log().filter(len), st.integers(1, 14))
+def test_session_ids_stay_unique_through_imports_in_pieces_with_corrections(rows, cut):
+    """What the primary key of schema version 1 enforced, the importer keeps by construction."""
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store(":memory:")
+        import_rows(store, rows[:cut], Path(folder) / "first.csv")
+        corrected = [row | {"status": "no_show"} if row["status"] == "attended" else row for row in rows]
+        import_rows(store, [*corrected, *corrected[:2]], Path(folder) / "second.csv")  # repeats too
+        assert store.scalar("select count(*) - count(distinct session_id) from sessions") == 0
+        assert store.scalar("select count(*) from sessions") == len(rows)
