@@ -109,6 +109,19 @@ def test_a_database_without_totals_gets_them_when_opened(tmp_path):
     assert_totals_current(reopened)
 
 
+def test_all_time_rows_come_in_client_order_whatever_the_order_of_writes(store):
+    # clients written in the reverse of their order, over two writes, the second correcting the first
+    insert_sessions(store, [dict(session_id=f"s{n}", client_id=f"C{n:02}", scheduled_start=at("2026-01-05 10:00"),
+                                 status="attended") for n in range(30, 0, -1)])
+    with store.transaction() as cursor:
+        cursor.execute("update sessions set status = 'no_show' where client_id in ('C05', 'C17')")
+    insert_sessions(store, [dict(session_id="s0", client_id="B99", scheduled_start=at("2026-01-06 10:00"),
+                                 status="attended")])
+    expected = ["B99", *(f"C{n:02}" for n in range(1, 31))]
+    assert client_scores(store).client_id.tolist() == expected
+    assert client_components(store).client_id.tolist() == expected
+
+
 def test_one_clients_all_time_row_is_their_row_of_the_whole_table(store, tmp_path):
     sessions_csv, _ = write_practice(generate_practice(n_clients=5, weeks=8), tmp_path)
     import_sessions(store, sessions_csv)
