@@ -48,6 +48,7 @@ GB = 1024**3
 IMPORT_RATIO_GOAL = 3.0
 SCORES_SECONDS_GOAL = 0.25
 SCORES_SPEEDUP_GOAL = 10.0
+SCORES_GOAL_SESSIONS = 1_000_000  # issue 3 sets its score goals on a million sessions
 MEMORY_GOAL = GB
 REPEATS = 5         # client_scores and pandas: best of 5 after a warm-up, in one process
 IMPORT_REPEATS = 3  # each import a fresh process and a fresh database file
@@ -251,6 +252,11 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "**MISS**"
 
 
+def goal_at_scale(sessions: int, ok: bool) -> str:
+    """PASS/MISS for the score goals, which issue 3 sets at a million sessions; "—" below it."""
+    return verdict(ok) if sessions >= SCORES_GOAL_SESSIONS else "—"
+
+
 def table(header: list[str], rows: list[list[str]]) -> str:
     """A Markdown table: readable in a terminal and pasted as is into bench/README.md."""
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
@@ -318,19 +324,20 @@ def run(sizes: list[int]) -> int:
          for size, bare, imp in imports],
     ))
     print("\n## 2. Scores (issue 3)\n")
-    print("Goal: client_scores ≤ 0.25 s and ≥ 10× faster than plain pandas; peak memory < 1 GB; "
-          f"both agree exactly. Best of {REPEATS} after a warm-up; pandas loading (read_csv) is not in "
-          "its time. `client_scores` over all time reads the per-client totals the store keeps; "
-          "*recomputed* is the same table computed afresh from the session log (what any window "
-          "costs); *a write* is what keeping the totals adds to each import or settings change "
-          "(here a settings change). Both tables must agree with pandas.\n")
+    print("Goal, at 1,000,000 sessions: client_scores ≤ 0.25 s and ≥ 10× faster than plain pandas; "
+          f"peak memory < 1 GB; both agree exactly. Best of {REPEATS} after a warm-up; pandas loading "
+          "(read_csv) is not in its time. `client_scores` over all time reads the per-client totals "
+          "the store keeps; *recomputed* is the same table computed afresh from the session log "
+          "(what any window costs); *a write* is what keeping the totals adds to each import or "
+          "settings change (here a settings change). Both tables must agree with pandas.\n")
     print(table(
         ["sessions", "clients", "client_scores", "≤ 0.25 s", "pandas", "speed-up", "≥ 10×",
          "recomputed", "its speed-up", "a write", "pandas load", "peak RSS scores", "peak RSS pandas",
          "< 1 GB", "agree"],
-        [[f"{size:,}", f"{n_clients:,}", seconds(ours["seconds"]), verdict(ours["seconds"] <= SCORES_SECONDS_GOAL),
+        [[f"{size:,}", f"{n_clients:,}", seconds(ours["seconds"]),
+          goal_at_scale(size, ours["seconds"] <= SCORES_SECONDS_GOAL),
           seconds(theirs["seconds"]), f"{theirs['seconds'] / ours['seconds']:.1f}×",
-          verdict(theirs["seconds"] >= SCORES_SPEEDUP_GOAL * ours["seconds"]),
+          goal_at_scale(size, theirs["seconds"] >= SCORES_SPEEDUP_GOAL * ours["seconds"]),
           seconds(ours["recompute_seconds"]), f"{theirs['seconds'] / ours['recompute_seconds']:.1f}×",
           seconds(ours["write_seconds"]), seconds(theirs["load_seconds"]), mb(ours["peak_rss"]),
           mb(theirs["peak_rss"]), verdict(ours["peak_rss"] < MEMORY_GOAL),

@@ -110,9 +110,9 @@ def test_a_database_without_totals_gets_them_when_opened(tmp_path):
 
 
 def test_all_time_rows_come_in_client_order_whatever_the_order_of_writes(store):
-    # clients written in the reverse of their order, over two writes, the second correcting the first
-    insert_sessions(store, [dict(session_id=f"s{n}", client_id=f"C{n:02}", scheduled_start=at("2026-01-05 10:00"),
-                                 status="attended") for n in range(30, 0, -1)])
+    # clients written in the reverse of their order, then corrected, then one more that sorts first
+    insert_sessions(store, [dict(session_id=f"s{n}", client_id=f"C{n:02}", status="attended",
+                                 scheduled_start=at("2026-01-05 10:00")) for n in range(30, 0, -1)])
     with store.transaction() as cursor:
         cursor.execute("update sessions set status = 'no_show' where client_id in ('C05', 'C17')")
     insert_sessions(store, [dict(session_id="s0", client_id="B99", scheduled_start=at("2026-01-06 10:00"),
@@ -139,8 +139,8 @@ def test_the_arrow_read_gives_the_frame_duckdb_gives(store, tmp_path):
                                   store.query_named("components_all_time", params))
 
 
-SETTING_CHANGES = st.lists(st.tuples(st.sampled_from(["grace_min", "late_cancel_hours", "payment_grace_days"]),
-                                     st.integers(0, 48)), max_size=2)
+CONTRACT = st.sampled_from(["grace_min", "late_cancel_hours", "payment_grace_days"])
+SETTING_CHANGES = st.lists(st.tuples(CONTRACT, st.integers(0, 48)), max_size=2)
 
 
 @PROPERTY
