@@ -2,7 +2,8 @@
 
 One connection per process, a fresh cursor per query (DuckDB connections are not safe to share
 between threads; cursors are — see STACK.md). Every value reaches SQL as a bound parameter; SQL
-text lives in ``alliance_metrics/sql/``.
+text lives in ``alliance_metrics/sql/``. Every write goes through :meth:`Store.transaction`, which
+also rebuilds what is kept derived from the data (each client's all-time totals) before it commits.
 """
 
 from __future__ import annotations
