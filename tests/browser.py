@@ -77,11 +77,15 @@ def server_log(database: str | os.PathLike) -> Path:
 
 
 @contextmanager
-def running_app(database: str | os.PathLike, *, timeout_s: float = 60) -> Iterator[str]:
+def running_app(database: str | os.PathLike, *, timeout_s: float = 60,
+                secrets: str | os.PathLike | None = None) -> Iterator[str]:
     """Run the dashboard on 127.0.0.1 with *database* as ``$ALLIANCE_DB``; yield its base URL.
 
     The server's output goes to :func:`server_log`; its last lines are in the error raised
     when the server exits or is not healthy within *timeout_s* seconds.
+    With *secrets*, the server reads that TOML file as its only secrets file
+    (``--secrets.files``) instead of ``.streamlit/secrets.toml``: an ``[auth]`` section there
+    turns sign-in on (ui/access.py).
     """
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -92,6 +96,8 @@ def running_app(database: str | os.PathLike, *, timeout_s: float = 60) -> Iterat
         "--server.port", str(port), "--server.fileWatcherType", "none",
         "--browser.gatherUsageStats", "false",
     ]
+    if secrets is not None:
+        command += ["--secrets.files", str(secrets)]
     env = os.environ | {"ALLIANCE_DB": str(database), "PYTHONUNBUFFERED": "1"}
     with open(log_path, "wb") as log:
         server = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log,
