@@ -86,8 +86,6 @@ CASELOAD_LABELS: dict[str, str] = {
 TOTAL = "Total"
 #: The scope of a view of the whole practice (else the scope is one therapist's pseudonym).
 ALL_THERAPISTS = "All therapists"
-#: Days without any session of the client's own after which their last session was an ending.
-ENDING_GAP_DAYS = 56
 #: Where the client's own sessions are (booked sessions and therapist cancellations are not).
 OWN_OUTCOMES = ("attended", "no_show", "late_cancel", "timely_cancel")
 
@@ -453,8 +451,9 @@ def _in_scope(frame: pd.DataFrame, therapist_id: str | None) -> pd.DataFrame:
     return frame if therapist_id is None else frame[frame.therapist_id == therapist_id]
 
 
-def _check_k(store: Store, k: int | None) -> int:
-    return int(store.settings()["k_anonymity"] if k is None else setting("k_anonymity").check(k))
+def _setting_or(store: Store, name: str, value: int | None) -> int:
+    """*value* checked against setting *name*'s range, or the practice's setting when None."""
+    return int(store.settings()[name] if value is None else setting(name).check(value))
 
 
 def supervisor_view(
@@ -464,7 +463,7 @@ def supervisor_view(
     therapist_id: str | None = None,
     granularity: str = AUTO,
     secret: PracticeSecret | None = None,
-    ending_gap_days: int = ENDING_GAP_DAYS,
+    ending_gap_days: int | None = None,
 ) -> SupervisorView:
     """The supervisor's anonymised view of a practice, or of one therapist's caseload.
 
@@ -484,8 +483,9 @@ def supervisor_view(
         ``"auto"``: months, unless some closed month has 1 … k−1 active clients — then quarters.
     secret : PracticeSecret, optional
         Key of the pseudonyms; default :func:`alliance_metrics.pseudonym.practice_secret`.
-    ending_gap_days : int
-        A client's session followed by this many days with none of theirs is an ending.
+    ending_gap_days : int, optional
+        A client's session followed by this many days with none of theirs is an ending; default
+        the setting ``ending_gap_days`` (56).
 
     Returns
     -------
@@ -496,13 +496,13 @@ def supervisor_view(
     Raises
     ------
     ValueError
-        For k below 5 (or not a whole number) or an unknown granularity.
+        For k or ending_gap_days outside their settings' ranges (k below 5; a gap below 14 days)
+        or not whole numbers, or for an unknown granularity.
     """
-    k = _check_k(store, k)
+    k = _setting_or(store, "k_anonymity", k)
+    ending_gap_days = _setting_or(store, "ending_gap_days", ending_gap_days)
     if granularity not in GRANULARITIES:
         raise ValueError(f"granularity must be one of {GRANULARITIES}; you provided {granularity!r}.")
-    if ending_gap_days < 1:
-        raise ValueError(f"ending_gap_days must be at least 1; you provided {ending_gap_days!r}.")
     secret = practice_secret() if secret is None else secret
     this_month = month_start(as_of or date.today())
 

@@ -101,6 +101,11 @@ SETTINGS: tuple[Setting, ...] = (
             "Every figure a supervisor sees covers at least this many distinct clients "
             "(11: the CMS cell-size rule and the French CASD/PMSI threshold; never below 5).",
             group="privacy"),
+    Setting("ending_gap_days", 56, 14, 365,
+            "In the supervisor's caseload, a client's session followed by this many days without "
+            "another of theirs is an ending (a drop-out when that session was missed). Lengthen it "
+            "when clients are seen less often than every few weeks.",
+            group="privacy"),
 )
 
 SETTINGS_BY_NAME: dict[str, Setting] = {setting.name: setting for setting in SETTINGS}

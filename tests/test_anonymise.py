@@ -244,6 +244,22 @@ def test_caseload_flow_by_hand(store):
     assert f["2026-04", "ended"] == "pending" and f["2026-05", "dropped_out"] == "pending"
 
 
+def test_the_ending_gap_is_the_practices_setting(store):
+    insert_sessions(store, flow_rows())
+    store.set_setting("ending_gap_days", 21)
+    v = view(store, k=5, as_of=date(2026, 6, 15))
+    assert v.ending_gap_days == 21
+    f = flows(v)
+    # The continuing clients come every 28 days: with a 21-day gap each month's visit is an ending.
+    # January: 6 ended + 7 continuing clients ended = 13, 5 dropped out; February: all 7 ended.
+    assert [f["2026-01", m] for m in ("active", "ended", "dropped_out")] == [18, 13, 5]
+    assert [f["2026-02", m] for m in ("active", "ended", "dropped_out")] == [7, 7, 0]
+    # An explicit gap overrides the setting; one outside the setting's range is refused.
+    assert flows(view(store, k=5, as_of=date(2026, 6, 15), ending_gap_days=56))["2026-02", "ended"] == 0
+    with pytest.raises(ValueError, match="ending_gap_days.*from 14 to 365"):
+        view(store, k=5, ending_gap_days=7)
+
+
 def test_caseload_complements(store):
     insert_sessions(store, flow_rows())
     # k = 6: dropped 5 is small; dropped + continuing (7) = 12 ≥ 6 stay hidden together: ended 6 shown
