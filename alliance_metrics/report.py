@@ -54,13 +54,14 @@ def weekly_report_html(review: WeeklyReview) -> str:
         review.trend, [s.name for s in SCORES], title="Scores by week (12 weeks)"
     ).to_html(full_html=False, include_plotlyjs=True)
     who = "the whole practice" if review.therapist_id is None else f"therapist {review.therapist_id}"
+    note = f'<p class="sub">{html.escape(review.payment_note)}</p>' if review.payment_note else ""
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Alliance — weekly review</title>
 <style>{STYLE}</style></head><body>
 <h1>Weekly review</h1>
 <p class="sub">Week of {review.week_start:%A %d %B %Y} to {review.week_end:%A %d %B %Y} — {html.escape(who)}.
 Confidential: contains client names.</p>
-<h2>This week</h2>{_table(headlines, "No figures.")}
+<h2>This week</h2>{_table(headlines, "No figures.")}{note}
 <h2>Needs attention</h2>{_table(attention, "Nobody needs particular attention this week.")}
 <h2>Billable missed sessions</h2>{_table(billable, "No billable missed session this week.")}
 <h2>Sessions</h2>{_table(sessions, "No session this week.")}

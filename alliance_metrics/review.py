@@ -102,20 +102,54 @@ class WeeklyReview:
     sessions: pd.DataFrame      # the week's sessions with their facts and the client's name
     attention: pd.DataFrame     # one row per client: client_id, display_name, reasons, n_reasons
     billable: pd.DataFrame      # the week's billable missed sessions with amounts
+    not_yet_due: pd.DataFrame   # the week's sessions whose fee is unpaid but not due yet
 
     @property
     def week_end(self) -> date:
         return self.week_start + timedelta(days=6)
 
+    @property
+    def payment_note(self) -> str | None:
+        """Why the week's payment may look low, when some of its fees are not due yet."""
+        if self.not_yet_due.empty:
+            return None
+        n, last = len(self.not_yet_due), pd.Timestamp(self.not_yet_due.payment_due_on.max())
+        return (f"Payment counts an unpaid fee as not paid on time even before it is due (SPEC §4): "
+                f"{n} of this week's fees {'are' if n > 1 else 'is'} unpaid but not late "
+                f"yet ({'the last is ' if n > 1 else ''}due by {last:%A %d %B}). The figure rises as "
+                f"{'they are' if n > 1 else 'it is'} paid on time.")
 
-@per_data_version
-def weekly_review(store: Store, week_start: date, therapist_id: str | None = None) -> WeeklyReview:
-    """Build the weekly review of the week starting on Monday *week_start*.
 
-    Memoised until the data or the settings change: a page rerun (another widget touched, a
+def fees_not_yet_due(facts: pd.DataFrame, today: date) -> pd.DataFrame:
+    """The sessions of *facts* whose fee is unpaid but can still be paid on time on *today*.
+
+    SPEC §4 counts every unpaid fee as not paid on time, due or not, so the payment score of a
+    recent week is low until its fees fall due; the weekly review says so. Uses the columns
+    ``paid_on`` and ``payment_due_on`` of :func:`alliance_metrics.scores.session_facts`
+    (the due date is set when a fee is owed: > 0, for a session attended, missed or cancelled late).
+
+    >>> facts = pd.DataFrame({"paid_on": [None, None, date(2026, 3, 4), None],
+    ...                       "payment_due_on": [date(2026, 3, 9), date(2026, 3, 2), date(2026, 3, 9), None]})
+    >>> fees_not_yet_due(facts, date(2026, 3, 5)).index.tolist()  # unpaid, due on 03-09: not late yet
+    [0]
+    """
+    due = pd.to_datetime(facts.payment_due_on)
+    return facts[facts.paid_on.isna() & due.notna() & (due >= pd.Timestamp(today))]
+
+
+def weekly_review(store: Store, week_start: date, therapist_id: str | None = None,
+                  today: date | None = None) -> WeeklyReview:
+    """Build the review of the week of *week_start* (any day of it), as seen on *today*.
+
+    *today* (default: the machine's date) only decides which fees are not due yet. Memoised
+    until the data, the settings or the day change: a page rerun (another widget touched, a
     page visited again) costs nothing.
     """
-    week_start = monday(week_start)
+    return _weekly_review(store, monday(week_start), therapist_id, today or date.today())
+
+
+@per_data_version
+def _weekly_review(store: Store, week_start: date, therapist_id: str | None, today: date) -> WeeklyReview:
     week_end = week_start + timedelta(days=7)
     names = client_directory(store)[["client_id", "display_name"]]
 
@@ -128,7 +162,7 @@ def weekly_review(store: Store, week_start: date, therapist_id: str | None = Non
     settings = store.settings()
     look_ahead = timedelta(days=int(settings["unbooked_alert_days"]) + 1)
     facts = session_facts(store, therapist_id=therapist_id, until=week_end + look_ahead,
-                          columns=tuple(dict.fromkeys((*FACT_COLUMNS, "goal_rating"))))
+                          columns=tuple(dict.fromkeys((*FACT_COLUMNS, "goal_rating", "payment_due_on"))))
     progress = expected_progress(store, until=week_end)
     flags = needs_attention(facts, week_start, settings, off_track=progress.off_track)
     in_week = facts[(facts.scheduled_start >= pd.Timestamp(week_start)) & (facts.scheduled_start < pd.Timestamp(week_end))]
@@ -140,4 +174,5 @@ def weekly_review(store: Store, week_start: date, therapist_id: str | None = Non
         sessions=named(in_week),
         attention=named(attention_by_client(flags)),
         billable=named(billable_missed(facts, week_start)),
+        not_yet_due=named(fees_not_yet_due(in_week, today)),
     )

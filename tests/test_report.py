@@ -44,6 +44,28 @@ def test_report_is_self_contained_and_escapes_what_clients_typed(store):
     assert external_references(html) == []
 
 
+def test_the_review_says_which_fees_are_not_due_yet(store):
+    # payment_grace_days 7: the 03-04 fee is due by 03-11, the 03-05 one by 03-12; the 03-02 one
+    # (unpaid, due 03-09) is late by 03-10, and the 03-03 one was paid.
+    insert_sessions(store, [
+        dict(session_id=f"p{n}", client_id="p", scheduled_start=at(f"2026-03-0{n} 10:00"), status="attended",
+             client_late_min=0, fee=60, paid_on=day("2026-03-03") if n == 3 else None)
+        for n in (2, 3, 4, 5)
+    ])
+    review = weekly_review(store, date(2026, 3, 2), today=date(2026, 3, 10))
+    assert review.not_yet_due.session_id.tolist() == ["p4", "p5"]
+    assert review.headlines.set_index("measure").at["payment", "this_week"] == 100 * 1 / 4  # SPEC §4 as is
+    assert review.payment_note == (
+        "Payment counts an unpaid fee as not paid on time even before it is due (SPEC §4): "
+        "2 of this week's fees are unpaid but not late yet (the last is due by Thursday 12 March). "
+        "The figure rises as they are paid on time.")
+    assert "2 of this week&#x27;s fees are unpaid but not late yet" in weekly_report_html(review)
+    one = weekly_review(store, date(2026, 3, 2), today=date(2026, 3, 12)).payment_note
+    assert "1 of this week's fees is unpaid but not late yet (due by Thursday 12 March)" in one
+    # a week later every fee is due: no note
+    assert weekly_review(store, date(2026, 3, 2), today=date(2026, 3, 13)).payment_note is None
+
+
 def test_scores_csv_neutralises_formulas_and_keeps_numbers(store):
     insert_sessions(store, [dict(session_id="z1", client_id="z", scheduled_start=at("2026-03-03 10:00"),
                                  status="attended", client_late_min=0, fee=60, paid_on=day("2026-03-03"))])

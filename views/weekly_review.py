@@ -37,6 +37,8 @@ for index, row in enumerate(review.headlines.itertuples()):
     delta = None if row.change != row.change else (f"{row.change:+.0f} pts" if row.unit == "%" else f"{row.change:+.1f}")
     cells[index % 5].metric(row.label, format_figure(row.this_week, row.unit), delta,
                             delta_color="inverse" if row.measure in ("missed", "billable_amount") else "normal")
+if review.payment_note:
+    st.caption(review.payment_note)
 
 st.subheader("Needs attention")
 if review.attention.empty:
