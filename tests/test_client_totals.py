@@ -10,6 +10,7 @@ from the sessions.
 from __future__ import annotations
 
 import tempfile
+import threading
 from pathlib import Path
 
 import duckdb
@@ -120,6 +121,38 @@ def test_all_time_rows_come_in_client_order_whatever_the_order_of_writes(store):
     expected = ["B99", *(f"C{n:02}" for n in range(1, 31))]
     assert client_scores(store).client_id.tolist() == expected
     assert client_components(store).client_id.tolist() == expected
+
+
+def test_readers_are_never_disturbed_by_the_rebuild_of_a_concurrent_write(store, tmp_path):
+    """The dashboard's threads share one store: a page reading scores while another's settings
+    change replaces the totals must read the old totals or the new ones, never fail."""
+    sessions_csv, _ = write_practice(generate_practice(n_clients=12, weeks=20), tmp_path)
+    import_sessions(store, sessions_csv)
+    expected = []                       # punctuality of every client with a grace of 5, then 6 min
+    for grace in (5, 6):
+        store.set_setting("grace_min", grace)
+        expected.append(client_scores(store).punctuality.tolist())
+    assert expected[0] != expected[1]   # so a read tells which totals it saw
+    writing, failures, seen = threading.Event(), [], []
+
+    def read() -> None:
+        while writing.is_set():
+            try:
+                seen.append(client_scores(store).punctuality.tolist())
+            except Exception as error:  # noqa: BLE001 — any failure is the finding
+                failures.append(repr(error))
+
+    writing.set()
+    readers = [threading.Thread(target=read) for _ in range(3)]
+    for reader in readers:
+        reader.start()
+    for change in range(20):
+        store.set_setting("grace_min", 5 + change % 2)
+    writing.clear()
+    for reader in readers:
+        reader.join()
+    assert failures == []
+    assert seen and all(read in expected for read in seen)
 
 
 def test_one_clients_all_time_row_is_their_row_of_the_whole_table(store, tmp_path):
