@@ -19,7 +19,8 @@ class PageSpec:
     file: str        # path from the repository root
     title: str
     section: str
-    url_path: str    # the page's address: http://127.0.0.1:PORT/<url_path>
+    url_path: str    # the page's address: http://127.0.0.1:PORT/<url_path>; a role's landing
+                     # page (its first) is served at / instead (Streamlit's default page)
     roles: tuple[str, ...] = IDENTIFIED
 
 
