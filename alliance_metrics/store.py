@@ -23,9 +23,10 @@ import pandas as pd
 
 from alliance_metrics.settings import DEFAULTS, setting
 
-SCHEMA_VERSION = 2
-#: Each schema version's SQL, applied in order to bring an older database up to date.
-MIGRATIONS: dict[int, str] = {1: "schema_v1", 2: "schema_v2"}
+#: Each schema version's SQL file (``sql/<name>.sql``), in order: version N is ``MIGRATIONS[N - 1]``.
+#: A new version appends one file; applying the files after a database's version brings it up to date.
+MIGRATIONS: tuple[str, ...] = ("schema_v1", "schema_v2")
+SCHEMA_VERSION = len(MIGRATIONS)
 #: Macros and views that are code, not data: recreated at every open so they match this release.
 DERIVED = ("session_facts", "client_components")
 #: Data derived from the rest, rebuilt by every write transaction just before it commits.
@@ -248,7 +249,7 @@ class Store:
                     f"release understands ({SCHEMA_VERSION}). Update Alliance to open it."
                 )
             for version in range(current + 1, SCHEMA_VERSION + 1):
-                cursor.execute(sql(MIGRATIONS[version]))
+                cursor.execute(sql(MIGRATIONS[version - 1]))
             cursor.execute(
                 "insert or replace into meta values ('schema_version', $version)",
                 {"version": str(SCHEMA_VERSION)},
