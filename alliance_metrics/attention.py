@@ -612,6 +612,33 @@ def attention_by_client(flags: pd.DataFrame) -> pd.DataFrame:
     return table.reset_index()[list(BY_CLIENT_COLUMNS)]
 
 
+def rule_counts(flags: pd.DataFrame) -> pd.DataFrame:
+    """How many clients each rule of :data:`RULES` flagged, every rule listed (0 when silent).
+
+    Columns code, title, clients; in rule order.
+
+    >>> flags = pd.DataFrame({"client_id": ["a", "a", "b"], "code": ["off_track", "unpaid_fees", "off_track"]})
+    >>> rule_counts(flags).set_index("code").clients[["off_track", "unpaid_fees", "late_arrivals"]].tolist()
+    [2, 1, 0]
+    """
+    flagged = flags.groupby("code")["client_id"].nunique() if not flags.empty else pd.Series(dtype="int64")
+    return pd.DataFrame({
+        "code": [rule.code for rule in RULES],
+        "title": [rule.title for rule in RULES],
+        "clients": [int(flagged.get(rule.code, 0)) for rule in RULES],
+    })
+
+
+def current_clients(facts: pd.DataFrame, week_start: date, settings: dict[str, float]) -> int:
+    """How many clients are current at the end of the week (module docstring): the denominator
+    of "how many clients need attention"."""
+    end = _midnight(week_start) + WEEK
+    since = end - pd.Timedelta(days=_settings(settings)["active_client_days"])
+    starts = pd.to_datetime(facts["scheduled_start"])
+    counted = facts["counts_in_attendance"].astype(bool) & (starts >= since) & (starts < end)
+    return int(facts.loc[counted, "client_id"].nunique())
+
+
 def billable_missed(facts: pd.DataFrame, week_start: date) -> pd.DataFrame:
     """The week's billable missed sessions: no-shows and late cancellations with a fee due.
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from alliance_metrics import progress
 from alliance_metrics.caseload import client_table, expected_progress
 from alliance_metrics.demo import generate_practice
 from alliance_metrics.inventory import load_demo_if_empty
-from alliance_metrics.relations import FLUCKIGER_2018, between_clients
+from alliance_metrics.relations import between_clients
 
 
 @pytest.fixture(scope="module")
@@ -24,14 +25,16 @@ def test_alliance_progress_link_is_reported_with_its_interval_beside_the_referen
     relation = between_clients(client_table(demo_store), "alliance", "progress_points")
     assert relation.n_clients == 60
     assert relation.ci_low < relation.estimate < relation.ci_high
-    # the generator built in the meta-analytic effect: the interval is consistent with it
-    assert relation.ci_low < FLUCKIGER_2018.r < relation.ci_high
-    assert abs(relation.estimate - FLUCKIGER_2018.r) < 0.1
+    # whatever this one practice shows, its reading gives the interval (the effect built into the
+    # generator is checked across 20 seeds in test_demo_seeds.py, not on this one)
     assert "95 % CI" in relation.reading
 
 
-def test_the_clients_made_to_stall_are_flagged_off_track(demo_store):
-    stalled = generate_practice().stalled
-    flags = expected_progress(demo_store).off_track.set_index("client_id")
-    assert flags.loc[sorted(stalled), "off_track"].all()
-    assert set(flags.index[flags.off_track]) == set(stalled)   # and nobody else, at this seed
+def test_the_store_flags_what_the_library_flags_on_the_frames(demo_store):
+    # the store's read of goal ratings (SQL) and the frames give the same off-track clients
+    practice = generate_practice()
+    traj = progress.trajectories(practice.sessions, practice.clients)
+    band = progress.expected_band(traj, min_clients=10)
+    expected = progress.off_track(traj, band)
+    flags = expected_progress(demo_store).off_track
+    assert set(flags.client_id[flags.off_track.astype(bool)]) == set(expected.client_id[expected.off_track.astype(bool)])
