@@ -12,7 +12,8 @@ import pandas as pd
 
 from alliance_metrics import progress
 from alliance_metrics.inventory import client_directory
-from alliance_metrics.scores import client_scores
+from alliance_metrics.relations import relationship_family
+from alliance_metrics.scores import SCORES, client_scores
 from alliance_metrics.store import Store, per_data_version
 
 #: Session-level measures that can be related to the goal rating within clients.
@@ -68,14 +69,13 @@ def session_measures(store: Store, therapist_id: str | None = None) -> pd.DataFr
     return store.query_named("session_measures", {"therapist_id": therapist_id})
 
 
-def centred_within_clients(frame: pd.DataFrame, x: str, y: str, client: str = "client_id") -> pd.DataFrame:
-    """Rows with both *x* and *y*, each centred on its client's own mean — what the
-    repeated-measures correlation relates (Bakdash & Marusich 2017), ready to plot.
-
-    >>> centred_within_clients(pd.DataFrame({"client_id": ["a", "a"], "x": [1.0, 3.0], "y": [2.0, 2.0]}),
-    ...                        "x", "y")[["x_centred", "y_centred"]].values.tolist()
-    [[-1.0, 0.0], [1.0, 0.0]]
-    """
-    complete = frame.dropna(subset=[x, y])
-    means = complete.groupby(client)[[x, y]].transform("mean")
-    return complete.assign(**{f"{x}_centred": complete[x] - means[x], f"{y}_centred": complete[y] - means[y]})
+@per_data_version
+def relationships(store: Store, therapist_id: str | None = None, method: str = "pearson") -> pd.DataFrame:
+    """Every score × design of the Relationships page, Holm-adjusted
+    (:func:`alliance_metrics.relations.relationship_family`): between clients adjusted for
+    sessions attended, within clients and session to session on the session measures."""
+    table = client_table(store, therapist_id)
+    return relationship_family(table.assign(**{"sessions attended": table.attended}),
+                               session_measures(store, therapist_id),
+                               {score.name: score.label for score in SCORES}, SESSION_MEASURES,
+                               adjust_for="sessions attended", method=method)

@@ -639,6 +639,26 @@ def lagged(
     )
 
 
+def within_client_values(
+    df: pd.DataFrame, x: str, y: str, client: str = "client_id", time: str = "scheduled_start", detrend: bool = True
+) -> pd.DataFrame:
+    """The rows :func:`within_client` relates, with ``x_within`` and ``y_within``: each value
+    minus its client's mean (``detrend=False``) or its client's own line on time — ready to plot.
+    Clients with fewer than 2 (3 when detrending) complete rows are left out, as there.
+
+    >>> within_client_values(pd.DataFrame({"client_id": ["a", "a"], "x": [1.0, 3.0], "y": [2.0, 2.0]}),
+    ...                      "x", "y", detrend=False)[["x_within", "y_within"]].values.tolist()
+    [[-1.0, 0.0], [1.0, 0.0]]
+    """
+    frame = _complete(df, [client, x, y, *([time] if detrend else [])])
+    frame = frame[frame.groupby(client)[x].transform("size") >= (3 if detrend else 2)].reset_index(drop=True)
+    groups = frame[client]
+    if detrend:
+        step = _as_days(frame[time])
+        return frame.assign(x_within=_detrend(frame[x], groups, step), y_within=_detrend(frame[y], groups, step))
+    return frame.assign(x_within=_centre(frame[x], groups), y_within=_centre(frame[y], groups))
+
+
 def holm(p_values) -> list[float | None]:
     """Holm's (1979) step-down adjustment of a family of p values.
 
@@ -678,6 +698,43 @@ def expected_range(n_clients: int, reference: Reference = FLUCKIGER_2018, adjust
         raise ValueError(f"expected_range needs n_clients > {3 + adjusted_for}; got n_clients={n_clients}")
     z, half = math.atanh(reference.r), _Z_975 / math.sqrt(spare)
     return math.tanh(z - half), math.tanh(z + half)
+
+
+def family_reading(role: str, p_adjusted: float | None, family_size: int) -> str:
+    """How one analysis of a family is judged, in words: the primary at its own p, any other
+    after Holm's adjustment across the *family_size* exploratory ones (:func:`holm`).
+
+    >>> family_reading("exploratory", 0.18, 13)
+    'Exploratory, one of 13 links looked at: adjusted p = 0.18, not evidence once the number of links looked at is taken into account.'
+    """
+    if p_adjusted is None or p_adjusted != p_adjusted:
+        return ""
+    if role == "primary":
+        return f"The question chosen in advance: judged on its own (p = {p_adjusted:.3f})."
+    verdict = ("still evidence of a link after taking into account the number of links looked at"
+               if p_adjusted < 0.05 else "not evidence once the number of links looked at is taken into account")
+    return f"Exploratory, one of {family_size} links looked at: adjusted p = {p_adjusted:.2f}, {verdict}."
+
+
+def reference_reading(n_clients: int, reference: Reference = FLUCKIGER_2018, adjusted_for: int = 0) -> str:
+    """What a practice of *n_clients* would see if its true r were the published one, in words.
+
+    Uses :func:`expected_range`; says too that the reference concerns alliance and outcome only.
+    Empty when there are too few clients for a range.
+
+    >>> reference_reading(60)[:71]
+    'Across 295 studies the alliance–outcome correlation is r = 0.278 (95 % '
+    """
+    if n_clients - 3 - adjusted_for < 1:
+        return ""
+    low, high = expected_range(n_clients, reference, adjusted_for)
+    return (
+        f"Across {reference.studies} studies the alliance–outcome correlation is r = {reference.r:.3f} "
+        f"(95 % CI {reference.ci_low:.3f}–{reference.ci_high:.3f}; {reference.citation}). Even if that were "
+        f"exactly this practice's true value, a practice of {n_clients} clients would observe r anywhere "
+        f"from {_fmt(low)} to {_fmt(high)} (95 % of the time), so one practice's figure is a rough "
+        f"reading. The reference is for the alliance and outcome, not for the other scores."
+    )
 
 
 #: The analyses of :func:`relationship_family`, in display order.
@@ -725,11 +782,13 @@ def relationship_family(
           "estimate": r.estimate, "ci_low": r.ci_low, "ci_high": r.ci_high, "p_value": r.p_value,
           "relation": r} for d, x, label, r in rows]
     )
-    exploratory = table["role"] == "exploratory"
-    adjusted = pd.Series(holm(table.loc[exploratory, "p_value"].map(_none_if_nan)), index=table.index[exploratory],
-                         dtype="float64")
-    table["p_adjusted"] = adjusted.reindex(table.index)
-    table.loc[~exploratory, "p_adjusted"] = table.loc[~exploratory, "p_value"]
+    for column in ("estimate", "ci_low", "ci_high", "p_value"):   # a refusal's None becomes NaN
+        table[column] = pd.to_numeric(table[column], errors="coerce").astype("float64")
+    exploratory = (table["role"] == "exploratory").to_numpy()
+    adjusted = table["p_value"].to_numpy(copy=True)
+    adjusted[exploratory] = [np.nan if p is None else p
+                             for p in holm(_none_if_nan(p) for p in adjusted[exploratory])]
+    table["p_adjusted"] = adjusted
     table["evidence"] = table["p_adjusted"] < 0.05
     return table
 

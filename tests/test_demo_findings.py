@@ -38,3 +38,28 @@ def test_the_store_flags_what_the_library_flags_on_the_frames(demo_store):
     expected = progress.off_track(traj, band)
     flags = expected_progress(demo_store).off_track
     assert set(flags.client_id[flags.off_track.astype(bool)]) == set(expected.client_id[expected.off_track.astype(bool)])
+
+
+def test_the_weekly_review_flags_a_minority_each_flag_above_noise(demo_store):
+    import re
+    from datetime import timedelta
+
+    from alliance_metrics.review import latest_week, weekly_review
+
+    last = latest_week(demo_store)
+    for back in range(12):
+        review = weekly_review(demo_store, last - timedelta(weeks=back))
+        assert len(review.attention) < review.current_clients / 2, review.week_start
+        drop = review.thresholds["alliance_drop_points"]
+        fall = review.thresholds["involvement_drop_points"]
+        assert (drop.source, fall.source) == ("computed", "computed")
+        assert drop.value == pytest.approx(1.959964 * 2 ** 0.5 * drop.spread, rel=1e-6)
+        assert fall.value == pytest.approx(1.959964 * (2 / 3) ** 0.5 * fall.spread, rel=1e-6)
+        for reasons in review.attention.reasons:
+            for reason in reasons:
+                if found := re.search(r"down ([\d.]+) from", reason):
+                    assert float(found[1]) >= drop.value - 1e-9, reason
+                if found := re.search(r"mean ([\d.]+) \(1–5\).*down from ([\d.]+)", reason):
+                    assert float(found[2]) - float(found[1]) >= fall.value - 0.01, reason
+        counts = review.rule_counts.set_index("code").clients
+        assert counts.sum() >= len(review.attention)   # a client can be flagged by several rules
