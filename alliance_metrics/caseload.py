@@ -52,6 +52,7 @@ class ExpectedProgress:
     trajectories: pd.DataFrame
     band: progress.ExpectedBand
     off_track: pd.DataFrame
+    accuracy: progress.FlagAccuracy   # how well the flag foretold a poor ending, on ended clients
 
 
 @per_data_version
@@ -60,8 +61,14 @@ def expected_progress(store: Store, until=None) -> ExpectedProgress:
     ratings = store.query_named("goal_ratings", {"until": until})
     clients = client_directory(store)[["client_id", "goal_baseline", "goal_target"]]
     traj = progress.trajectories(ratings, clients)
-    band = progress.expected_band(traj, min_clients=int(store.settings()["expected_band_min_clients"]))
-    return ExpectedProgress(traj, band, progress.off_track(traj, band))
+    settings = store.settings()
+    band = progress.expected_band(traj, min_clients=int(settings["expected_band_min_clients"]))
+    # ended: no attended session in the ending_gap_days before the practice's latest one
+    attended = ratings[ratings.status == "attended"]
+    last_seen = attended.groupby("client_id")["scheduled_start"].max()
+    cutoff = attended["scheduled_start"].max() - pd.Timedelta(days=int(settings["ending_gap_days"]))
+    ended = last_seen.index[last_seen < cutoff]
+    return ExpectedProgress(traj, band, progress.off_track(traj, band), progress.flag_accuracy(traj, band, ended))
 
 
 def session_measures(store: Store, therapist_id: str | None = None) -> pd.DataFrame:

@@ -59,6 +59,8 @@ else:
         (st.warning if bool(flag.off_track.iloc[0]) else st.caption)(flag.reason.iloc[0])
     if progress.band.message:
         st.caption(progress.band.message)
+    st.caption("The band is drawn from the practice's other clients who started at a similar level — never "
+               "from this client's own ratings. " + progress.accuracy.message)
     st.metric("Progress toward the goal",
               "—" if math.isnan(client.progress_points) else f"{client.progress_points:+.0f} points",
               None if math.isnan(client.progress_pct) else f"{client.progress_pct:.0f} % of the way to the target",
