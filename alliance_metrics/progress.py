@@ -332,7 +332,10 @@ def _judged(traj: pd.DataFrame, band: ExpectedBand, leave_one_out: bool) -> pd.D
     # has too few clients at that number (long therapies, gaps), the nearest earlier cell: by then
     # typical clients had reached at least that range. Before the first cell, nothing is judged.
     ratings = traj[["client_id", "scheduled_start", "rating_number", "goal_rating", *keys]]
-    cells = band.table[[*keys, "p25", "p75"]].astype({"session_number": "int64"})
+    cells = band.table
+    if leave_one_out:   # one client more than min_clients, so that min_clients remain without the one judged
+        cells = cells[cells["n_clients"] > band.min_clients]
+    cells = cells[[*keys, "p25", "p75"]].astype({"session_number": "int64"})
     cells = cells.assign(cell_session=cells["session_number"])
     t = (
         pd.merge_asof(
@@ -349,6 +352,8 @@ def _judged(traj: pd.DataFrame, band: ExpectedBand, leave_one_out: bool) -> pd.D
         enough = t["n_without"] >= band.min_clients
         t["p25"] = t["p25"].where(~inside, t["loo_p25"].where(enough))
         t["p75"] = t["p75"].where(~inside, t["loo_p75"].where(enough))
+    for column in ("goal_rating", "p25", "p75"):   # nullable input (Int64 ratings) gives pd.NA: use NaN
+        t[column] = t[column].to_numpy(dtype="float64", na_value=np.nan)
     return t
 
 
@@ -404,8 +409,8 @@ def off_track(traj: pd.DataFrame, band: ExpectedBand, consecutive: int = 2,
     Leave-one-out (the default): the cell a client's rating is judged against is
     computed without that client's own rating (the same percentiles over the
     other clients of the cell), so a client is never compared with a band
-    they helped draw; where that leaves fewer than ``band.min_clients``
-    clients, the rating cannot be judged. Bands are conditional on the
+    they helped draw; only cells with more than ``band.min_clients`` clients
+    are used, so that at least ``band.min_clients`` remain without the client. Bands are conditional on the
     client's start level (their baseline; see :func:`start_level`).
 
     A flag is not proof of a poor course: clients picked because they are

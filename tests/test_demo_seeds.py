@@ -7,8 +7,10 @@ figures measured when this test was written (seeds 1–20):
 - alliance–progress across clients: the generator builds in the meta-analytic r ≈ .28 as a
   population value; a 60-client practice scatters around it (range 0.03–0.50 expected at
   n = 60 from Fisher z). Measured: mean r 0.26, from 0.03 to 0.49, positive in 20 of 20.
-- stalled clients flagged off track: sensitivity (stalled clients flagged / stalled clients) 0.75
-  on average, precision (stalled among flagged) 0.61 — the flag also catches slow starters.
+- stalled clients flagged off track (leave-one-out bands): sensitivity (stalled clients flagged /
+  stalled clients) 0.83
+  on average, precision (stalled among flagged) 0.56 — the flag also catches slow starters and
+  drop-outs; about 7.7 of 60 clients flagged at their latest rating.
 - drop-outs: about one client in five of those who could drop out (Swift & Greenberg 2012).
 """
 
