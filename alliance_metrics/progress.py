@@ -4,7 +4,10 @@ A client's goal rating (0–10, SPEC §3) is followed session by session. The
 practice's own history gives the *expected band*: the 25th–75th percentiles
 of goal ratings at each session number among clients who started at a similar
 level. A client whose latest ratings fall below that band is flagged, the way
-outcome-feedback systems flag clients who are not on track.
+outcome-feedback systems flag clients who are not on track. Each client is
+judged against the band drawn without their own ratings (leave-one-out), and
+:func:`flag_accuracy` checks the flag against how the practice's ended
+clients actually ended (sensitivity and positive predictive value).
 
 References
 ----------
