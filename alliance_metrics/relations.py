@@ -821,8 +821,8 @@ def _cluster_se(design: np.ndarray, residual: np.ndarray, clusters: np.ndarray) 
     G clusters, N rows, p columns of X (Cameron & Miller 2015).
     """
     n, p = design.shape
-    _, codes = np.unique(clusters, return_inverse=True)
-    g = int(codes.max()) + 1
+    codes, uniques = pd.factorize(clusters)
+    g = len(uniques)
     scores = np.zeros((g, p))
     np.add.at(scores, codes, design * residual[:, None])
     bread = np.linalg.inv(design.T @ design)
