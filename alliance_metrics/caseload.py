@@ -71,6 +71,15 @@ def expected_progress(store: Store, until=None) -> ExpectedProgress:
     return ExpectedProgress(traj, band, progress.off_track(traj, band), progress.flag_accuracy(traj, band, ended))
 
 
+@per_data_version
+def band_without(store: Store, client_id: str) -> progress.ExpectedBand:
+    """The expected band drawn from every client but *client_id* — the one that client is judged
+    against (:func:`alliance_metrics.progress.off_track`, leave-one-out), for their chart."""
+    traj = expected_progress(store).trajectories
+    return progress.expected_band(traj[traj.client_id != client_id],
+                                  min_clients=int(store.settings()["expected_band_min_clients"]))
+
+
 def session_measures(store: Store, therapist_id: str | None = None) -> pd.DataFrame:
     """Attended sessions with the session-level measures and the goal rating, for the relations."""
     return store.query_named("session_measures", {"therapist_id": therapist_id})

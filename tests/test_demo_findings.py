@@ -69,3 +69,21 @@ def test_the_weekly_review_flags_a_minority_each_flag_above_noise(demo_store):
     assert shares[0] < 0.5                   # the week the review opens on
     assert sum(shares) / len(shares) < 0.5   # and a minority week after week
     assert max(shares) < 0.6
+
+
+def test_a_clients_chart_band_leaves_out_their_own_ratings(demo_store):
+    from alliance_metrics.caseload import band_without
+
+    whole = expected_progress(demo_store)
+    client = whole.trajectories.client_id.value_counts().index[0]   # the client with the most ratings
+    own = whole.trajectories[whole.trajectories.client_id == client]
+    level = own.start_level.iloc[0]
+    full = whole.band.table.set_index(["start_level", "session_number"]).n_clients
+    without = band_without(demo_store, client).table.set_index(["start_level", "session_number"]).n_clients
+    shared = without.index.intersection(full.index)
+    # the band carries a client's rating forward between rated sessions: every session number
+    # from the first rated to the last rated one holds a rating of theirs
+    rated = {(level, n) for n in range(int(own.session_number.min()), int(own.session_number.max()) + 1)}
+    for cell in shared:
+        # one client fewer exactly where this client has a rating of their own
+        assert without[cell] == full[cell] - (cell in rated), cell
