@@ -10,6 +10,11 @@ Rules about a client's recent pattern (attendance, late arrivals, involvement, p
 progress) only concern **current clients**: those with a session that counts in attendance
 (attended, no-show or late cancellation) in the ``active_client_days`` days up to the end of the
 week. Without that, a client who left a year ago with a poor last month would be listed every week.
+
+Two thresholds are **calibrated** on the practice's own ratings unless the practice sets them
+(their default is 0): a drop in the alliance rating and a fall in involvement are flagged only
+when they exceed what measurement noise produces (Jacobson & Truax 1991's reliable change), see
+:func:`alert_thresholds`. A list that flags most clients every week prioritises nobody.
 """
 
 from __future__ import annotations
@@ -22,6 +27,15 @@ import numpy as np
 import pandas as pd
 
 from alliance_metrics.settings import DEFAULTS, setting
+
+_Z_975 = 1.959963984540054  # standard normal 97.5 % quantile
+#: Fewest within-client degrees of freedom (ratings − clients) to compute a threshold from.
+MIN_CALIBRATION_DOF = 30
+#: Within-client spreads used while the practice has too few ratings (assumed, not measured):
+#: 1.0 point of the 40-point Session Rating Scale gives a reliable change of 2.8 points, within
+#: the 2.5–3 points usually quoted for the SRS; 0.6 of the 1–5 involvement rating is about one
+#: rating step either side of a client's usual.
+FALLBACK_SPREAD = {"alliance_rating": 1.0, "engagement": 0.6}
 
 FLAG_COLUMNS = ("client_id", "therapist_id", "code", "title", "reason")
 BY_CLIENT_COLUMNS = ("client_id", "therapist_id", "reasons", "n_reasons")
@@ -69,7 +83,9 @@ RULES: tuple[Rule, ...] = (
     Rule("involvement_falling", "Involvement falling",
          "The mean therapist-rated involvement (engagement, 1–5) at the client's last "
          "involvement_window_sessions rated attended sessions is at least involvement_drop_points "
-         "below the mean at the involvement_window_sessions rated sessions before them. " + _CURRENT,
+         "below the mean at the involvement_window_sessions rated sessions before them (by "
+         "default, the fall that measurement noise alone exceeds in 1 case in 40, computed from "
+         "the practice's ratings). " + _CURRENT,
          ("involvement_window_sessions", "involvement_drop_points", "active_client_days")),
     Rule("practice_missed", "Agreed practice not done",
          "None of the agreed practice was done (homework_done = 0) at each of the client's last "
@@ -77,7 +93,9 @@ RULES: tuple[Rule, ...] = (
          ("practice_missed_in_row", "active_client_days")),
     Rule("alliance_concern", "Alliance rating low or falling",
          "A session this week has an alliance rating at least alliance_drop_points below the "
-         "client's previous rating, or below alliance_concern_below (36 of 40 is the Session "
+         "client's previous rating (by default the reliable change computed from the practice's "
+         "ratings: a drop larger than measurement noise), or has newly fallen below "
+         "alliance_concern_below from a previous rating at or above it (36 of 40 is the Session "
          "Rating Scale's cut-off for a possible alliance problem; Duncan et al. 2003, Miller et "
          "al.).",
          ("alliance_drop_points", "alliance_concern_below")),
@@ -120,6 +138,104 @@ def _days(values: pd.Series) -> pd.Series:
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+# -- calibrated thresholds ------------------------------------------------------------------------
+
+def within_client_spread(values: pd.Series, clients: pd.Series) -> tuple[float | None, int, int]:
+    """The pooled within-client standard deviation of repeated ratings.
+
+    .. math:: s_w = \\sqrt{\\frac{\\sum_i \\sum_t (v_{it} - \\bar v_i)^2}{N - k}}
+
+    over the N ratings of the k clients with two or more (v̄_i: client i's mean). It measures how
+    much one client's ratings vary around their own usual — measurement noise plus real session
+    to session change, so thresholds built on it are, if anything, conservative. Range [0, ∞).
+
+    Returns (s_w, N, k); s_w is None when N − k < :data:`MIN_CALIBRATION_DOF`.
+
+    >>> within_client_spread(pd.Series([36.0, 38.0] * 40), pd.Series(range(80)) // 2)
+    (1.4142135623730951, 80, 40)
+    """
+    frame = pd.DataFrame({"v": values.to_numpy(dtype="float64", na_value=np.nan),
+                          "c": clients.to_numpy()}).dropna()
+    frame = frame[frame.groupby("c")["v"].transform("size") >= 2]
+    n, k = len(frame), frame["c"].nunique()
+    if n - k < MIN_CALIBRATION_DOF:
+        return None, n, k
+    deviation = frame["v"] - frame.groupby("c")["v"].transform("mean")
+    return float(np.sqrt((deviation @ deviation) / (n - k))), n, k
+
+
+def reliable_change(spread: float, m: int = 1) -> float:
+    """The smallest fall between two means of *m* ratings that noise alone rarely reaches.
+
+    1.96 · s_w · √(2/m): the difference of two independent means of m ratings has standard error
+    s_w · √(2/m), so a fall at least this large happens by chance in 2.5 % of comparisons
+    (one-sided). m = 1 is Jacobson & Truax's (1991) reliable change, 1.96 · √2 · s_w.
+
+    >>> round(reliable_change(1.0), 2), round(reliable_change(0.6, 3), 2)
+    (2.77, 0.96)
+    """
+    return float(_Z_975 * spread * np.sqrt(2.0 / m))
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A calibrated setting's value in use, and where it came from."""
+
+    setting: str
+    value: float
+    source: str    # "practice setting", "computed" or "fallback"
+    spread: float | None = None
+    ratings: int = 0
+    clients: int = 0
+
+    @property
+    def explanation(self) -> str:
+        """One sentence a therapist can read."""
+        if self.source == "practice setting":
+            return f"{self.setting} = {_number(self.value, 2)}, set on the Settings page."
+        if self.source == "computed":
+            return (f"{self.setting} = {_number(self.value, 2)}: larger than measurement noise, computed "
+                    f"from the spread of each client's ratings around their own usual (s_w = "
+                    f"{_number(self.spread, 2)}, {self.ratings:,} ratings of {self.clients:,} clients).")
+        return (f"{self.setting} = {_number(self.value, 2)}: too few ratings yet ({self.ratings:,}) to "
+                f"measure the practice's own noise, so an assumed spread of {_number(self.spread, 2)} is used.")
+
+
+#: Calibrated settings: the rated column they read and the window setting (None: one rating).
+_CALIBRATED = {
+    "alliance_drop_points": ("alliance_rating", None),
+    "involvement_drop_points": ("engagement", "involvement_window_sessions"),
+}
+
+
+def alert_thresholds(facts: pd.DataFrame, week_start: date, settings: dict[str, float]) -> dict[str, Threshold]:
+    """The calibrated thresholds the review of the week of *week_start* uses.
+
+    For each of alliance_drop_points and involvement_drop_points: the practice's own value when
+    it set one (not 0); otherwise :func:`reliable_change` of :func:`within_client_spread` of the
+    rating (attended sessions before the end of the week, in *facts*), with m = 1 for the alliance
+    and m = involvement_window_sessions for involvement; or, with too few ratings, of
+    :data:`FALLBACK_SPREAD`.
+    """
+    _check_columns(facts, ("client_id", "scheduled_start", "outcome", "alliance_rating", "engagement"))
+    values = _settings(settings)
+    end = _midnight(week_start) + WEEK
+    held = facts[(pd.to_datetime(facts["scheduled_start"]) < end) & facts["outcome"].eq("attended")]
+    found = {}
+    for name, (column, window) in _CALIBRATED.items():
+        if values[name] > 0:
+            found[name] = Threshold(name, float(values[name]), "practice setting")
+            continue
+        m = 1 if window is None else int(values[window])
+        spread, n, k = within_client_spread(held[column], held["client_id"])
+        if spread is None:
+            found[name] = Threshold(name, reliable_change(FALLBACK_SPREAD[column], m), "fallback",
+                                    FALLBACK_SPREAD[column], n, k)
+        else:
+            found[name] = Threshold(name, reliable_change(spread, m), "computed", spread, n, k)
+    return found
 
 
 # -- the week under review ------------------------------------------------------------------------
@@ -202,6 +318,7 @@ def _review(facts, week_start, settings, off_track) -> _Review:
         "paid_on": pd.to_datetime(facts["paid_on"]).to_numpy()[rows],
         "row": rows,   # position in facts
     })
+    values |= {name: threshold.value for name, threshold in alert_thresholds(facts, start, values).items()}
     active_since = end - pd.Timedelta(days=values["active_client_days"])
     current = np.zeros(len(clients), dtype=bool)
     recent = history["counts"] & (history["scheduled_start"] >= active_since)
@@ -313,7 +430,7 @@ def _alliance_concern(r: _Review) -> pd.DataFrame:
     previous = rating.groupby(rated["client"], sort=False).shift(1)
     # rounded so that 36.9 → 35.9 is a drop of exactly 1, not 0.999…
     dropped = (previous - rating).round(9) >= drop_points
-    low = rating < concern
+    low = (rating < concern) & ~(previous < concern)   # a new crossing: the previous was not below
     fired = (rated["scheduled_start"] >= r.start) & (dropped | low)
     rows = rated[fired]
     parts = pd.Series([
@@ -419,7 +536,8 @@ def needs_attention(facts: pd.DataFrame, week_start: date, settings: dict[str, f
     - ``practice_missed``: homework_done = 0 at each of the client's last
       practice_missed_in_row attended sessions with a homework_done value;
     - ``alliance_concern``: a rating r this week with r_prev − r ≥ alliance_drop_points
-      (r_prev: the client's previous rating) or r < alliance_concern_below;
+      (r_prev: the client's previous rating), or r < alliance_concern_below ≤ r_prev (a new
+      crossing; a first rating below it counts too);
     - ``off_track``: *off_track* says so (see below);
     - ``unpaid_fees``: a fee > 0 of an attended or billable session is unpaid on D, the week's
       last day (paid_on blank or after D), and D − session_date > unpaid_alert_days days;
@@ -427,6 +545,8 @@ def needs_attention(facts: pd.DataFrame, week_start: date, settings: dict[str, f
       session at all in ``[end, end + unbooked_alert_days)``, where end = week_start + 7 days.
 
     The four pattern rules and ``off_track`` only concern current clients (module docstring).
+    alliance_drop_points and involvement_drop_points at 0 (their default) are replaced by the
+    values :func:`alert_thresholds` computes from *facts*.
 
     Parameters
     ----------
@@ -490,6 +610,33 @@ def attention_by_client(flags: pd.DataFrame) -> pd.DataFrame:
     table = by_client.agg(therapist_id=("therapist_id", "first"), reasons=("reason", list))
     table["n_reasons"] = table["reasons"].map(len).astype("int64")
     return table.reset_index()[list(BY_CLIENT_COLUMNS)]
+
+
+def rule_counts(flags: pd.DataFrame) -> pd.DataFrame:
+    """How many clients each rule of :data:`RULES` flagged, every rule listed (0 when silent).
+
+    Columns code, title, clients; in rule order.
+
+    >>> flags = pd.DataFrame({"client_id": ["a", "a", "b"], "code": ["off_track", "unpaid_fees", "off_track"]})
+    >>> rule_counts(flags).set_index("code").clients[["off_track", "unpaid_fees", "late_arrivals"]].tolist()
+    [2, 1, 0]
+    """
+    flagged = flags.groupby("code")["client_id"].nunique() if not flags.empty else pd.Series(dtype="int64")
+    return pd.DataFrame({
+        "code": [rule.code for rule in RULES],
+        "title": [rule.title for rule in RULES],
+        "clients": [int(flagged.get(rule.code, 0)) for rule in RULES],
+    })
+
+
+def current_clients(facts: pd.DataFrame, week_start: date, settings: dict[str, float]) -> int:
+    """How many clients are current at the end of the week (module docstring): the denominator
+    of "how many clients need attention"."""
+    end = _midnight(week_start) + WEEK
+    since = end - pd.Timedelta(days=_settings(settings)["active_client_days"])
+    starts = pd.to_datetime(facts["scheduled_start"])
+    counted = facts["counts_in_attendance"].astype(bool) & (starts >= since) & (starts < end)
+    return int(facts.loc[counted, "client_id"].nunique())
 
 
 def billable_missed(facts: pd.DataFrame, week_start: date) -> pd.DataFrame:

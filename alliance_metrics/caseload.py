@@ -12,7 +12,8 @@ import pandas as pd
 
 from alliance_metrics import progress
 from alliance_metrics.inventory import client_directory
-from alliance_metrics.scores import client_scores
+from alliance_metrics.relations import relationship_family
+from alliance_metrics.scores import SCORES, client_scores
 from alliance_metrics.store import Store, per_data_version
 
 #: Session-level measures that can be related to the goal rating within clients.
@@ -51,6 +52,7 @@ class ExpectedProgress:
     trajectories: pd.DataFrame
     band: progress.ExpectedBand
     off_track: pd.DataFrame
+    accuracy: progress.FlagAccuracy   # how well the flag foretold a poor ending, on ended clients
 
 
 @per_data_version
@@ -59,8 +61,23 @@ def expected_progress(store: Store, until=None) -> ExpectedProgress:
     ratings = store.query_named("goal_ratings", {"until": until})
     clients = client_directory(store)[["client_id", "goal_baseline", "goal_target"]]
     traj = progress.trajectories(ratings, clients)
-    band = progress.expected_band(traj, min_clients=int(store.settings()["expected_band_min_clients"]))
-    return ExpectedProgress(traj, band, progress.off_track(traj, band))
+    settings = store.settings()
+    band = progress.expected_band(traj, min_clients=int(settings["expected_band_min_clients"]))
+    # ended: no attended session in the ending_gap_days before the practice's latest one
+    attended = ratings[ratings.status == "attended"]
+    last_seen = attended.groupby("client_id")["scheduled_start"].max()
+    cutoff = attended["scheduled_start"].max() - pd.Timedelta(days=int(settings["ending_gap_days"]))
+    ended = last_seen.index[last_seen < cutoff]
+    return ExpectedProgress(traj, band, progress.off_track(traj, band), progress.flag_accuracy(traj, band, ended))
+
+
+@per_data_version
+def band_without(store: Store, client_id: str) -> progress.ExpectedBand:
+    """The expected band drawn from every client but *client_id* — the one that client is judged
+    against (:func:`alliance_metrics.progress.off_track`, leave-one-out), for their chart."""
+    traj = expected_progress(store).trajectories
+    return progress.expected_band(traj[traj.client_id != client_id],
+                                  min_clients=int(store.settings()["expected_band_min_clients"]))
 
 
 def session_measures(store: Store, therapist_id: str | None = None) -> pd.DataFrame:
@@ -68,14 +85,13 @@ def session_measures(store: Store, therapist_id: str | None = None) -> pd.DataFr
     return store.query_named("session_measures", {"therapist_id": therapist_id})
 
 
-def centred_within_clients(frame: pd.DataFrame, x: str, y: str, client: str = "client_id") -> pd.DataFrame:
-    """Rows with both *x* and *y*, each centred on its client's own mean — what the
-    repeated-measures correlation relates (Bakdash & Marusich 2017), ready to plot.
-
-    >>> centred_within_clients(pd.DataFrame({"client_id": ["a", "a"], "x": [1.0, 3.0], "y": [2.0, 2.0]}),
-    ...                        "x", "y")[["x_centred", "y_centred"]].values.tolist()
-    [[-1.0, 0.0], [1.0, 0.0]]
-    """
-    complete = frame.dropna(subset=[x, y])
-    means = complete.groupby(client)[[x, y]].transform("mean")
-    return complete.assign(**{f"{x}_centred": complete[x] - means[x], f"{y}_centred": complete[y] - means[y]})
+@per_data_version
+def relationships(store: Store, therapist_id: str | None = None, method: str = "pearson") -> pd.DataFrame:
+    """Every score × design of the Relationships page, Holm-adjusted
+    (:func:`alliance_metrics.relations.relationship_family`): between clients adjusted for
+    sessions attended, within clients and session to session on the session measures."""
+    table = client_table(store, therapist_id)
+    return relationship_family(table.assign(**{"sessions attended": table.attended}),
+                               session_measures(store, therapist_id),
+                               {score.name: score.label for score in SCORES}, SESSION_MEASURES,
+                               adjust_for="sessions attended", method=method)

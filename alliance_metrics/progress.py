@@ -4,7 +4,10 @@ A client's goal rating (0–10, SPEC §3) is followed session by session. The
 practice's own history gives the *expected band*: the 25th–75th percentiles
 of goal ratings at each session number among clients who started at a similar
 level. A client whose latest ratings fall below that band is flagged, the way
-outcome-feedback systems flag clients who are not on track.
+outcome-feedback systems flag clients who are not on track. Each client is
+judged against the band drawn without their own ratings (leave-one-out), and
+:func:`flag_accuracy` checks the flag against how the practice's ended
+clients actually ended (sensitivity and positive predictive value).
 
 References
 ----------
@@ -325,7 +328,68 @@ def _reason(
     return f"Goal rating {where} the expected range at the latest rated session ({versus})."
 
 
-def off_track(traj: pd.DataFrame, band: ExpectedBand, consecutive: int = 2) -> pd.DataFrame:
+def _judged(traj: pd.DataFrame, band: ExpectedBand, leave_one_out: bool) -> pd.DataFrame:
+    """Every rating of *traj* with the p25 and p75 it is judged against, by client and rating order."""
+    keys = ["start_level", "session_number"]
+    # Each rating is judged against the band cell of its session number or, where the practice
+    # has too few clients at that number (long therapies, gaps), the nearest earlier cell: by then
+    # typical clients had reached at least that range. Before the first cell, nothing is judged.
+    ratings = traj[["client_id", "scheduled_start", "rating_number", "goal_rating", *keys]]
+    cells = band.table
+    if leave_one_out:   # one client more than min_clients, so that min_clients remain without the one judged
+        cells = cells[cells["n_clients"] > band.min_clients]
+    cells = cells[[*keys, "p25", "p75"]].astype({"session_number": "int64"})
+    cells = cells.assign(cell_session=cells["session_number"])
+    t = (
+        pd.merge_asof(
+            ratings.astype({"session_number": "int64"}).sort_values("session_number", kind="stable"),
+            cells.sort_values("session_number", kind="stable"),
+            on="session_number", by="start_level", direction="backward",
+        )
+        .sort_values(["client_id", "rating_number"], kind="stable", ignore_index=True)
+    )
+    if leave_one_out and len(t):
+        own = _leave_one_out(_carried_forward(traj))
+        t = t.merge(own, on=["client_id", "start_level", "cell_session"], how="left")
+        inside = t["n_without"].notna()
+        enough = t["n_without"] >= band.min_clients
+        t["p25"] = t["p25"].where(~inside, t["loo_p25"].where(enough))
+        t["p75"] = t["p75"].where(~inside, t["loo_p75"].where(enough))
+    for column in ("goal_rating", "p25", "p75"):   # nullable input (Int64 ratings) gives pd.NA: use NaN
+        t[column] = t[column].to_numpy(dtype="float64", na_value=np.nan)
+    return t
+
+
+def _leave_one_out(carried: pd.DataFrame) -> pd.DataFrame:
+    """Each carried rating's band cell computed without that client: p25, p75 and the clients left.
+
+    In a cell of m ratings sorted v_0 ≤ … ≤ v_{m−1}, removing the client's own value (rank j)
+    leaves m' = m − 1 values whose i-th is v_i for i < j and v_{i+1} otherwise; the quantile is
+    then the type-7 quantile of :func:`expected_band` on those m' values.
+    """
+    keys = ["start_level", "session_number"]
+    r = carried.sort_values([*keys, "goal_rating"], kind="stable", ignore_index=True)
+    values = r["goal_rating"].to_numpy(dtype="float64")
+    cell = r.groupby(keys, sort=False)
+    m = cell["goal_rating"].transform("size").to_numpy()
+    rank = cell.cumcount().to_numpy()
+    first = np.arange(len(r)) - rank
+    left = m - 1
+    out = {"client_id": r["client_id"].to_numpy(), "start_level": r["start_level"].to_numpy(),
+           "cell_session": r["session_number"].to_numpy(dtype="int64"), "n_without": left}
+    for name, q in (("loo_p25", 0.25), ("loo_p75", 0.75)):
+        h = q * np.maximum(left - 1, 0)
+        lo = np.floor(h).astype("int64")
+        hi = np.minimum(lo + 1, np.maximum(left - 1, 0))
+        at_lo = np.minimum(first + lo + (lo >= rank), len(r) - 1)
+        at_hi = np.minimum(first + hi + (hi >= rank), len(r) - 1)
+        quantile = values[at_lo] + (h - lo) * (values[at_hi] - values[at_lo])
+        out[name] = np.where(left >= 1, quantile, np.nan)
+    return pd.DataFrame(out)
+
+
+def off_track(traj: pd.DataFrame, band: ExpectedBand, consecutive: int = 2,
+              leave_one_out: bool = True) -> pd.DataFrame:
     """Flag clients whose latest goal ratings are all below the expected band.
 
     A client is off track when each of their latest ``consecutive`` rated
@@ -345,6 +409,18 @@ def off_track(traj: pd.DataFrame, band: ExpectedBand, consecutive: int = 2) -> p
     cut-off (below p25, ``consecutive`` times in a row) is this project's
     choice, not a validated one.
 
+    Leave-one-out (the default): the cell a client's rating is judged against is
+    computed without that client's own rating (the same percentiles over the
+    other clients of the cell), so a client is never compared with a band
+    they helped draw; only cells with more than ``band.min_clients`` clients
+    are used, so that at least ``band.min_clients`` remain without the client. Bands are conditional on the
+    client's start level (their baseline; see :func:`start_level`).
+
+    A flag is not proof of a poor course: clients picked because they are
+    low now tend to rate higher next time even with no change in therapy
+    (regression to the mean; Barnett, van der Pols & Dobson 2005, *Int. J.
+    Epidemiol.* 34:215–220), so improvement after a flag is partly that.
+
     A rating is compared with the band cell of its session number, or — where
     too few clients of the practice reached that number (long therapies) or a
     cell is missing — with the nearest earlier cell of the same start level.
@@ -360,6 +436,8 @@ def off_track(traj: pd.DataFrame, band: ExpectedBand, consecutive: int = 2) -> p
         Output of :func:`expected_band`.
     consecutive : int, default 2
         How many latest rated sessions in a row must be below the band.
+    leave_one_out : bool, default True
+        Judge each client against the band drawn without them.
 
     Returns
     -------
@@ -371,20 +449,7 @@ def off_track(traj: pd.DataFrame, band: ExpectedBand, consecutive: int = 2) -> p
     """
     if int(consecutive) != consecutive or consecutive < 1:
         raise ValueError(f"consecutive must be a whole number ≥ 1; received {consecutive!r}.")
-    keys = ["start_level", "session_number"]
-    # Each rating is judged against the band cell of its session number or, where the practice
-    # has too few clients at that number (long therapies, gaps), the nearest earlier cell: by then
-    # typical clients had reached at least that range. Before the first cell, nothing is judged.
-    ratings = traj[["client_id", "scheduled_start", "rating_number", "goal_rating", *keys]]
-    cells = band.table[[*keys, "p25", "p75"]].astype({"session_number": "int64"})
-    t = (
-        pd.merge_asof(
-            ratings.astype({"session_number": "int64"}).sort_values("session_number", kind="stable"),
-            cells.sort_values("session_number", kind="stable"),
-            on="session_number", by="start_level", direction="backward",
-        )
-        .sort_values(["client_id", "rating_number"], kind="stable", ignore_index=True)
-    )
+    t = _judged(traj, band, leave_one_out)
     below = t["goal_rating"] < t["p25"]
     # The running below-band run is every rating after the client's last rating
     # that was not below the band (0 when every rating so far was below).
@@ -412,4 +477,80 @@ def off_track(traj: pd.DataFrame, band: ExpectedBand, consecutive: int = 2) -> p
             "since": since.to_numpy(),
             "reason": pd.array(reasons, dtype="str"),
         }
+    )
+
+
+def ever_off_track(traj: pd.DataFrame, band: ExpectedBand, consecutive: int = 2) -> pd.Series:
+    """Whether each client was off track at some point: ``consecutive`` rated sessions in a row
+    below the (leave-one-out) band anywhere in their course, not only at the end.
+
+    Returns a bool Series indexed by client_id (clients of *traj*).
+    """
+    t = _judged(traj, band, leave_one_out=True)
+    below = (t["goal_rating"] < t["p25"]).astype("int64")
+    streak = below.groupby([t["client_id"], (below == 0).groupby(t["client_id"]).cumsum()]).cumsum()
+    return (streak >= consecutive).groupby(t["client_id"]).any()
+
+
+@dataclass(frozen=True)
+class FlagAccuracy:
+    """How well the off-track flag foretold an ending without reliable improvement, on ended clients.
+
+    ``sensitivity`` = flagged_poor / poor and ``ppv`` (positive predictive value) =
+    flagged_poor / flagged, both None when there is too little history (``message`` says so).
+    """
+
+    ended: int
+    poor: int
+    flagged: int
+    flagged_poor: int
+    reliable_change: float | None
+    sensitivity: float | None
+    ppv: float | None
+    message: str
+
+
+def flag_accuracy(traj: pd.DataFrame, band: ExpectedBand, ended, consecutive: int = 2,
+                  min_ended: int = 20) -> FlagAccuracy:
+    """Check the off-track flag against what happened to the clients who have ended.
+
+    A client of *ended* (ids) "ended without reliable improvement" when their last goal rating
+    minus their baseline is below the reliable change RC = 1.96 · √MSSD, where MSSD is the mean
+    squared successive difference of consecutive goal ratings over the practice's clients (von
+    Neumann 1941; √MSSD estimates √2 times a client's rating noise, so RC is Jacobson & Truax's
+    1.96 · √2 · s_w; real change between ratings makes it larger, so conservative). A client was
+    flagged when :func:`ever_off_track`. Then
+
+    sensitivity = flagged and poor / poor,   ppv = flagged and poor / flagged   (ranges 0–1)
+
+    Undefined (None, with a message saying why) with fewer than *min_ended* ended clients with
+    ratings, or none poor, or none flagged.
+    """
+    ended = set(ended)
+    rated = traj[traj["client_id"].isin(ended)]
+    difference = traj.groupby("client_id")["goal_rating"].diff().dropna()
+    rc = float(1.959963984540054 * np.sqrt((difference**2).mean())) if len(difference) else None
+    n_ended = rated["client_id"].nunique()
+    if rc is None or n_ended < min_ended:
+        return FlagAccuracy(n_ended, 0, 0, 0, rc, None, None,
+                            f"Too little history to know how well the off-track flag foretells a poor "
+                            f"ending: {n_ended} clients with goal ratings have ended; at least {min_ended} "
+                            f"are needed.")
+    last = rated.groupby("client_id")["change"].last()
+    poor = last < rc
+    flagged = ever_off_track(traj, band, consecutive).reindex(last.index, fill_value=False)
+    n_poor, n_flagged, both = int(poor.sum()), int(flagged.sum()), int((poor & flagged).sum())
+    if n_poor == 0 or n_flagged == 0:
+        return FlagAccuracy(n_ended, n_poor, n_flagged, both, rc, None, None,
+                            f"Too little history to know how well the off-track flag foretells a poor "
+                            f"ending: of {n_ended} ended clients, {n_poor} ended without reliable "
+                            f"improvement and {n_flagged} had been flagged.")
+    sensitivity, ppv = both / n_poor, both / n_flagged
+    return FlagAccuracy(
+        n_ended, n_poor, n_flagged, both, rc, sensitivity, ppv,
+        f"On this practice's {n_ended} ended clients: {n_poor} ended without reliable improvement "
+        f"(less than {_num(rc)} goal points above their start); the flag had caught {both} of them "
+        f"({sensitivity:.0%}), and {both} of the {n_flagged} clients it flagged ({ppv:.0%}) ended that "
+        f"way. Part of the improvement seen after a flag is regression to the mean: clients picked "
+        f"while low tend to rate higher next time anyway (Barnett et al. 2005).",
     )

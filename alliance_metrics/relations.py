@@ -6,8 +6,9 @@ Three questions, three designs:
   (one row per client; Pearson or Spearman);
 - :func:`within_client` — when a client scores higher than is usual *for that
   client*, is their goal rating higher too? (repeated-measures correlation);
-- :func:`lagged` — does a client's score at one rated session predict the
-  change in their goal rating to the next one?
+- :func:`lagged` — does a client's score at one rated session, compared with
+  that client's usual, predict their next goal rating beyond what their
+  current goal rating already predicts?
 
 The between-client and within-client answers can differ, even in sign: a
 practice where more distressed clients engage more, yet every client does
@@ -19,6 +20,12 @@ Every function returns a :class:`Relation` with a 95 % confidence interval,
 and refuses — ``estimate`` None and ``refused_because`` saying why — rather
 than answer from too little data. None of these coefficients shows cause.
 
+Showing many of them at once multiplies the chances of a chance finding:
+:func:`holm` adjusts a family of p values (Holm 1979) and
+:func:`relationship_family` computes every score × design of the
+Relationships page with alliance → progress between clients as the
+pre-specified primary analysis and the rest labelled exploratory.
+
 References
 ----------
 Bakdash, J. Z., & Marusich, L. R. (2017). Repeated measures correlation.
@@ -27,9 +34,19 @@ Bland, J. M., & Altman, D. G. (1995). Calculating correlation coefficients
 with repeated observations: Part 1 — correlation within subjects. *BMJ*, 310, 446.
 Bonett, D. G., & Wright, T. A. (2000). Sample size requirements for
 estimating Pearson, Kendall and Spearman correlations. *Psychometrika*, 65(1), 23–28.
-Falkenström, F., Ekeblad, A., & Holmqvist, R. (2016). Improvement of the
-working alliance in one treatment session predicts improvement of depressive
-symptoms by the next session. *J. Consult. Clin. Psychol.*, 84(8), 738–751.
+Cameron, A. C., & Miller, D. L. (2015). A practitioner's guide to
+cluster-robust inference. *Journal of Human Resources*, 50(2), 317–372.
+Curran, P. J., & Bauer, D. J. (2011). The disaggregation of within-person and
+between-person effects in longitudinal models of change. *Annual Review of
+Psychology*, 62, 583–619.
+Falkenström, F., Finkel, S., Sandell, R., Rubel, J. A., & Holmqvist, R.
+(2017). Dynamic models of individual change in psychotherapy process
+research. *J. Consult. Clin. Psychol.*, 85(6), 537–549.
+Holm, S. (1979). A simple sequentially rejective multiple test procedure.
+*Scandinavian Journal of Statistics*, 6(2), 65–70.
+Wang, L. P., & Maxwell, S. E. (2015). On disaggregating between-person and
+within-person effects with longitudinal data using multilevel models.
+*Psychological Methods*, 20(1), 63–83.
 Flückiger, C., Del Re, A. C., Wampold, B. E., & Horvath, A. O. (2018). The
 alliance in adult psychotherapy: A meta-analytic synthesis. *Psychotherapy*,
 55(4), 316–340.
@@ -40,6 +57,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from scipy import stats
 
@@ -57,7 +75,7 @@ _WORDING = {
     PEARSON: ("", "r", "{n_clients} clients"),
     SPEARMAN: ("", "ρ", "{n_clients} clients"),
     REPEATED_MEASURES: (" within clients", "r", "{n} observations from {n_clients} clients"),
-    LAGGED: (" with the next change", "partial r", "{n} changes from {n_clients} clients"),
+    LAGGED: (" with the next goal rating", "partial r", "{n} session pairs from {n_clients} clients"),
 }
 
 
@@ -129,29 +147,39 @@ class Relation:
     x, y : str
         The column names related.
     estimate : float or None
-        The correlation: Pearson r, Spearman ρ, the repeated-measures r, or —
-        for ``lagged`` — the partial r of x with the next change in y given
-        the client. All lie in [-1, 1]. None when refused.
+        The correlation: Pearson r or Spearman ρ (partial when
+        ``adjusted_for``), the repeated-measures r, or — for ``lagged`` — the
+        partial r of x̃ with the next y given the current y and the client.
+        All lie in [-1, 1]. None when refused.
     ci_low, ci_high : float or None
-        95 % confidence interval of ``estimate`` (Fisher z).
+        95 % confidence interval of ``estimate`` (Fisher z; for ``lagged`` the
+        cluster-robust slope interval mapped to r).
     p_value : float or None
         Two-sided p of ``estimate`` = 0, from the t distribution with ``dof``.
     n : int
         Observations used: clients for ``between_clients``, rated sessions for
-        ``within_client``, session-to-session changes for ``lagged``.
+        ``within_client``, pairs of consecutive ratings for ``lagged``.
     n_clients : int
         Distinct clients behind those observations.
     dof : int or None
         Residual degrees of freedom of the test.
     slope, intercept : float or None
         OLS line of y on x. Between clients: y = intercept + slope · x on the
-        raw values (for either method). Within clients and lagged: the common
-        within-client slope (change in y per unit of x); intercept None.
+        raw values (for either method; with ``adjusted_for``, the partial
+        slope through the means). Within clients: the common within-client
+        slope (y per unit of x); lagged: β, the next y per unit of x above the
+        client's usual; intercept None.
     refused_because : str or None
         Why no estimate was made (too few clients or observations, or no
         variation); None when there is an estimate.
     slope_ci_low, slope_ci_high : float or None
         95 % t interval of ``slope``.
+    n_clients_varying : int or None
+        Within clients and lagged: how many of the clients' x takes more than
+        one value (a client whose x never changes tells nothing within).
+    adjusted_for : str or None
+        Between clients: the covariate partialled out of both x and y
+        (``estimate`` is then a partial correlation).
     """
 
     method: str
@@ -169,6 +197,8 @@ class Relation:
     refused_because: str | None = None
     slope_ci_low: float | None = None
     slope_ci_high: float | None = None
+    n_clients_varying: int | None = None
+    adjusted_for: str | None = None
 
     def __post_init__(self) -> None:
         if self.method not in _WORDING:
@@ -190,6 +220,8 @@ class Relation:
         direction = "" if strength == "negligible" else (" positive" if shown > 0 else " negative")
         where, symbol, counted = _WORDING[self.method]
         counted = counted.format(n=self.n, n_clients=self.n_clients)
+        if self.adjusted_for:
+            symbol, counted = f"partial {symbol}", f"{counted}, adjusted for {self.adjusted_for}"
         if self.ci_low <= 0 <= self.ci_high:
             verdict = "the interval includes 0 — no evidence either way."
         else:
@@ -206,6 +238,7 @@ def between_clients(
     y: str,
     method: str = PEARSON,
     min_clients: int = 10,
+    adjust_for: str | None = None,
 ) -> Relation:
     """Correlate a score with progress across clients, one row per client.
 
@@ -213,36 +246,46 @@ def between_clients(
 
     .. math:: r = \\frac{\\sum (x_i - \\bar x)(y_i - \\bar y)}
                         {\\sqrt{\\sum (x_i - \\bar x)^2 \\sum (y_i - \\bar y)^2}},
-              \\quad t = r \\sqrt{\\frac{n - 2}{1 - r^2}}
+              \\quad t = r \\sqrt{\\frac{n - 2 - q}{1 - r^2}}
 
     where x_i, y_i are client i's values and n the number of clients with
-    both; p is two-sided from t with n − 2 dof. The 95 % interval is
-    tanh(atanh(r) ± 1.96 · se) with se = 1/√(n − 3) (Fisher z).
+    both; p is two-sided from t with n − 2 − q dof. The 95 % interval is
+    tanh(atanh(r) ± 1.96 · se) with se = 1/√(n − 3 − q) (Fisher z).
+
+    ``adjust_for`` names a covariate c (e.g. sessions attended: clients seen
+    longer have had more time to progress, and their scores differ too):
+    x and y (their ranks for Spearman) are then replaced by their residuals
+    from the least-squares line on c, so r is the partial correlation of x
+    and y given c, and q = 1 (q = 0 without it).
 
     Spearman: ρ is r computed on the ranks (ties get their average rank),
     with p from the same t, and the Fisher z interval with the Bonett &
-    Wright (2000) standard error se = √((1 + ρ²/2)/(n − 3)).
+    Wright (2000) standard error se = √((1 + ρ²/2)/(n − 3 − q)).
 
     The slope and intercept are the OLS line of y on x on the raw values
     (the chart's trend line), whichever the method, with a t interval
-    for the slope (n − 2 dof).
+    for the slope (n − 2 − q dof); with ``adjust_for`` the slope is the
+    partial one, drawn through the means.
 
     Parameters
     ----------
     per_client : DataFrame
-        One row per client. Rows missing x or y are dropped.
+        One row per client. Rows missing x, y (or the covariate) are dropped.
     x, y : str
         Numeric columns of ``per_client``.
     method : {"pearson", "spearman"}
     min_clients : int, default 10
         Fewer clients with both values than this gives a refusal. At least 4
-        (the interval needs n − 3 > 0).
+        (the interval needs n − 3 − q > 0; 5 with a covariate).
+    adjust_for : str, optional
+        Numeric column to partial out.
 
     Returns
     -------
     Relation
         Refused (``estimate`` None) when there are fewer than ``min_clients``
-        clients, or when x or y has the same value for every client.
+        clients, or when x or y has the same value for every client (once
+        the covariate is taken out).
 
     Raises
     ------
@@ -259,32 +302,41 @@ def between_clients(
     """
     if method not in BETWEEN_METHODS:
         raise ValueError(f"method must be one of {BETWEEN_METHODS}; got method={method!r}")
-    _check_columns(per_client, x, y)
-    _check_minimum("min_clients", min_clients, 4, "the Fisher z interval needs n − 3 > 0")
+    _check_columns(per_client, x, y, **({"covariate": adjust_for} if adjust_for else {}))
+    q = 1 if adjust_for else 0
+    _check_minimum("min_clients", min_clients, 4 + q, "the Fisher z interval needs n − 3 − q > 0")
 
-    frame = _complete(per_client, [x, y])
+    frame = _complete(per_client, [x, y, *([adjust_for] if adjust_for else [])]).astype("float64")
     n = len(frame)
     if n < min_clients:
         return _refused(
             method, x, y, n, n, f"only {n} clients have both {x} and {y}; at least {min_clients} are needed"
         )
     xs, ys = frame[x], frame[y]
+    if method == SPEARMAN:
+        xs, ys = xs.rank(), ys.rank()
     xc, yc = xs - xs.mean(), ys - ys.mean()
+    if adjust_for:
+        cc = frame[adjust_for] - frame[adjust_for].mean()
+        if _varies(cc, frame[adjust_for]):
+            xc, yc = xc - (xc @ cc) / (cc @ cc) * cc, yc - (yc @ cc) / (cc @ cc) * cc
+    taken_out = f" once {adjust_for} is taken out" if adjust_for else ""
     for name, centred, raw in ((x, xc, xs), (y, yc, ys)):
         if not _varies(centred, raw):
             return _refused(
-                method, x, y, n, n, f"{name} has the same value for all {n} clients, so a correlation is undefined"
+                method, x, y, n, n,
+                f"{name} has the same value for all {n} clients{taken_out}, so a correlation is undefined"
             )
 
-    dof = n - 2
-    if method == PEARSON:
-        r = _correlation(xc, yc)
-        se_z = 1 / math.sqrt(n - 3)
+    dof = n - 2 - q
+    r = _correlation(xc, yc)
+    se_z = 1 / math.sqrt(n - 3 - q) if method == PEARSON else math.sqrt((1 + r * r / 2) / (n - 3 - q))
+    raw_x, raw_y = frame[x], frame[y]
+    if adjust_for:
+        line_x, line_y = (xc, yc) if method == PEARSON else _residuals_of(frame, x, y, adjust_for)
     else:
-        rx, ry = xs.rank(), ys.rank()
-        r = _correlation(rx - rx.mean(), ry - ry.mean())
-        se_z = math.sqrt((1 + r * r / 2) / (n - 3))
-    slope, slope_low, slope_high = _slope(xc, yc, dof)
+        line_x, line_y = raw_x - raw_x.mean(), raw_y - raw_y.mean()
+    slope, slope_low, slope_high = _slope(line_x, line_y, dof)
     return Relation(
         method,
         x,
@@ -293,10 +345,22 @@ def between_clients(
         n=n,
         n_clients=n,
         slope=slope,
-        intercept=float(ys.mean() - slope * xs.mean()),
+        intercept=float(raw_y.mean() - slope * raw_x.mean()),
         slope_ci_low=slope_low,
         slope_ci_high=slope_high,
+        adjusted_for=adjust_for,
     )
+
+
+def _residuals_of(frame: pd.DataFrame, x: str, y: str, covariate: str) -> tuple[pd.Series, pd.Series]:
+    """x and y (raw values) minus their least-squares lines on the covariate."""
+    cc = frame[covariate] - frame[covariate].mean()
+    spread = float(cc @ cc)
+    out = []
+    for column in (x, y):
+        vc = frame[column] - frame[column].mean()
+        out.append(vc - (vc @ cc) / spread * cc if spread > 0 else vc)
+    return out[0], out[1]
 
 
 def within_client(
@@ -304,6 +368,8 @@ def within_client(
     x: str,
     y: str,
     client: str = "client_id",
+    time: str = "scheduled_start",
+    detrend: bool = True,
     min_clients: int = 3,
     min_obs: int = 10,
 ) -> Relation:
@@ -324,14 +390,26 @@ def within_client(
     The slope is the common within-client OLS slope Σ x̃ỹ / Σ x̃², with a
     t interval (dof as above).
 
+    ``detrend=True`` (the default) replaces x̃ and ỹ by the residuals of x and
+    y from each client's own least-squares line on ``time``, so that two
+    measures that merely drift over the course of therapy (alliance rising
+    while goals improve) do not look linked (Curran & Bauer 2011; Wang &
+    Maxwell 2015). Each client's fitted trend costs one more degree of
+    freedom: dof = N − 2k − 1, and each client needs 3 observations.
+
     Parameters
     ----------
     df : DataFrame
         One row per observation (e.g. rated session). Rows missing x, y or
-        the client are dropped, then clients left with fewer than 2 rows.
+        the client (and the time, when detrending) are dropped, then clients
+        left with fewer than 2 rows (3 when detrending).
     x, y : str
         Numeric columns of ``df``.
     client : str, default "client_id"
+    time : str, default "scheduled_start"
+        Numeric or datetime column (days) the trends are fitted on; only read
+        when ``detrend``.
+    detrend : bool, default True
     min_clients : int, default 3
         At least 3 (which guarantees dof ≥ 2).
     min_obs : int, default 10
@@ -340,8 +418,9 @@ def within_client(
     Returns
     -------
     Relation
-        Refused when below ``min_clients`` or ``min_obs``, or when x or y
-        never varies within a client.
+        ``n_clients_varying`` counts the clients whose x takes more than one
+        value. Refused when below ``min_clients`` or ``min_obs``, or when x or
+        y never varies within a client (once trends are removed).
 
     Raises
     ------
@@ -351,41 +430,59 @@ def within_client(
     References
     ----------
     Bakdash & Marusich (2017); Bland & Altman (1995). On their bland1995 data
-    (pH against PaCO2 in 8 subjects) r = −0.507, 38 dof, 95 % CI −0.71 to −0.23.
+    (pH against PaCO2 in 8 subjects, ``detrend=False``) r = −0.507, 38 dof,
+    95 % CI −0.71 to −0.23.
 
     Examples
     --------
     >>> frame = pd.DataFrame({"client_id": list("AAABBBCCC"),
     ...                       "engagement": [1, 2, 3, 4, 5, 6, 2, 2, 5],
     ...                       "goal": [2, 4, 3, 5, 5, 8, 1, 3, 2]})
-    >>> within_client(frame, "engagement", "goal").reading
-    'No estimate: only 9 observations of both engagement and goal from 3 clients with two or more; at least 10 observations from 3 clients are needed.'
-    >>> rel = within_client(frame, "engagement", "goal", min_obs=9)
-    >>> round(rel.estimate, 3), rel.dof
-    (0.4, 5)
+    >>> within_client(frame, "engagement", "goal", detrend=False).reading
+    'No estimate: only 9 observations of both engagement and goal from 3 clients with 2 or more; at least 10 observations from 3 clients are needed.'
+    >>> rel = within_client(frame, "engagement", "goal", detrend=False, min_obs=9)
+    >>> round(rel.estimate, 3), rel.dof, rel.n_clients_varying
+    (0.4, 5, 3)
     """
     method = REPEATED_MEASURES
     _check_columns(df, x, y, client=client)
+    if detrend and time not in df.columns:
+        raise ValueError(
+            f"time={time!r} is not a column of the data; the columns are {[str(c) for c in df.columns]}. "
+            f"Detrending fits each client's line on time: name the time column with time=..., "
+            f"or pass detrend=False."
+        )
     _check_minimum("min_clients", min_clients, 3, "the interval needs dof − 1 > 0")
     _check_minimum("min_obs", min_obs, 1)
 
-    frame = _complete(df, [client, x, y])
-    frame = frame[frame.groupby(client)[x].transform("size") >= 2]
+    per_client = 3 if detrend else 2
+    frame = _complete(df, [client, x, y, *([time] if detrend else [])])
+    frame = frame[frame.groupby(client)[x].transform("size") >= per_client].reset_index(drop=True)
     n, k = len(frame), frame[client].nunique()
+    varying = _clients_varying(frame, client, x)
     if n < min_obs or k < min_clients:
         return _refused(
             method, x, y, n, k,
-            f"only {n} observations of both {x} and {y} from {k} clients with two or more; "
+            f"only {n} observations of both {x} and {y} from {k} clients with {per_client} or more; "
             f"at least {min_obs} observations from {min_clients} clients are needed",
+            varying,
         )
     groups = frame[client]
-    xc, yc = _centre(frame[x], groups), _centre(frame[y], groups)
+    if detrend:
+        step = _as_days(frame[time])
+        xc, yc = _detrend(frame[x], groups, step), _detrend(frame[y], groups, step)
+    else:
+        xc, yc = _centre(frame[x], groups), _centre(frame[y], groups)
     for name, centred, raw in ((x, xc, frame[x]), (y, yc, frame[y])):
         if not _varies(centred, raw):
+            trend = " once each client's trend is removed" if detrend else ""
             return _refused(
-                method, x, y, n, k, f"{name} never varies within a client, so a within-client correlation is undefined"
+                method, x, y, n, k,
+                f"{name} never varies within a client{trend}, so a within-client correlation is undefined",
+                varying,
             )
-    return _within_fit(method, x, y, xc, yc, n, k, dof=n - k - 1)
+    dof = n - (2 if detrend else 1) * k - 1
+    return _within_fit(method, x, y, xc, yc, n, k, dof, varying)
 
 
 def lagged(
@@ -398,56 +495,69 @@ def lagged(
     min_clients: int = 3,
     min_obs: int = 10,
 ) -> Relation:
-    """Ask whether a score at one rated session predicts the change in y to the next.
+    """Ask whether a score at one rated session predicts the next goal rating, beyond the current one.
 
-    A within-person lagged design (Falkenström et al. 2016). For each client,
-    rated observations (x and y both present) are ordered by ``time`` and
+    The cross-lagged fixed-effects panel design of Falkenström et al. (2017).
+    For each client i, rated observations (x and y both present) are ordered
+    by ``time``; each consecutive pair (t, t + 1) gives one row of
 
-    .. math:: \\Delta y_{it} = y_{i,t+1} - y_{it}
+    .. math:: y_{i,t+1} = \\beta \\tilde x_{it} + \\gamma y_{it} + \\alpha_i
+                          [+ \\delta_i \\tau_{it}] + e_{it},
+              \\quad \\tilde x_{it} = x_{it} - \\bar x_i
 
-    is paired with the predictor x_it. Both are centred on the client's own
-    means over the pairs (x̃, Δỹ), which removes stable differences between
-    clients. The estimate is the partial correlation of x with the next
-    change given the client, r = Σ x̃Δỹ / √(Σ x̃² Σ Δỹ²); the slope
-    Σ x̃Δỹ / Σ x̃² is the change in y to the next rating per unit of x. With N
-    pairs from k clients, dof = N − k − 1; p and the intervals are as in
-    :func:`within_client`.
+    fitted by least squares: α_i are client fixed effects (every stable
+    difference between clients is taken out), x̃ is x centred on the
+    client's own mean over the pairs, y_it the current goal rating (so a
+    score that merely moves *with* today's rating predicts nothing), and —
+    with ``detrend=True`` — δ_i τ is a client-specific linear trend on the
+    time τ of observation t (``time`` in days when it is a datetime), so a
+    score and a goal rating that both drift over therapy do not look linked.
+    The fixed effects and trends are removed by within-client least squares
+    (Frisch–Waugh–Lovell), then β and γ are fitted.
 
-    ``detrend=True`` first replaces x and y by their residuals from each
-    client's own least-squares line on the observation number (0, 1, 2, …).
-    Why: when x drifts over the course of therapy (engagement rising) while
-    y's gains slow down (early gains, then a plateau), x is high exactly when
-    changes are small, and a link appears that nothing but time produced.
-    Detrending removes the drift in x. (A linear trend in y becomes a
-    constant in Δy, which centring already removes.) Each client's fitted
-    trend in x costs a degree of freedom, so then dof = N − 2k − 1 and each
-    client needs 4 rated observations instead of 3.
+    ``slope`` is β̂: goal points at the next rating per unit of x above the
+    client's usual. Its standard error is cluster-robust by client (CR1:
+    sandwich with Σ_i X_i'ê_i ê_i'X_i and the factor G/(G − 1) · (N − 1)/(N − 2),
+    G clients, N pairs; Cameron & Miller 2015), so several pairs of one client
+    are not counted as independent; the 95 % interval and the two-sided p use
+    the t distribution with dof = G − 1. ``estimate`` is the partial
+    correlation of x̃ with the next rating given the current one and the
+    fixed effects (and trends), r = β̂ √S_xx / √(β̂² S_xx + S_ee), where S_xx
+    is the sum of squares of x̃ residualised on the other terms and S_ee the
+    residual sum of squares; its interval maps the slope's interval through
+    the same formula (monotone), so the two always agree on whether 0 is in.
+    Range: r in [−1, 1]; the slope is unbounded.
 
-    This design does not adjust for y_t itself: if x and y move together at
-    the same session, part of x_t's link with Δy_t can be regression of y
-    towards the client's mean.
+    The design controls for what differs stably between clients, for the
+    current goal rating and (with ``detrend``) for each client's own linear
+    drift over time. It cannot control for anything that changes within a
+    client from one session to the next and moves both (a life event, a
+    change of treatment), and with few ratings per client the fixed effects
+    bias γ (Nickell 1981), hence slightly β when x and y are correlated.
 
     Parameters
     ----------
     df : DataFrame
         One row per session. Rows missing x, y, the client or the time are
-        dropped; then clients with fewer than 3 rated observations (4 with
-        ``detrend``). Rows with the same time keep their input order.
+        dropped; then clients with fewer than 2 pairs (3 with ``detrend``).
+        Rows with the same time keep their input order.
     x, y : str
         Numeric columns of ``df``.
     client, time : str
-        Client and ordering columns (``time`` any sortable type).
+        Client and ordering columns (``time`` numeric or datetime when
+        detrending, any sortable type otherwise).
     detrend : bool, default False
     min_clients : int, default 3
-        At least 3 (which guarantees dof ≥ 2).
+        At least 3 (dof = G − 1 ≥ 2).
     min_obs : int, default 10
-        Fewest session-to-session changes (pairs) to answer from.
+        Fewest session pairs to answer from.
 
     Returns
     -------
     Relation
-        Refused when below ``min_clients`` or ``min_obs``, or when x or the
-        change in y never varies within a client.
+        ``n`` pairs from ``n_clients`` clients; ``dof`` = n_clients − 1.
+        Refused when below ``min_clients`` or ``min_obs``, or when x never
+        varies within a client once the other terms are taken out.
 
     Raises
     ------
@@ -459,39 +569,235 @@ def lagged(
     _check_minimum("min_clients", min_clients, 3, "the interval needs dof − 1 > 0")
     _check_minimum("min_obs", min_obs, 1)
 
-    per_client = 4 if detrend else 3
     frame = _complete(df, [client, time, x, y]).sort_values([client, time], kind="stable", ignore_index=True)
-    frame = frame[frame.groupby(client)[x].transform("size") >= per_client].reset_index(drop=True)
-    groups = frame[client]
-    xs, ys = frame[x], frame[y]
-    if detrend:
-        step = frame.groupby(client).cumcount().astype("float64")
-        xs, ys = _detrend(xs, groups, step), _detrend(ys, groups, step)
-    change = ys.groupby(groups).shift(-1) - ys
-    pair = change.notna()
-    n, k = int(pair.sum()), groups[pair].nunique()
+    frame["_next"] = frame[y].groupby(frame[client], sort=False).shift(-1)
+    pairs = frame[frame["_next"].notna()]
+    per_client = 3 if detrend else 2
+    pairs = pairs[pairs.groupby(client)[x].transform("size") >= per_client].reset_index(drop=True)
+    n, k = len(pairs), pairs[client].nunique()
+    varying = _clients_varying(pairs, client, x)
     if n < min_obs or k < min_clients:
         return _refused(
             method, x, y, n, k,
-            f"only {n} changes in {y} from {k} clients with {per_client} or more observations of both "
-            f"{x} and {y}; at least {min_obs} changes from {min_clients} clients are needed",
+            f"only {n} pairs of consecutive ratings of both {x} and {y} from {k} clients with "
+            f"{per_client} or more pairs; at least {min_obs} pairs from {min_clients} clients are needed",
+            varying,
         )
-    groups = groups[pair]
-    xc, yc = _centre(xs[pair], groups), _centre(change[pair], groups)
-    for name, centred, raw in ((x, xc, frame[x][pair]), (f"the change in {y}", yc, frame[y])):
-        if not _varies(centred, raw):
-            trend = " once each client's trend is removed" if detrend else ""
-            return _refused(
-                method, x, y, n, k, f"{name} never varies within a client{trend}, so the link is undefined"
-            )
-    dof = n - (2 * k if detrend else k) - 1
-    return _within_fit(method, x, y, xc, yc, n, k, dof)
+    groups = pairs[client]
+    if detrend:
+        step = _as_days(pairs[time])
+        within = lambda values: _detrend(values, groups, step)  # noqa: E731
+    else:
+        within = lambda values: _centre(values, groups)  # noqa: E731
+    xr, yr, nr = (within(pairs[c].astype("float64")).to_numpy() for c in (x, y, "_next"))
+    # x̃ with the current rating taken out (Frisch–Waugh–Lovell); the rating is kept only if it varies
+    keep_y = float(yr @ yr) > 1e-12 * float(pairs[y].astype("float64") @ pairs[y].astype("float64"))
+    x_perp = xr - (xr @ yr) / (yr @ yr) * yr if keep_y else xr
+    if not _varies(pd.Series(x_perp), pairs[x].astype("float64")):
+        trend = ", each client's trend" if detrend else ""
+        return _refused(
+            method, x, y, n, k,
+            f"{x} never varies within a client once the current {y}{trend} are taken out, "
+            f"so the link is undefined",
+            varying,
+        )
+    sxx = float(x_perp @ x_perp)
+    design = np.column_stack([xr, yr]) if keep_y else xr[:, None]
+    coefficients = np.linalg.lstsq(design, nr, rcond=None)[0]
+    slope = float(coefficients[0])
+    residual = nr - design @ coefficients
+    see = float(residual @ residual)
+    if see <= 1e-12 * float(nr @ nr):
+        return _refused(
+            method, x, y, n, k,
+            f"within each client the next {y} is fully determined by the current one"
+            f"{' and the trend' if detrend else ''}, so there is nothing left for {x} to predict",
+            varying,
+        )
+    se = _cluster_se(design, residual, groups.to_numpy())[0]
+    dof = k - 1
+    half = stats.t.ppf(0.975, dof) * se
+    t = slope / se if se > 0 else math.copysign(math.inf, slope)
+
+    def partial_r(b: float) -> float:
+        denominator = math.sqrt(b * b * sxx + see)
+        return math.copysign(1.0, b) if denominator == 0 else b * math.sqrt(sxx) / denominator
+
+    return Relation(
+        method, x, y,
+        estimate=partial_r(slope),
+        ci_low=partial_r(slope - half),
+        ci_high=partial_r(slope + half),
+        p_value=float(2 * stats.t.sf(abs(t), dof)),
+        n=n,
+        n_clients=k,
+        dof=dof,
+        slope=slope,
+        slope_ci_low=slope - half,
+        slope_ci_high=slope + half,
+        n_clients_varying=varying,
+    )
+
+
+def within_client_values(
+    df: pd.DataFrame, x: str, y: str, client: str = "client_id", time: str = "scheduled_start", detrend: bool = True
+) -> pd.DataFrame:
+    """The rows :func:`within_client` relates, with ``x_within`` and ``y_within``: each value
+    minus its client's mean (``detrend=False``) or its client's own line on time — ready to plot.
+    Clients with fewer than 2 (3 when detrending) complete rows are left out, as there.
+
+    >>> within_client_values(pd.DataFrame({"client_id": ["a", "a"], "x": [1.0, 3.0], "y": [2.0, 2.0]}),
+    ...                      "x", "y", detrend=False)[["x_within", "y_within"]].values.tolist()
+    [[-1.0, 0.0], [1.0, 0.0]]
+    """
+    frame = _complete(df, [client, x, y, *([time] if detrend else [])])
+    frame = frame[frame.groupby(client)[x].transform("size") >= (3 if detrend else 2)].reset_index(drop=True)
+    groups = frame[client]
+    if detrend:
+        step = _as_days(frame[time])
+        return frame.assign(x_within=_detrend(frame[x], groups, step), y_within=_detrend(frame[y], groups, step))
+    return frame.assign(x_within=_centre(frame[x], groups), y_within=_centre(frame[y], groups))
+
+
+def holm(p_values) -> list[float | None]:
+    """Holm's (1979) step-down adjustment of a family of p values.
+
+    With the m defined p values sorted p₍₁₎ ≤ … ≤ p₍ₘ₎, the adjusted value of
+    p₍ⱼ₎ is max over i ≤ j of min(1, (m − i + 1) · p₍ᵢ₎). Rejecting where the
+    adjusted p < α keeps the chance of any false finding in the family below
+    α, whatever the dependence between the tests. None (a refused analysis)
+    stays None and does not count in m. Range [0, 1], each ≥ its raw p.
+
+    >>> holm([0.01, 0.04, 0.03, None])
+    [0.03, 0.06, 0.06, None]
+    """
+    values = list(p_values)
+    defined = sorted((p, i) for i, p in enumerate(values) if p is not None)
+    m = len(defined)
+    adjusted: list[float | None] = [None] * len(values)
+    running = 0.0
+    for rank, (p, i) in enumerate(defined):
+        running = max(running, min(1.0, (m - rank) * p))
+        adjusted[i] = round(running, 12)
+    return adjusted
+
+
+def expected_range(n_clients: int, reference: Reference = FLUCKIGER_2018, adjusted_for: int = 0) -> tuple[float, float]:
+    """The 95 % range of r a practice of *n_clients* would observe if its true r were the reference's.
+
+    tanh(atanh(ρ) ± 1.96 / √(n − 3 − q)), ρ = ``reference.r``, q the number
+    of covariates partialled out (Fisher z sampling distribution). A
+    practice's r outside this range is unusual for a true ρ; inside it says
+    nothing more precise than the range's width. Requires n − 3 − q ≥ 1.
+
+    >>> [round(v, 2) for v in expected_range(60)]
+    [0.03, 0.5]
+    """
+    spare = n_clients - 3 - adjusted_for
+    if spare < 1:
+        raise ValueError(f"expected_range needs n_clients > {3 + adjusted_for}; got n_clients={n_clients}")
+    z, half = math.atanh(reference.r), _Z_975 / math.sqrt(spare)
+    return math.tanh(z - half), math.tanh(z + half)
+
+
+def family_reading(role: str, p_adjusted: float | None, family_size: int) -> str:
+    """How one analysis of a family is judged, in words: the primary at its own p, any other
+    after Holm's adjustment across the *family_size* exploratory ones (:func:`holm`).
+
+    >>> family_reading("exploratory", 0.18, 13)
+    'Exploratory, one of 13 links looked at: adjusted p = 0.18, not evidence once the number of links looked at is taken into account.'
+    """
+    if p_adjusted is None or p_adjusted != p_adjusted:
+        return ""
+    if role == "primary":
+        return f"The question chosen in advance: judged on its own (p = {p_adjusted:.3f})."
+    verdict = ("still evidence of a link after taking into account the number of links looked at"
+               if p_adjusted < 0.05 else "not evidence once the number of links looked at is taken into account")
+    return f"Exploratory, one of {family_size} links looked at: adjusted p = {p_adjusted:.2f}, {verdict}."
+
+
+def reference_reading(n_clients: int, reference: Reference = FLUCKIGER_2018, adjusted_for: int = 0) -> str:
+    """What a practice of *n_clients* would see if its true r were the published one, in words.
+
+    Uses :func:`expected_range`; says too that the reference concerns alliance and outcome only.
+    Empty when there are too few clients for a range.
+
+    >>> reference_reading(60)[:71]
+    'Across 295 studies the alliance–outcome correlation is r = 0.278 (95 % '
+    """
+    if n_clients - 3 - adjusted_for < 1:
+        return ""
+    low, high = expected_range(n_clients, reference, adjusted_for)
+    return (
+        f"Across {reference.studies} studies the alliance–outcome correlation is r = {reference.r:.3f} "
+        f"(95 % CI {reference.ci_low:.3f}–{reference.ci_high:.3f}; {reference.citation}). Even if that were "
+        f"exactly this practice's true value, a practice of {n_clients} clients would observe r anywhere "
+        f"from {_fmt(low)} to {_fmt(high)} (95 % of the time), so one practice's figure is a rough "
+        f"reading. The reference is for the alliance and outcome, not for the other scores."
+    )
+
+
+#: The analyses of :func:`relationship_family`, in display order.
+DESIGNS = ("between clients", "within clients", "session to session")
+PRIMARY = ("between clients", "alliance")
+
+
+def relationship_family(
+    per_client: pd.DataFrame,
+    sessions: pd.DataFrame,
+    scores: dict[str, str],
+    measures: dict[str, str],
+    progress: str = "progress_points",
+    goal: str = "goal_rating",
+    adjust_for: str | None = "attended",
+    method: str = PEARSON,
+) -> pd.DataFrame:
+    """Every score × design the Relationships page shows, with Holm-adjusted p values.
+
+    Between clients: each score of *scores* (column → label) against
+    *progress*, partial r adjusted for *adjust_for* (sessions attended).
+    Within clients (detrended) and session to session (lagged, detrended):
+    each session measure of *measures* against *goal*. Alliance → progress
+    between clients (:data:`PRIMARY`) is the pre-specified primary analysis,
+    judged at its own p; every other row is exploratory and judged by its
+    Holm-adjusted p across the exploratory rows (:func:`holm`).
+
+    Returns
+    -------
+    DataFrame
+        One row per analysis: design, x, label, role ("primary" or
+        "exploratory"), estimate, ci_low, ci_high, p_value, p_adjusted,
+        evidence (adjusted p < 0.05), relation (the :class:`Relation`).
+    """
+    rows = []
+    for x, label in scores.items():
+        rows.append(("between clients", x, label,
+                     between_clients(per_client, x, progress, method=method, adjust_for=adjust_for)))
+    for x, label in measures.items():
+        rows.append(("within clients", x, label, within_client(sessions, x, goal)))
+        rows.append(("session to session", x, label, lagged(sessions, x, goal, detrend=True)))
+    table = pd.DataFrame(
+        [{"design": d, "x": x, "label": label,
+          "role": "primary" if (d, x) == PRIMARY else "exploratory",
+          "estimate": r.estimate, "ci_low": r.ci_low, "ci_high": r.ci_high, "p_value": r.p_value,
+          "relation": r} for d, x, label, r in rows]
+    )
+    for column in ("estimate", "ci_low", "ci_high", "p_value"):   # a refusal's None becomes NaN
+        table[column] = pd.to_numeric(table[column], errors="coerce").astype("float64")
+    exploratory = (table["role"] == "exploratory").to_numpy()
+    adjusted = table["p_value"].to_numpy(copy=True)
+    adjusted[exploratory] = [np.nan if p is None else p
+                             for p in holm(_none_if_nan(p) for p in adjusted[exploratory])]
+    table["p_adjusted"] = adjusted
+    table["evidence"] = table["p_adjusted"] < 0.05
+    return table
 
 
 # ---------------------------------------------------------------- helpers
 
 
-def _within_fit(method, x, y, xc: pd.Series, yc: pd.Series, n: int, k: int, dof: int) -> Relation:
+def _within_fit(method, x, y, xc: pd.Series, yc: pd.Series, n: int, k: int, dof: int,
+                varying: int | None = None) -> Relation:
     """Relation from within-client centred values: Fisher z with n = dof + 2."""
     slope, slope_low, slope_high = _slope(xc, yc, dof)
     return Relation(
@@ -504,7 +810,45 @@ def _within_fit(method, x, y, xc: pd.Series, yc: pd.Series, n: int, k: int, dof:
         slope=slope,
         slope_ci_low=slope_low,
         slope_ci_high=slope_high,
+        n_clients_varying=varying,
     )
+
+
+def _cluster_se(design: np.ndarray, residual: np.ndarray, clusters: np.ndarray) -> np.ndarray:
+    """Cluster-robust (CR1) standard errors of least-squares coefficients.
+
+    V = c · (X'X)⁻¹ (Σ_g X_g'e_g e_g'X_g) (X'X)⁻¹ with c = G/(G − 1) · (N − 1)/(N − p),
+    G clusters, N rows, p columns of X (Cameron & Miller 2015).
+    """
+    n, p = design.shape
+    codes, uniques = pd.factorize(clusters)
+    g = len(uniques)
+    scores = np.zeros((g, p))
+    np.add.at(scores, codes, design * residual[:, None])
+    bread = np.linalg.inv(design.T @ design)
+    factor = g / (g - 1) * (n - 1) / (n - p)
+    return np.sqrt(np.diag(factor * bread @ (scores.T @ scores) @ bread))
+
+
+def _clients_varying(frame: pd.DataFrame, client: str, x: str) -> int:
+    """How many clients' x takes more than one value."""
+    return int((frame.groupby(client)[x].nunique() > 1).sum())
+
+
+def _as_days(values: pd.Series) -> pd.Series:
+    """A time column as float: days since the epoch for datetimes, the number itself otherwise."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return (values - pd.Timestamp(0)).dt.total_seconds() / 86400.0
+    if pd.api.types.is_numeric_dtype(values):
+        return values.astype("float64")
+    raise ValueError(
+        f"time={values.name!r} must be a numeric or datetime column to fit trends on; it has dtype "
+        f"{values.dtype}. Convert it first, or pass detrend=False."
+    )
+
+
+def _none_if_nan(value) -> float | None:
+    return None if value is None or value != value else float(value)
 
 
 def _correlation(xc: pd.Series, yc: pd.Series) -> float:
@@ -546,7 +890,8 @@ def _detrend(values: pd.Series, groups: pd.Series, step: pd.Series) -> pd.Series
     """Residuals of values from each group's own least-squares line on step."""
     vc, sc = _centre(values, groups), _centre(step, groups)
     by = groups.to_numpy()
-    slope = (vc * sc).groupby(by).transform("sum") / (sc * sc).groupby(by).transform("sum")
+    spread = (sc * sc).groupby(by).transform("sum")
+    slope = ((vc * sc).groupby(by).transform("sum") / spread.where(spread > 0)).fillna(0.0)
     return vc - slope * sc
 
 
@@ -564,8 +909,10 @@ def _complete(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return df[list(dict.fromkeys(columns))].dropna().reset_index(drop=True)
 
 
-def _refused(method: str, x: str, y: str, n: int, n_clients: int, reason: str) -> Relation:
-    return Relation(method, x, y, None, None, None, None, n, n_clients, None, refused_because=reason)
+def _refused(method: str, x: str, y: str, n: int, n_clients: int, reason: str,
+             varying: int | None = None) -> Relation:
+    return Relation(method, x, y, None, None, None, None, n, n_clients, None, refused_because=reason,
+                    n_clients_varying=varying)
 
 
 def _check_columns(df: pd.DataFrame, x: str, y: str, **others: str) -> None:

@@ -10,7 +10,16 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
-from alliance_metrics.attention import FACT_COLUMNS, attention_by_client, billable_missed, needs_attention
+from alliance_metrics.attention import (
+    FACT_COLUMNS,
+    Threshold,
+    alert_thresholds,
+    attention_by_client,
+    billable_missed,
+    current_clients,
+    needs_attention,
+    rule_counts,
+)
 from alliance_metrics.caseload import expected_progress
 from alliance_metrics.inventory import client_directory
 from alliance_metrics.scores import SCORES, client_scores, pooled_scores, session_facts
@@ -103,6 +112,9 @@ class WeeklyReview:
     attention: pd.DataFrame     # one row per client: client_id, display_name, reasons, n_reasons
     billable: pd.DataFrame      # the week's billable missed sessions with amounts
     not_yet_due: pd.DataFrame   # the week's sessions whose fee is unpaid but not due yet
+    rule_counts: pd.DataFrame   # code, title, clients: how many clients each rule flagged
+    current_clients: int        # clients current at the end of the week
+    thresholds: dict[str, Threshold]  # the calibrated thresholds in use, with their source
 
     @property
     def week_end(self) -> date:
@@ -165,6 +177,7 @@ def _weekly_review(store: Store, week_start: date, therapist_id: str | None, tod
                           columns=tuple(dict.fromkeys((*FACT_COLUMNS, "goal_rating", "payment_due_on"))))
     progress = expected_progress(store, until=week_end)
     flags = needs_attention(facts, week_start, settings, off_track=progress.off_track)
+    thresholds = alert_thresholds(facts, week_start, settings)
     in_week = facts[(facts.scheduled_start >= pd.Timestamp(week_start)) & (facts.scheduled_start < pd.Timestamp(week_end))]
     return WeeklyReview(
         week_start=week_start,
@@ -175,4 +188,7 @@ def _weekly_review(store: Store, week_start: date, therapist_id: str | None, tod
         attention=named(attention_by_client(flags)),
         billable=named(billable_missed(facts, week_start)),
         not_yet_due=named(fees_not_yet_due(in_week, today)),
+        rule_counts=rule_counts(flags),
+        current_clients=current_clients(facts, week_start, settings),
+        thresholds=thresholds,
     )

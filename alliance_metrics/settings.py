@@ -67,19 +67,25 @@ SETTINGS: tuple[Setting, ...] = (
             "Involvement is falling when the mean of the last this-many rated sessions is below "
             "the mean of the this-many before.",
             group="attention"),
-    Setting("involvement_drop_points", 0.5, 0, 4,
+    Setting("involvement_drop_points", 0, 0, 4,
             "How far (in points of the 1–5 involvement rating) the recent mean must fall below the "
-            "earlier one for involvement to count as falling.",
+            "earlier one for involvement to count as falling. 0 (the default): computed from the "
+            "practice's own ratings, 1.96 · s_w · √(2/m), the fall that measurement noise alone "
+            "exceeds in 1 client-week in 40 (s_w: the spread of a client's ratings around their own "
+            "mean; m: involvement_window_sessions).",
             integer=False, group="attention"),
     Setting("practice_missed_in_row", 3, 2, 10,
             "Flag a client who did none of the agreed practice this many sessions running.",
             group="attention"),
-    Setting("alliance_drop_points", 1, 0, 40,
-            "Flag a session alliance rating that drops by at least this much from the previous one.",
+    Setting("alliance_drop_points", 0, 0, 40,
+            "Flag a session alliance rating that drops by at least this much from the previous one. "
+            "0 (the default): the reliable change computed from the practice's own ratings, "
+            "1.96 · √2 · s_w (s_w: the spread of a client's ratings around their own mean), or "
+            "2.8 points while the practice has too few ratings.",
             integer=False, group="attention"),
     Setting("alliance_concern_below", 36, 0, 40,
-            "Flag a session alliance rating below this (the Session Rating Scale's concern "
-            "threshold is 36/40; Duncan et al. 2003).",
+            "Flag a session alliance rating that falls below this from a previous rating at or "
+            "above it (the Session Rating Scale's concern threshold is 36/40; Duncan et al. 2003).",
             integer=False, group="attention"),
     Setting("unpaid_alert_days", 30, 1, 365,
             "Flag fees still unpaid this many days after the session.",

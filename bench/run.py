@@ -53,8 +53,8 @@ MEMORY_GOAL = GB
 REPEATS = 5         # client_scores and pandas: best of 5 after a warm-up, in one process
 IMPORT_REPEATS = 3  # each import a fresh process and a fresh database file
 RENDER_REPEATS = 3  # each page: one warm-up run, then the fastest of 3 runs
-WEEKS = 36            # of demo practice: about 20.7 sessions per client, so about 48,000 clients
-ROWS_PER_CLIENT = 20  # at a million sessions; generate a little more than asked for, then cut
+WEEKS = 36            # of demo practice: about 17.3 sessions per client, so about 58,000 clients
+ROWS_PER_CLIENT = 16  # at a million sessions; generate a little more than asked for, then cut
 CLIENTS_PER_THERAPIST = 40
 RESULT_MARK = "BENCH-RESULT "
 

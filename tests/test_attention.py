@@ -11,9 +11,11 @@ B  counted sessions 01-19 att, 01-26 no-show, 02-02 att, 02-09 late_cancel, 02-1
    < 75 → low_attendance (with 01-19 it would be 4 of 7)
 C  late 5 (= grace_min: on time) 02-16, 10 on 02-23, unknown 02-25, 7 on 03-02 → the last 2
    known are late → late_arrivals
-D  engagement 5, 4, 5 | 3, 4, 2: recent mean 9/3 = 3 < before 14/3 = 4.67 → involvement_falling
+D  engagement 5, 4, 5 | 3, 4, 2: recent mean 9/3 = 3 < before 14/3 = 4.67, a fall of 1.67 ≥ the
+   threshold (too few ratings to calibrate: fallback 1.96 · 0.6 · √(2/3) = 0.96) → involvement_falling
 E  practice 0.5 (02-09), 0 (02-16), none agreed (02-20), 0 (02-23), 0 (03-02) → practice_missed
-F  alliance 38 (02-23) then 37 (03-03): a 1-point drop, 37 ≥ 36 → alliance_concern (drop only)
+F  alliance 39.5 (02-23) then 36.5 (03-03): a 3-point drop ≥ the fallback reliable change
+   1.96 · √2 · 1.0 = 2.77, and 36.5 ≥ 36 → alliance_concern (drop only)
 G  off_track frame says True since 02-23 → off_track
 G2 off_track frame says True, but since 03-09, after the week → nothing
 M  (therapist T2) no-show 03-02 (fee 0, so not billable) and alliance 35.9 on 03-05, its first
@@ -30,12 +32,14 @@ Q  nothing this week: alliance 36 then 36 (no drop, not below 36), on time, fees
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import pandas as pd
 import pytest
 
 from alliance_metrics.attention import (
+    alert_thresholds,
     BILLABLE_COLUMNS,
     BY_CLIENT_COLUMNS,
     FLAG_COLUMNS,
@@ -95,8 +99,8 @@ PRACTICE = [
     s("E5", "2026-03-02 15:00", homework_done=0.0),
     s("E6", "2026-03-09 15:00", "booked"),
 
-    s("F1", "2026-02-23 16:00", alliance_rating=38),
-    s("F2", "2026-03-03 16:00", alliance_rating=37),
+    s("F1", "2026-02-23 16:00", alliance_rating=39.5),
+    s("F2", "2026-03-03 16:00", alliance_rating=36.5),
     s("F3", "2026-03-10 16:00", "booked"),
 
     s("G1", "2026-02-23 17:00"),
@@ -149,7 +153,7 @@ EXPECTED = {
                                   "down from 4.67 over the 3 before.",
     ("E", "practice_missed"): "None of the agreed practice done at the last 3 sessions where practice "
                               "was agreed (since 2026-02-16).",
-    ("F", "alliance_concern"): "Alliance rating 37/40 on 2026-03-03 (down 1 from 38).",
+    ("F", "alliance_concern"): "Alliance rating 36.5/40 on 2026-03-03 (down 3 from 39.5).",
     ("G", "off_track"): OFF_TRACK.reason[0],
     ("M", "missed_this_week"): "No-show on 2026-03-02.",
     ("M", "alliance_concern"): "Alliance rating 35.9/40 on 2026-03-05 (below 36).",
@@ -209,7 +213,7 @@ def test_sessions_after_the_week_flag_only_the_next_week(facts):
     ("late_arrivals_in_row", 3, ("C", "late_arrivals")),              # 02-16 was on time
     ("practice_missed_in_row", 4, ("E", "practice_missed")),          # 02-09 had 0.5 done
     ("involvement_drop_points", 1.7, ("D", "involvement_falling")),   # 14/3 − 9/3 = 1.67 < 1.7
-    ("alliance_drop_points", 2, ("F", "alliance_concern")),           # 38 → 37 is 1 < 2
+    ("alliance_drop_points", 3.1, ("F", "alliance_concern")),         # 39.5 → 36.5 is 3 < 3.1
     ("alliance_concern_below", 35.9, ("M", "alliance_concern")),      # 35.9 is not below 35.9
     ("unpaid_alert_days", 60, ("U", "unpaid_fees")),                  # 59 and 31 days ≤ 60
     ("unbooked_alert_days", 15, ("N", "nothing_booked")),             # 03-23 is in [03-09, 03-24)
@@ -266,11 +270,68 @@ def test_alliance_boundaries(store):
         s("S1", "2026-03-03 10:00", alliance_rating=36),
         *(s(f"{c}9", "2026-03-10 10:00", "booked") for c in "PRS"),
     ])
-    flags = needs_attention(session_facts(store), WEEK, DEFAULTS)
+    flags = needs_attention(session_facts(store), WEEK, {"alliance_drop_points": 1})
     # P: 36.9 → 35.9 is a drop of exactly 1 and 35.9 < 36; R: a drop of 0.5 < 1, 36.5 ≥ 36;
     # S: 36 is not below 36
     assert dict(zip(flags.client_id, flags.reason)) == {
         "P": "Alliance rating 35.9/40 on 2026-03-03 (down 1 from 36.9, below 36)."}
+    # by default a 1-point drop is within measurement error (fallback threshold 2.77): P is
+    # flagged only for newly crossing 36
+    flags = needs_attention(session_facts(store), WEEK, DEFAULTS)
+    assert dict(zip(flags.client_id, flags.reason)) == {
+        "P": "Alliance rating 35.9/40 on 2026-03-03 (below 36)."}
+
+
+def test_below_36_alerts_only_on_a_new_crossing(store):
+    insert_sessions(store, [
+        # L stays below 36 (35 → 34.5): no new crossing, and a 0.5 drop is noise → nothing
+        s("L1", "2026-02-23 10:00", alliance_rating=35), s("L2", "2026-03-03 10:00", alliance_rating=34.5),
+        # H crosses from 36 to 35.5 → flagged
+        s("H1", "2026-02-23 11:00", alliance_rating=36), s("H2", "2026-03-03 11:00", alliance_rating=35.5),
+        *(s(f"{c}9", "2026-03-10 10:00", "booked") for c in "LH"),
+    ])
+    flags = needs_attention(session_facts(store), WEEK, DEFAULTS)
+    assert dict(zip(flags.client_id, flags.reason)) == {
+        "H": "Alliance rating 35.5/40 on 2026-03-03 (below 36)."}
+
+
+def calibration_facts(clients: int, ratings: list[float]) -> pd.DataFrame:
+    """Every client rated the same sequence, weekly from 2026-01-05, all attended."""
+    n = len(ratings)
+    return pd.DataFrame({
+        "client_id": [f"c{i:02d}" for i in range(clients) for _ in range(n)],
+        "scheduled_start": [pd.Timestamp("2026-01-05") + pd.Timedelta(weeks=w) for _ in range(clients) for w in range(n)],
+        "outcome": "attended",
+        "alliance_rating": ratings * clients,
+        "engagement": [3.0, 4.0, 2.0, 3.0][:n] * clients,
+    })
+
+
+def test_thresholds_are_computed_from_the_practice_spread():
+    # 20 clients rated 36, 38, 37: deviations −1, 1, 0 → SS 2 per client, 40 in all;
+    # N − k = 60 − 20 = 40 ≥ 30 → s_w = √(40/40) = 1 → reliable change 1.96 · √2 · 1 = 2.772
+    # engagement 3, 4, 2: deviations 0, 1, −1 → s_w = 1 → 1.96 · 1 · √(2/3) = 1.600
+    found = alert_thresholds(calibration_facts(20, [36.0, 38.0, 37.0]), date(2026, 3, 2), DEFAULTS)
+    alliance, involvement = found["alliance_drop_points"], found["involvement_drop_points"]
+    assert (alliance.source, alliance.spread, alliance.ratings, alliance.clients) == ("computed", 1.0, 60, 20)
+    assert alliance.value == pytest.approx(1.959964 * math.sqrt(2), abs=1e-5)
+    assert involvement.value == pytest.approx(1.959964 * math.sqrt(2 / 3), abs=1e-5)
+    assert "s_w = 1" in alliance.explanation and "60 ratings of 20 clients" in alliance.explanation
+
+
+def test_thresholds_fall_back_with_too_little_data_and_obey_the_practice():
+    # 10 clients × 3 ratings: N − k = 20 < 30 → the assumed spreads 1.0 and 0.6
+    facts = calibration_facts(10, [36.0, 38.0, 37.0])
+    found = alert_thresholds(facts, date(2026, 3, 2), DEFAULTS)
+    assert found["alliance_drop_points"].source == "fallback"
+    assert found["alliance_drop_points"].value == pytest.approx(1.959964 * math.sqrt(2) * 1.0, abs=1e-5)
+    assert found["involvement_drop_points"].value == pytest.approx(1.959964 * 0.6 * math.sqrt(2 / 3), abs=1e-5)
+    own = alert_thresholds(facts, date(2026, 3, 2), {"alliance_drop_points": 1.5})
+    assert (own["alliance_drop_points"].source, own["alliance_drop_points"].value) == ("practice setting", 1.5)
+    # ratings after the reviewed week do not count: a week before the second rating has one
+    # rating per client, so nothing to measure
+    early = alert_thresholds(calibration_facts(40, [36.0, 38.0, 37.0]), date(2026, 1, 5), DEFAULTS)
+    assert early["alliance_drop_points"].source == "fallback"
 
 
 def test_pattern_rules_only_for_current_clients(store):

@@ -251,8 +251,37 @@ def test_expected_band_of_no_ratings():
 
 
 def practice_flags(consecutive=2, **extra) -> pd.DataFrame:
+    """In-sample (leave_one_out=False): each client against the band above, own ratings included."""
     traj = trajectories(practice_sessions(**extra))
-    return off_track(traj, expected_band(traj), consecutive).set_index("client_id")
+    return off_track(traj, expected_band(traj), consecutive, leave_one_out=False).set_index("client_id")
+
+
+def test_leave_one_out_judges_each_client_against_the_others():
+    # "flag" rates 5, 4, 4. Without its own ratings each cell has 10 values (h = 0.25 · 9 = 2.25,
+    # p75 at h = 6.75):
+    #   session 1: 4 5 5 5 5 5 6 6 6 6    p25 = 5 + 0.25·0 = 5        → 5 not below
+    #   session 2: 4 5 6 6 6 6 6 7 7 7    p25 = 6 + 0.25·0 = 6        → 4 below
+    #   session 3: 5 6 6 7 7 7 7 7 8 8    p25 = 6 + 0.25·(7 − 6) = 6.25, p75 = 7 + 0.75·0 = 7 → 4 below
+    # "once" rates 5, 6, 5: session 2 without its 6: 4 4 5 6 6 6 6 7 7 7, p25 = 5 + 0.25 = 5.25
+    # (6 not below); session 3 without its 5: 4 6 6 7 7 7 7 7 8 8, p25 = 6.25 (5 below).
+    traj = trajectories(practice_sessions())
+    flags = off_track(traj, expected_band(traj)).set_index("client_id")
+    assert flags.index[flags["off_track"]].tolist() == ["flag"]
+    assert flags.loc["flag", "since"] == week(2)
+    assert flags.loc["flag", "reason"] == (
+        "Goal rating below the expected range at the last 2 rated sessions "
+        "(4 vs 6.25–7 expected at session 3).")
+    assert flags.loc["once", "reason"].startswith(
+        "Goal rating below the expected range at the latest rated session only (5 vs 6.25–")
+
+
+def test_leave_one_out_needs_enough_other_clients():
+    # with min_clients = 11 the band has cells (11 clients each), but without the client judged
+    # only 10 remain: nobody can be judged, so nobody is flagged
+    traj = trajectories(practice_sessions())
+    flags = off_track(traj, expected_band(traj, min_clients=11))
+    assert not flags["off_track"].any()
+    assert (flags["reason"] == NO_BAND_REASON).all()
 
 
 def test_off_track_two_in_a_row():
@@ -312,3 +341,32 @@ def test_beyond_the_band_the_last_cell_holds():
 def test_docstring_examples():
     result = doctest.testmod(progress)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_flag_accuracy_by_hand():
+    # The small practice, every rated client ended. Successive differences of ratings (t1's
+    # missing session-2 rating is not a rating, so t1 has one difference, 6 − 5):
+    #   t1 1 | t2 1,0 | t3 1,1 | t4 1,1 | t5 0,1 | t6 1,0 | t7 1,1 | t8 1,1 | back 0,3 | flag −1,0 | once 1,−1
+    #   squares sum: 1 + 1 + 2 + 2 + 1 + 1 + 2 + 2 + 9 + 1 + 2 = 24 over 21 differences
+    # RC = 1.96 · √(24/21) = 2.0953. Last change (last − first): t1 1, t2 1, t3 2, t4 2, t5 1,
+    # t6 1, t7 2, t8 2, back 3, flag −1, once 0 → poor (< 2.0953): all but back: 10 clients.
+    # Ever off track (leave-one-out, two in a row): flag only (see the test above; back is below
+    # at session 1 vs p25 5 and at 2 vs 6 → also two in a row!).
+    # back at session 1 without its 4: 5 5 5 5 5 5 6 6 6 6, p25 = 5 → 4 below;
+    # session 2 without its 4: 4 5 6 6 6 6 6 7 7 7, p25 = 6 → 4 below: back was off track too.
+    # flagged = {flag, back}; poor ∩ flagged = {flag} → sensitivity 1/10, ppv 1/2.
+    traj = trajectories(practice_sessions())
+    ended = [f"t{i}" for i in range(1, 9)] + ["back", "flag", "once"]
+    accuracy = progress.flag_accuracy(traj, expected_band(traj), ended, min_ended=11)
+    assert accuracy.reliable_change == pytest.approx(1.959963984540054 * np.sqrt(24 / 21))
+    assert (accuracy.ended, accuracy.poor, accuracy.flagged, accuracy.flagged_poor) == (11, 10, 2, 1)
+    assert (accuracy.sensitivity, accuracy.ppv) == (0.1, 0.5)
+    assert "regression to the mean" in accuracy.message
+
+
+def test_flag_accuracy_says_when_there_is_too_little_history():
+    traj = trajectories(practice_sessions())
+    accuracy = progress.flag_accuracy(traj, expected_band(traj), ["flag", "once"])
+    assert accuracy.sensitivity is None and accuracy.ppv is None
+    assert accuracy.message.startswith("Too little history")
+    assert "2 clients with goal ratings have ended; at least 20" in accuracy.message

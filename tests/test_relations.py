@@ -20,6 +20,9 @@ from alliance_metrics.relations import (
     FLUCKIGER_2018,
     Relation,
     between_clients,
+    expected_range,
+    holm,
+    relationship_family,
     describe_strength,
     lagged,
     within_client,
@@ -37,7 +40,7 @@ def test_within_client_reproduces_bland_altman_1995():
     # 38 dof, 95 % CI [-0.71, -0.23], p = 0.0008 (47 observations, 8 subjects:
     # 47 - 8 - 1 = 38).
     data = pd.read_csv(BLAND1995)
-    rel = within_client(data, x="PacO2", y="pH", client="Subject")
+    rel = within_client(data, x="PacO2", y="pH", client="Subject", detrend=False)
     assert round(rel.estimate, 3) == -0.507
     assert rel.dof == 38
     assert (rel.n, rel.n_clients) == (47, 8)
@@ -69,7 +72,7 @@ def test_within_client_hand_worked():
     # Fisher z: atanh(0.4) = 0.5*ln(1.4/0.6); n = dof + 2 = 7, se = 1/sqrt(4) = 0.5
     # slope = Sxy/Sxx = 0.4; residual SS = 10 - 0.4*4 = 8.4;
     # se(slope) = sqrt(8.4/5/10) = sqrt(0.168); t(0.975, 5) = 2.570582
-    rel = within_client(hand_worked_frame(), "x", "y", min_obs=9)
+    rel = within_client(hand_worked_frame(), "x", "y", detrend=False, min_obs=9)
     assert rel.refused_because is None
     assert (rel.n, rel.n_clients, rel.dof) == (9, 3, 5)
     assert rel.estimate == pytest.approx(0.4)
@@ -111,7 +114,7 @@ def simulated_practice(seed: int = 20260302) -> pd.DataFrame:
 
 def test_within_and_between_answer_different_questions():
     practice = simulated_practice()
-    within = within_client(practice, "engagement", "goal_rating")
+    within = within_client(practice, "engagement", "goal_rating", detrend=False)
     assert within.ci_low < 0.6 < within.ci_high
     assert within.ci_low > 0
     assert (within.n, within.n_clients, within.dof) == (960, 80, 960 - 80 - 1)
@@ -182,18 +185,24 @@ def test_spearman_with_ties_matches_scipy():
 
 
 def test_lagged_hand_worked_orders_by_time():
-    # Each client's rated observations in time order; the last x has no next change.
-    #   A: x 1,2,3,(9)  y 0,1,4,6   Δy 1,3,2 (mean 2) -> -1,1,0   x̃ -1,0,1
-    #   B: x 5,3,4,(0)  y 2,3,7,8   Δy 1,4,1 (mean 2) -> -1,2,-1  x̃ 1,-1,0
-    #   C: x 2,4,6,(1)  y 5,9,9,11  Δy 4,0,2 (mean 2) -> 2,-2,0   x̃ -2,0,2
-    # SxΔ = 1 + (-1 - 2) + (-4) = -6;  Sxx = 2 + 2 + 8 = 12;  SΔΔ = 2 + 6 + 8 = 16
-    # r = -6 / sqrt(12·16) = -sqrt(3)/4;  slope = -6/12 = -0.5;  N = 9, k = 3, dof = 5
+    # Pairs (x_t, y_t → y_{t+1}) in time order; the 4th x has no next rating.
+    #   A: x 1,2,3,(9)  y 5,2,5,8   next 2,5,8
+    #   B: x 6,5,4,(0)  y 3,0,3,2   next 0,3,2
+    #   C: x 2,3,4,(1)  y 7,4,7,7   next 4,7,7
+    # Centred on each client's pairs: x̃ A,C (−1,0,1), B (1,0,−1); ỹ_t (1,−2,1) for all;
+    # ñ (next) A (−3,0,3), B (−5/3,4/3,1/3), C (−2,1,1).
+    # Σx̃ỹ = 0, so X'X = diag(Sxx = 6, Syy = 18) and the coefficients separate:
+    #   β = Σx̃ñ / 6 = (6 − 2 + 3)/6 = 7/6;   γ = Σỹñ / 18 = (0 − 4 − 3)/18 = −7/18
+    # Residuals e = ñ − βx̃ − γỹ (in 18ths): A (−26,−14,40), B (−44,10,34), C (−8,4,4)
+    # Cluster scores Σx̃e: A 66/18, B −78/18, C 12/18;  meat = (66² + 78² + 12²)/18² = 98/3
+    # CR1: c = 3/2 · 8/7 = 12/7;  V(β) = 12/7 · (1/6)² · 98/3 = 14/9;  dof = G − 1 = 2
+    # Partial r: S_ee = (2472 + 3192 + 96)/324 = 160/9;  r = β√6 / √(β²·6 + 160/9) = √(147/467)
     day = pd.Timestamp("2026-03-02")
     rows = []
     for client, xs, ys in (
-        ("A", [1, 2, 3, 9], [0, 1, 4, 6]),
-        ("B", [5, 3, 4, 0], [2, 3, 7, 8]),
-        ("C", [2, 4, 6, 1], [5, 9, 9, 11]),
+        ("A", [1, 2, 3, 9], [5, 2, 5, 8]),
+        ("B", [6, 5, 4, 0], [3, 0, 3, 2]),
+        ("C", [2, 3, 4, 1], [7, 4, 7, 7]),
     ):
         rows += [(client, day + pd.Timedelta(weeks=w), x, y) for w, (x, y) in enumerate(zip(xs, ys))]
     # A session between A's 2nd and 3rd without a goal rating: not a rated observation.
@@ -202,22 +211,40 @@ def test_lagged_hand_worked_orders_by_time():
     frame = frame.sample(frac=1, random_state=1)  # input order must not matter
 
     rel = lagged(frame, "engagement", "goal_rating", min_obs=9)
-    assert (rel.n, rel.n_clients, rel.dof) == (9, 3, 5)
-    assert rel.estimate == pytest.approx(-math.sqrt(3) / 4)
-    assert rel.slope == pytest.approx(-0.5)
+    assert (rel.n, rel.n_clients, rel.dof) == (9, 3, 2)
+    assert rel.slope == pytest.approx(7 / 6)
+    half = stats.t.ppf(0.975, 2) * math.sqrt(14 / 9)  # 4.302653 · 1.247219
+    assert (rel.slope_ci_low, rel.slope_ci_high) == pytest.approx((7 / 6 - half, 7 / 6 + half))
+    assert rel.p_value == pytest.approx(2 * stats.t.sf((7 / 6) / math.sqrt(14 / 9), 2))
+    assert rel.estimate == pytest.approx(math.sqrt(147 / 467))
+
+    def r_of(b):  # the slope's interval mapped to r
+        return b * math.sqrt(6) / math.sqrt(b * b * 6 + 160 / 9)
+
+    assert (rel.ci_low, rel.ci_high) == pytest.approx((r_of(7 / 6 - half), r_of(7 / 6 + half)))
+    assert rel.n_clients_varying == 3
 
 
-def simulated_lags(seed: int, slope: float, clients: int = 80, sessions: int = 12) -> pd.DataFrame:
-    """x_t = a_i + u_t, u ~ N(0, 1); y_{t+1} = y_t + slope·x_t + e_t, e ~ N(0, 0.4²).
+def lagged_panel(seed: int, effect: float, drift: float = 0.0, clients: int = 60, sessions: int = 16) -> pd.DataFrame:
+    """A practice where the score moves WITH today's goal rating, and may or may not change tomorrow's.
 
-    With slope 0.3 the true partial r of x with the next change given the
-    client is 0.3·1 / sqrt(0.09 + 0.16) = 0.6.
+    Client i has a usual goal level μ_i ~ N(5, 1.5²) and usual score a_i ~ N(3.5, 0.5²).
+    Goal: g_t = μ_i + 0.5 (g_{t−1} − μ_i) + effect · (x_{t−1} − a_i) + e_t, e ~ N(0, 0.8²)
+    (an AR(1) around the client's level), plus drift · t when drifting.
+    Score: x_t = a_i + 0.4 (g_t − μ_i − drift·t) + u_t, u ~ N(0, 0.5²), plus drift·t / 10:
+    the score co-moves with the current rating (correlated at the same session) whatever
+    ``effect`` is; only ``effect`` makes it predict the next rating beyond the current one.
     """
     rng = np.random.default_rng(seed)
-    x = rng.normal(3, 1, (clients, 1)) + rng.normal(0, 1, (clients, sessions))
-    steps = slope * x[:, :-1] + rng.normal(0, 0.4, (clients, sessions - 1))
-    start = rng.normal(4, 1, (clients, 1))
-    y = np.hstack([start, start + np.cumsum(steps, axis=1)])
+    mu, a = rng.normal(5, 1.5, clients), rng.normal(3.5, 0.5, clients)
+    x, y = np.empty((clients, sessions)), np.empty((clients, sessions))
+    level = mu + rng.normal(0, 1, clients)
+    for t in range(sessions):
+        level = mu + 0.5 * (level - mu) + rng.normal(0, 0.8, clients)
+        if t:
+            level += effect * (x[:, t - 1] - a)
+        y[:, t] = level + drift * t
+        x[:, t] = a + 0.4 * (level - mu) + rng.normal(0, 0.5, clients) + drift * t / 10
     return weekly_frame(x, y, rng)
 
 
@@ -234,35 +261,67 @@ def weekly_frame(x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> pd.D
     return frame.iloc[rng.permutation(len(frame))]  # shuffled: lagged must sort by time
 
 
-def test_lagged_recovers_known_slope():
-    frame = simulated_lags(seed=11, slope=0.3)
-    rel = lagged(frame, "engagement", "goal_rating")
-    assert (rel.n, rel.n_clients, rel.dof) == (80 * 11, 80, 880 - 80 - 1)
-    assert rel.slope_ci_low < 0.3 < rel.slope_ci_high
-    assert rel.ci_low < 0.6 < rel.ci_high
-    # Detrending must not remove a real effect.
-    detrended = lagged(frame, "engagement", "goal_rating", detrend=True)
-    assert detrended.slope_ci_low < 0.3 < detrended.slope_ci_high
+PANELS = 120  # 95 % of the binomial(120, 0.05) false-positive count lies in 2–11
 
 
-def test_shared_time_trend_fakes_a_link_unless_detrended():
-    # No effect of x on y at all. Engagement rises 0.25 a session; the goal
-    # rating gains fast then plateaus, y = c_i + 5(1 - exp(-t/3)). Early
-    # sessions have low engagement and big gains, late ones the reverse.
-    rng = np.random.default_rng(5)
-    clients, sessions = 80, 12
+@pytest.mark.parametrize("detrend", [False, True])
+def test_lagged_co_movement_without_effect_rejects_about_five_percent(detrend):
+    # The old design (change in y on x, no control for y_t) rejected in 97–100 % of such practices.
+    rejected = 0
+    for seed in range(PANELS):
+        rel = lagged(lagged_panel(seed, effect=0.0), "engagement", "goal_rating", detrend=detrend)
+        rejected += not rel.ci_low <= 0 <= rel.ci_high
+        assert (rel.ci_low <= 0 <= rel.ci_high) == (rel.slope_ci_low <= 0 <= rel.slope_ci_high)
+    assert 2 <= rejected <= 13   # about 5 % of 120 = 6
+
+
+@pytest.mark.parametrize("detrend", [False, True])
+def test_lagged_recovers_a_true_positive_effect(detrend):
+    # effect +0.2 goal points per point of the score above the client's usual
+    slopes = [lagged(lagged_panel(1000 + seed, effect=0.2, drift=0.15 * detrend), "engagement", "goal_rating",
+                     detrend=detrend).slope for seed in range(30)]
+    assert all(slope > 0 for slope in slopes)
+    assert np.mean(slopes) == pytest.approx(0.2, abs=0.03)
+
+
+def test_lagged_slope_interval_covers_the_truth_on_one_panel():
+    rel = lagged(lagged_panel(7, effect=0.2), "engagement", "goal_rating")
+    assert (rel.n, rel.n_clients, rel.dof) == (60 * 15, 60, 59)
+    assert rel.slope_ci_low < 0.2 < rel.slope_ci_high
+    assert rel.slope_ci_low > 0
+    assert "next goal rating" in rel.reading
+
+
+def shared_drift(seed: int, clients: int = 40, sessions: int = 12) -> pd.DataFrame:
+    """No link at all between x and y within a session: each drifts on its own line over time.
+
+    x_t = a_i + s_i t + u_t, y_t = b_i + g_i t + e_t, with s_i ~ N(0.15, 0.05²),
+    g_i ~ N(0.3, 0.1²) (both rise over therapy) and u, e ~ N(0, 0.6²) independent.
+    """
+    rng = np.random.default_rng(seed)
     t = np.arange(sessions)
-    x = rng.normal(3, 0.5, (clients, 1)) + 0.25 * t + rng.normal(0, 0.5, (clients, sessions))
-    y = rng.normal(4, 1, (clients, 1)) + 5 * (1 - np.exp(-t / 3)) + rng.normal(0, 0.3, (clients, sessions))
-    frame = weekly_frame(x, y, rng)
+    x = rng.normal(3, 0.5, (clients, 1)) + rng.normal(0.15, 0.05, (clients, 1)) * t + rng.normal(0, 0.6, (clients, sessions))
+    y = rng.normal(4, 1, (clients, 1)) + rng.normal(0.3, 0.1, (clients, 1)) * t + rng.normal(0, 0.6, (clients, sessions))
+    return weekly_frame(x, y, rng)
 
-    naive = lagged(frame, "engagement", "goal_rating")
-    assert naive.ci_high < 0  # a spurious negative link
 
-    detrended = lagged(frame, "engagement", "goal_rating", detrend=True)
-    assert detrended.ci_low <= 0 <= detrended.ci_high
-    assert detrended.dof == 880 - 2 * 80 - 1  # one more dof per client for its trend
-    assert "the interval includes 0 — no evidence either way" in detrended.reading
+def test_within_client_shared_drift_rejects_about_five_percent_once_detrended():
+    detrended = raw = 0
+    for seed in range(PANELS):
+        frame = shared_drift(seed)
+        rel = within_client(frame, "engagement", "goal_rating")
+        detrended += not rel.ci_low <= 0 <= rel.ci_high
+        raw += within_client(frame, "engagement", "goal_rating", detrend=False).ci_low > 0
+    assert 2 <= detrended <= 13    # about 5 % of 120
+    assert raw > 0.9 * PANELS      # without detrending, time alone makes a "link"
+
+
+def test_within_client_detrended_counts_dof_and_varying_clients():
+    frame = shared_drift(3)
+    frame.loc[frame.client_id == "c00", "engagement"] = 4.0   # one client's x never changes
+    rel = within_client(frame, "engagement", "goal_rating")
+    assert (rel.n, rel.n_clients, rel.dof) == (480, 40, 480 - 2 * 40 - 1)
+    assert rel.n_clients_varying == 39
 
 
 # ---------------------------------------------------------------- refusals
@@ -286,24 +345,24 @@ def test_between_refuses_constant_column():
 
 def test_within_refuses_too_few():
     frame = hand_worked_frame()
-    rel = within_client(frame, "x", "y")  # 9 usable observations, default minimum 10
+    rel = within_client(frame, "x", "y", detrend=False)  # 9 usable observations, default minimum 10
     assert rel.estimate is None
     assert "only 9 observations" in rel.refused_because and "at least 10" in rel.refused_because
-    two_clients = within_client(frame[frame["client_id"].isin(["A", "B"])], "x", "y", min_obs=1)
+    two_clients = within_client(frame[frame["client_id"].isin(["A", "B"])], "x", "y", detrend=False, min_obs=1)
     assert two_clients.estimate is None and two_clients.n_clients == 2
     assert "from 2 clients" in two_clients.refused_because
 
 
 def test_within_refuses_no_within_client_variation():
     frame = pd.DataFrame({"client_id": list("AABBCCDDEE"), "x": [1, 1, 2, 2, 3, 3, 4, 4, 5, 5], "y": range(10)})
-    rel = within_client(frame, "x", "y")
+    rel = within_client(frame, "x", "y", detrend=False)
     assert rel.estimate is None
     assert "x never varies within a client" in rel.refused_because
 
 
 def test_lagged_refuses_too_few():
-    # Five clients with two ratings each: one change per client, which
-    # centring would reduce to nothing; every client is dropped.
+    # Five clients with two ratings each: one pair per client, which the
+    # client's fixed effect would reduce to nothing; every client is dropped.
     frame = pd.DataFrame(
         {
             "client_id": list("AABBCCDDEE"),
@@ -314,19 +373,19 @@ def test_lagged_refuses_too_few():
     )
     rel = lagged(frame, "engagement", "goal_rating")
     assert rel.estimate is None and (rel.n, rel.n_clients) == (0, 0)
-    assert "3 or more observations" in rel.refused_because
+    assert "2 or more pairs" in rel.refused_because
 
 
-def test_lagged_detrend_needs_four_ratings_per_client():
-    frame = simulated_lags(seed=2, slope=0.3, clients=5, sessions=3)
-    assert lagged(frame, "engagement", "goal_rating").refused_because is None  # 10 changes
+def test_lagged_detrend_needs_three_pairs_per_client():
+    frame = lagged_panel(seed=2, effect=0.2, clients=5, sessions=3)
+    assert lagged(frame, "engagement", "goal_rating").refused_because is None  # 10 pairs
     rel = lagged(frame, "engagement", "goal_rating", detrend=True)
     assert rel.estimate is None
-    assert "4 or more observations" in rel.refused_because
+    assert "3 or more pairs" in rel.refused_because
 
 
-def test_lagged_refuses_when_change_never_varies():
-    # Each client's rating rises by exactly 1 every session.
+def test_lagged_refuses_when_the_next_rating_is_determined_by_the_current_one():
+    # Each client's rating rises by exactly 1 every session: y_{t+1} = y_t + 1, no residual.
     frame = pd.DataFrame(
         {
             "client_id": np.repeat(list("ABCD"), 4),
@@ -337,7 +396,7 @@ def test_lagged_refuses_when_change_never_varies():
     )
     rel = lagged(frame, "engagement", "goal_rating")
     assert rel.estimate is None
-    assert "the change in goal_rating never varies" in rel.refused_because
+    assert "the next goal_rating is fully determined by the current one" in rel.refused_because
 
 
 # ------------------------------------------------------------ bad arguments
@@ -390,3 +449,57 @@ def test_fluckiger_reference_is_the_published_figure():
     # Flückiger et al. (2018), abstract: r = .278, 95 % CI [.256, .299], 295 studies.
     assert (FLUCKIGER_2018.r, FLUCKIGER_2018.ci_low, FLUCKIGER_2018.ci_high) == (0.278, 0.256, 0.299)
     assert FLUCKIGER_2018.studies == 295
+
+
+# ------------------------------------------------------- multiplicity, adjustment
+
+
+def test_holm_by_hand():
+    # sorted: 0.01 (×3 = 0.03), 0.03 (×2 = 0.06), 0.04 (×1 = 0.04 → kept at the running max 0.06)
+    assert holm([0.01, 0.04, 0.03, None]) == [0.03, 0.06, 0.06, None]
+    assert holm([0.5, 0.6]) == [1.0, 1.0]     # 2 × 0.5 = 1, capped at 1
+    assert holm([]) == []
+
+
+def test_between_adjusted_for_sessions_is_the_partial_correlation():
+    # The textbook formula r_xy·c = (r_xy − r_xc r_yc) / √((1 − r_xc²)(1 − r_yc²)),
+    # from scipy's three pairwise r, must equal the residual method's estimate.
+    rng = np.random.default_rng(3)
+    sessions = rng.integers(4, 40, 30).astype(float)
+    frame = pd.DataFrame({"alliance": 80 + 0.3 * sessions + rng.normal(0, 4, 30),
+                          "progress_points": 0.1 * sessions + rng.normal(0, 1.5, 30),
+                          "attended": sessions})
+    r_xy = stats.pearsonr(frame.alliance, frame.progress_points).statistic
+    r_xc = stats.pearsonr(frame.alliance, frame.attended).statistic
+    r_yc = stats.pearsonr(frame.progress_points, frame.attended).statistic
+    partial = (r_xy - r_xc * r_yc) / math.sqrt((1 - r_xc**2) * (1 - r_yc**2))
+    rel = between_clients(frame, "alliance", "progress_points", adjust_for="attended")
+    assert rel.estimate == pytest.approx(partial)
+    assert rel.dof == 30 - 3   # one more dof for the covariate
+    z = math.atanh(partial)
+    assert (rel.ci_low, rel.ci_high) == pytest.approx((math.tanh(z - Z / math.sqrt(26)), math.tanh(z + Z / math.sqrt(26))))
+    assert "adjusted for attended" in rel.reading and "partial r" in rel.reading
+
+
+def test_expected_range_for_a_practice_of_60():
+    # atanh(0.278) = 0.28552; 1.96/√57 = 0.25960 → tanh(0.02592) = 0.0259, tanh(0.54512) = 0.4968
+    low, high = expected_range(60)
+    assert (low, high) == pytest.approx((0.0259, 0.4968), abs=1e-4)
+    with pytest.raises(ValueError, match="n_clients > 3"):
+        expected_range(3)
+
+
+def test_relationship_family_marks_the_primary_and_adjusts_the_rest():
+    practice = lagged_panel(5, effect=0.0)
+    per_client = practice.groupby("client_id").agg(alliance=("engagement", "mean"),
+                                                   progress_points=("goal_rating", "last"),
+                                                   attended=("goal_rating", "size")).reset_index()
+    per_client["attended"] += np.arange(len(per_client)) % 5   # make the covariate vary
+    family = relationship_family(per_client, practice, {"alliance": "Alliance"}, {"engagement": "Involvement"})
+    assert family.design.tolist() == ["between clients", "within clients", "session to session"]
+    assert family.role.tolist() == ["primary", "exploratory", "exploratory"]
+    primary = family.iloc[0]
+    assert primary.p_adjusted == primary.p_value
+    explored = family.iloc[1:]
+    assert explored.p_adjusted.tolist() == pytest.approx(holm(explored.p_value.tolist()))
+    assert (family.evidence == (family.p_adjusted < 0.05)).all()

@@ -65,11 +65,11 @@ ACCOUNTS = {
     THERAPIST_SUB: {"email": THERAPIST_SUB, ROLE_CLAIM: THERAPIST, THERAPIST_CLAIM: THERAPIST_ID},
     NO_ROLE_SUB: {"email": NO_ROLE_SUB},
 }
-# Hand-picked from data/demo/clients.csv. T01's own clients: Amélie H. (C002), Grace P. (C008).
-# Other therapists' clients, with names no T01 client shares: Maëlle C. (C001, T03),
-# Jack G. (C003, T02), Grace G. (C020, T03).
-OWN_CLIENTS = ("Amélie H. (C002)", "Grace P. (C008)")
-OTHERS_CLIENTS = ("Maëlle C.", "Jack G.", "Grace G.")
+# Hand-picked from data/demo/clients.csv. T01's own clients: Inès A. (C002), Emily C. (C005).
+# Other therapists' clients, with names no T01 client shares: Harry P. (C001, T03),
+# Megan G. (C003, T03), Zoé F. (C004, T02).
+OWN_CLIENTS = ("Inès A. (C002)", "Emily C. (C005)")
+OTHERS_CLIENTS = ("Harry P.", "Megan G.", "Zoé F.")
 CLIENT_PAGE = "client"    # ui/pages.py: the Client page's url_path, a therapist page
 
 # The temporary secrets file. Streamlit puts its own server.port in place of {port}
@@ -227,7 +227,7 @@ def test_a_therapist_signs_in_and_sees_only_their_own_clients(signin, tab):
     with open(download.value.path(), encoding="utf-8-sig", newline="") as scores:
         in_review = {row["display_name"] for row in csv.DictReader(scores)}
     assert in_review and in_review <= OWN_NAMES, in_review - OWN_NAMES
-    assert {"Amélie H.", "Grace P."} <= in_review
+    assert {"Inès A.", "Emily C."} <= in_review
     assert not in_review & set(OTHERS_CLIENTS)
 
     shown = visit(tab, signin.base_url, CLIENT_PAGE, title="Client")

@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from alliance_metrics.caseload import client_label, client_table, expected_progress
+from alliance_metrics.caseload import band_without, client_label, client_table, expected_progress
 from alliance_metrics.charts import alliance_chart, goal_chart, score_trend, session_timeline
 from alliance_metrics.scores import SCORES, SCORES_BY_NAME, client_scores, session_facts, sessions_behind
 from ui import sidebar
@@ -53,12 +53,15 @@ if trajectory.empty:
     st.info("No goal ratings yet for this client: progress appears after the first rated session.")
 else:
     level = trajectory.start_level.iloc[0]
-    band = progress.band.table[progress.band.table.start_level == level]
+    others = band_without(store(), client_id).table
+    band = others[others.start_level == level]
     flag = progress.off_track[progress.off_track.client_id == client_id]
     if not flag.empty:
         (st.warning if bool(flag.off_track.iloc[0]) else st.caption)(flag.reason.iloc[0])
     if progress.band.message:
         st.caption(progress.band.message)
+    st.caption("The band is drawn from the practice's other clients who started at a similar level — never "
+               "from this client's own ratings. " + progress.accuracy.message)
     st.metric("Progress toward the goal",
               "—" if math.isnan(client.progress_points) else f"{client.progress_points:+.0f} points",
               None if math.isnan(client.progress_pct) else f"{client.progress_pct:.0f} % of the way to the target",

@@ -1,10 +1,10 @@
-"""How commitment relates to progress: between clients, within clients, session to session."""
+"""How the scores relate to progress: one question chosen in advance, the rest explored with care."""
 
 import streamlit as st
 
-from alliance_metrics.caseload import SESSION_MEASURES, centred_within_clients, client_table, session_measures
+from alliance_metrics.caseload import SESSION_MEASURES, client_table, relationships, session_measures
 from alliance_metrics.charts import SCORE_COLOURS, relation_scatter
-from alliance_metrics.relations import between_clients, lagged, within_client
+from alliance_metrics.relations import PRIMARY, family_reading, lagged, reference_reading, within_client_values
 from alliance_metrics.scores import SCORES, SCORES_BY_NAME
 from ui import sidebar
 from ui.state import store
@@ -12,50 +12,107 @@ from ui.widgets import PLOTLY_CONFIG, show_relation
 
 st.title("Relationships")
 st.caption(
-    "Two different questions. *Between clients*: do clients who score higher progress more? "
-    "*Within clients*: when a client engages more than usual, do they rate their goal higher? "
-    "Only the second speaks about what changes for one person — and neither proves a cause."
+    "Three different questions. *Between clients*: do clients who score higher progress more? "
+    "*Within clients*: in the weeks a client scores higher than their own usual, is their goal rating "
+    "higher too? *Session to session*: does a higher score today go with a better goal rating next time, "
+    "beyond today's rating? None of them proves a cause."
 )
 therapist = sidebar.therapist()
+method = st.radio("Correlation across clients", ["pearson", "spearman"], horizontal=True, key="relationship_method",
+                  format_func=str.capitalize, help="Spearman ranks the values: robust to outliers.")
+family = relationships(store(), therapist, method)
+by_design = {(row.design, row.x): row.relation for row in family.itertuples()}
+judged = {(row.design, row.x): family_reading(row.role, row.p_adjusted, len(family) - 1)
+          for row in family.itertuples()}
+
+st.header("The main question: alliance and progress")
+primary = by_design[PRIMARY]
+st.caption(
+    "Chosen in advance, before looking at the data: do clients with a stronger alliance progress more "
+    "towards their goal? Clients seen for longer have had more time to progress and to build the "
+    "alliance, so the correlation is adjusted for the number of sessions attended (a partial correlation)."
+)
+show_relation(primary)
+if primary.estimate is not None:
+    st.caption(reference_reading(primary.n_clients, adjusted_for=1))
+
+st.header("Everything else is exploratory")
+st.caption(
+    f"The page looks at {len(family) - 1} other links. With that many, one or two would look convincing by "
+    "chance alone even if nothing were related, so each is judged after Holm's adjustment for the number "
+    "of links looked at (the *adjusted p*). Treat any of them as a question to follow up, not an answer."
+)
+st.dataframe(
+    family.assign(design=family.design.str.capitalize())[
+        ["label", "design", "role", "estimate", "ci_low", "ci_high", "p_value", "p_adjusted", "evidence"]],
+    hide_index=True, key="relationship_family",
+    column_config={
+        "label": "Score or measure", "design": "Question", "role": "Role",
+        "estimate": st.column_config.NumberColumn("r", format="%+.2f"),
+        "ci_low": st.column_config.NumberColumn("95 % CI from", format="%+.2f"),
+        "ci_high": st.column_config.NumberColumn("to", format="%+.2f"),
+        "p_value": st.column_config.NumberColumn("p", format="%.3f"),
+        "p_adjusted": st.column_config.NumberColumn("Adjusted p", format="%.3f"),
+        "evidence": st.column_config.CheckboxColumn("Evidence (adjusted p < 0.05)"),
+    },
+)
 
 st.header("Between clients")
+st.caption(
+    "Adjusted for sessions attended. What this cannot take into account: anything else that differs "
+    "between clients — how distressed they were at the start, their circumstances, their therapist."
+)
+score = st.selectbox("Score", [s.name for s in SCORES], format_func=lambda n: SCORES_BY_NAME[n].label,
+                     index=[s.name for s in SCORES].index("alliance"), key="relationship_score")
+between = by_design[("between clients", score)]
+show_relation(between)
+st.caption(judged[("between clients", score)])
 table = client_table(store(), therapist)
-left, right = st.columns([2, 1])
-score = left.selectbox("Score", [s.name for s in SCORES], format_func=lambda n: SCORES_BY_NAME[n].label,
-                       index=[s.name for s in SCORES].index("alliance"), key="relationship_score")
-method = right.radio("Correlation", ["pearson", "spearman"], horizontal=True, key="relationship_method",
-                     format_func=str.capitalize, help="Spearman ranks the values: robust to outliers.")
-between = between_clients(table, x=score, y="progress_points", method=method)
-show_relation(between, compare_with_reference=score == "alliance")
 st.plotly_chart(
     relation_scatter(table.dropna(subset=[score, "progress_points"]), score, "progress_points",
                      SCORES_BY_NAME[score].label + " (0–100)", "Progress (goal points)",
-                     between.slope, between.intercept, f"{SCORES_BY_NAME[score].label} and progress, one dot per client",
+                     between.slope, between.intercept,
+                     f"{SCORES_BY_NAME[score].label} and progress, one dot per client (line: adjusted slope)",
                      colour=SCORE_COLOURS[score]),
     config=PLOTLY_CONFIG, key="between_chart",
 )
 
 st.header("Within clients")
+st.caption(
+    "Each client is compared with themselves, so lasting differences between clients cannot create the "
+    "link, and each client's own steady drift over therapy is taken out first (two things that both "
+    "improve over time would otherwise look linked; Curran & Bauer 2011). What this cannot take into "
+    "account: something that changes in a client's life and moves both at once."
+)
 measures = session_measures(store(), therapist)
 measure = st.selectbox("Session measure", list(SESSION_MEASURES), format_func=SESSION_MEASURES.get,
                        key="relationship_measure")
-within = within_client(measures, x=measure, y="goal_rating")
+within = by_design[("within clients", measure)]
 show_relation(within)
+st.caption(judged[("within clients", measure)])
 if within.estimate is not None:
-    points = centred_within_clients(measures, measure, "goal_rating")
+    st.caption(f"{SESSION_MEASURES[measure]} changed from session to session for {within.n_clients_varying} of "
+               f"the {within.n_clients} clients; a client whose measure never changes tells nothing here.")
+    points = within_client_values(measures, measure, "goal_rating")
     st.plotly_chart(
-        relation_scatter(points, f"{measure}_centred", "goal_rating_centred",
-                         SESSION_MEASURES[measure] + ", against the client's own mean",
-                         "Goal rating, against the client's own mean", within.slope, 0.0,
-                         "Each dot a session, each client centred on their own mean", dots="Sessions"),
+        relation_scatter(points, "x_within", "y_within",
+                         SESSION_MEASURES[measure] + ", against the client's own usual and trend",
+                         "Goal rating, against the client's own usual and trend", within.slope, 0.0,
+                         "Each dot a session, each client against their own usual", dots="Sessions"),
         config=PLOTLY_CONFIG, key="within_chart",
     )
 
 st.header("Session to session")
 st.caption(
-    "Does this session's measure predict the change in goal rating by the next rated session, "
-    "with each client's own average removed (Falkenström et al. 2016)? Removing each client's "
-    "own time trend guards against a link made only by both drifting over time."
+    "Does this session's measure, above the client's own usual, go with a better goal rating at the next "
+    "rated session than today's rating predicts? The current goal rating and every lasting difference "
+    "between clients are taken into account, and by default each client's own trend over time "
+    "(Falkenström et al. 2017); the interval allows for several sessions coming from one client. "
+    "What this cannot take into account: an event between sessions that moves both."
 )
-detrend = st.checkbox("Remove each client's time trend first", value=True, key="relationship_detrend")
-show_relation(lagged(measures, x=measure, y="goal_rating", detrend=detrend))
+detrend = st.checkbox("Take each client's time trend into account", value=True, key="relationship_detrend")
+if detrend:
+    show_relation(by_design[("session to session", measure)])
+    st.caption(judged[("session to session", measure)])
+else:
+    show_relation(lagged(measures, x=measure, y="goal_rating", detrend=False))

@@ -44,8 +44,9 @@ st.subheader("Needs attention")
 if review.attention.empty:
     st.success("Nobody needs particular attention this week.")
 else:
-    st.caption(f"{len(review.attention)} client(s), most reasons first; thresholds are on the **Settings** page. "
-               "Open a client on the **Client** page to see the sessions behind each reason.")
+    st.caption(f"{len(review.attention)} client(s) — {review.current_clients} clients are current — most reasons "
+               "first; thresholds are on the **Settings** page. Open a client on the **Client** page to see the "
+               "sessions behind each reason.")
     st.dataframe(
         review.attention.sort_values(["n_reasons", "display_name"], ascending=[False, True])
         .assign(reasons=review.attention.reasons.map(" ".join))[["display_name", "client_id", "n_reasons", "reasons"]],
@@ -53,6 +54,14 @@ else:
         column_config={"display_name": "Client", "client_id": "Code", "n_reasons": "Reasons",
                        "reasons": st.column_config.TextColumn("Why", width="large")},
     )
+
+with st.expander("How many clients each rule flagged, and the thresholds in use"):
+    st.dataframe(review.rule_counts[["title", "clients"]], hide_index=True, key="rule_counts",
+                 column_config={"title": "Rule", "clients": "Clients flagged"})
+    for threshold in review.thresholds.values():
+        st.caption(threshold.explanation)
+    st.caption("A drop in alliance or involvement is flagged only when it is larger than the "
+               "session-to-session noise of the ratings, so that the list picks out a few clients.")
 
 st.subheader("Billable missed sessions")
 if review.billable.empty:
