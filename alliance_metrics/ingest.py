@@ -63,6 +63,7 @@ from alliance_metrics.labels import (
     read_mapping,
     status_of,
 )
+from alliance_metrics import audit
 from alliance_metrics.store import Store, sql
 
 __all__ = [
@@ -298,6 +299,8 @@ def _finish(cursor: duckdb.DuckDBPyConnection, staged: list[_Staged],
             reports.append(item.report())
         else:
             reports.append(item.report(*_write(cursor, item, import_id)))
+            audit.record(cursor, "import", import_id=import_id, kind=item.source.kind,
+                         inserted=reports[-1].inserted, updated=reports[-1].updated)
     return reports
 
 
@@ -620,9 +623,16 @@ def _load_csv(cursor, source: _Source) -> tuple[list[str], list[str], list[Probl
         path = source.path
         if source.encoding != "utf-8":
             path = Path(scratch) / "utf-8.csv"
-            with source.path.open(encoding=source.encoding, newline="") as text, \
-                    path.open("w", encoding="utf-8", newline="") as copy:
-                shutil.copyfileobj(text, copy, _CHUNK)
+            try:
+                with source.path.open(encoding=source.encoding, newline="") as text, \
+                        path.open("w", encoding="utf-8", newline="") as copy:
+                    shutil.copyfileobj(text, copy, _CHUNK)
+            except UnicodeDecodeError as error:  # e.g. UTF-16 cut short: an odd number of bytes
+                raise _FileProblem(
+                    f"it starts as {source.encoding.upper()} text but is not valid {source.encoding.upper()} "
+                    f"({error.reason}, {source.size} bytes): the file may be cut short. Save it again "
+                    "from your spreadsheet as CSV UTF-8, then import that."
+                ) from None
             if source.encoding in _ENCODING_NAMES:
                 warnings.append(
                     f"{source.file_name} is not UTF-8, so it was read as "
