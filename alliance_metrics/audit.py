@@ -52,6 +52,12 @@ def current_actor() -> str:
         return "local"
 
 
+def set_actor(actor: str | None) -> None:
+    """Record what this thread does from now on as done by *actor* (None: the OS user).
+    The dashboard calls it at each run of a page, with the signed-in user."""
+    _actor.set(actor)
+
+
 @contextmanager
 def acting_as(actor: str | None) -> Iterator[None]:
     """Record what happens inside the block as done by *actor* (e.g. the signed-in user's e-mail)."""

@@ -50,7 +50,7 @@ def say(text: str = "", *, error: bool = False) -> None:
 def _open(args, *, create: bool = False) -> Store:
     """The store of ``--db``; only the import command may create it (read-only commands never do)."""
     store = Store(database_path(args.db), create=create)
-    for problem in store.setting_problems():
+    for problem in store.setting_problems().values():
         say(f"warning: {problem}", error=True)
     return store
 

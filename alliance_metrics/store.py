@@ -230,16 +230,16 @@ class Store:
         with closing(self._con.cursor()) as cursor:
             return self._contract_parameters(cursor)
 
-    def setting_problems(self) -> list[str]:
-        """A sentence for each stored setting value outside its allowed range (written into the
-        file by other means than this code): its default applies until it is saved again."""
-        problems = []
+    def setting_problems(self) -> dict[str, str]:
+        """By setting name, a sentence for each stored value outside its allowed range (written into
+        the file by other means than this code): its default applies until a value is saved again."""
+        problems = {}
         for name, value in self.query("select name, value from settings order by name").itertuples(index=False):
             if name in DEFAULTS:
                 try:
                     setting(name).check(value)
                 except ValueError as error:
-                    problems.append(
+                    problems[name] = (
                         f"The database holds {value:g} for the setting {name!r}, which is not "
                         f"allowed ({error}) The default {DEFAULTS[name]:g} applies instead: "
                         "open the Settings page and save a value to repair it."

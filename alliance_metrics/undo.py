@@ -12,40 +12,12 @@ from __future__ import annotations
 import pandas as pd
 
 from alliance_metrics import audit
-from alliance_metrics.store import Store
-
-#: Every import with its counts, whether it can be undone and, if not, why.
-IMPORTS_WITH_UNDO = """
-with held as (
-    select import_id, count(*) as rows_held from sessions group by import_id
-    union all
-    select import_id, count(*) as rows_held from clients group by import_id
-),
-per_import as (
-    select import_id, sum(rows_held) as rows_held from held group by import_id
-)
-select
-    imports.import_id, imports.imported_at, imports.kind, imports.file_name, imports.outcome,
-    imports.rows_inserted, imports.rows_updated, imports.rows_unchanged, imports.rows_rejected,
-    undone_imports.undone_at,
-    case
-        when undone_imports.import_id is not null then 'undone'
-        when imports.outcome <> 'imported' then 'nothing was imported'
-        when imports.rows_updated > 0 then 'it changed sessions stored before it'
-        when coalesce(per_import.rows_held, 0) <> imports.rows_inserted
-            then 'a later import changed its rows'
-        when imports.rows_inserted = 0 then 'it added nothing'
-    end as why_not_undoable
-from imports
-left join undone_imports using (import_id)
-left join per_import using (import_id)
-order by imports.import_id desc
-"""
+from alliance_metrics.store import Store, sql
 
 
 def imports_with_undo(store: Store) -> pd.DataFrame:
     """Every import, newest first, with ``undoable`` and, when it is not, ``why_not_undoable``."""
-    table = store.query(IMPORTS_WITH_UNDO)
+    table = store.query_named("imports_with_undo")
     return table.assign(undoable=table.why_not_undoable.isna())
 
 
@@ -55,7 +27,8 @@ def undo_import(store: Store, import_id: int) -> dict[str, int]:
     Raises ValueError saying why when the import cannot be undone.
     """
     with store.transaction() as cursor:
-        row = cursor.execute(f"select why_not_undoable from ({IMPORTS_WITH_UNDO}) where import_id = $id",
+        query = sql("imports_with_undo").rstrip().rstrip(";")
+        row = cursor.execute(f"select why_not_undoable from ({query}) where import_id = $id",
                              {"id": import_id}).fetchone()
         if row is None:
             raise ValueError(f"There is no import #{import_id}. The Your data page lists the imports.")

@@ -274,10 +274,12 @@ def test_a_bad_value_in_the_file_is_reported_and_the_default_applies(practice):
     with practice.transaction() as cursor:   # written by hand, bypassing the checks
         cursor.execute("insert into settings (name, value) values ('k_anonymity', 3)")
     assert practice.settings()["k_anonymity"] == 11
-    [problem] = practice.setting_problems()
-    assert "k_anonymity" in problem and "Settings page" in problem
+    problems = practice.setting_problems()
+    assert list(problems) == ["k_anonymity"]
+    assert "holds 3 for the setting 'k_anonymity'" in problems["k_anonymity"]
+    assert "Settings page" in problems["k_anonymity"]
     practice.save_settings({"k_anonymity": 12})
-    assert practice.setting_problems() == [] and practice.settings()["k_anonymity"] == 12
+    assert practice.setting_problems() == {} and practice.settings()["k_anonymity"] == 12
 
 
 # -- scores are byte-identical whatever the order the rows were stored in ------------------------------
