@@ -10,10 +10,8 @@ import os
 
 import streamlit as st
 
-from alliance_metrics import audit
 from alliance_metrics.inventory import load_demo_if_empty, session_count
 from alliance_metrics.store import Store, StoreError, database_path
-from ui.access import identity_configured
 
 
 @st.cache_resource(show_spinner="Opening the database…")
@@ -26,21 +24,12 @@ def _open_store(path: str) -> Store:
 
 def store() -> Store:
     """The process's store (``$ALLIANCE_DB`` or ``data/alliance.duckdb``); an empty store gets the
-    demo practice unless ``ALLIANCE_DEMO=off``. What this run changes is audited as done by the
-    signed-in user (else the OS user)."""
-    audit.set_actor(_signed_in_user())
+    demo practice unless ``ALLIANCE_DEMO=off``."""
     try:
         return _open_store(str(database_path()))
     except StoreError as error:
         st.error(str(error))
         st.stop()
-
-
-def _signed_in_user() -> str | None:
-    """The signed-in user's e-mail (or subject) for the audit log; None when nobody signs in."""
-    if not identity_configured() or not st.user.is_logged_in:
-        return None
-    return str(st.user.get("email") or st.user.get("sub") or "signed-in user")
 
 
 @st.cache_data(show_spinner="Computing the anonymised aggregates…", max_entries=8)
