@@ -38,6 +38,8 @@ def restore(source: str | os.PathLike, database: str | os.PathLike, *, force: bo
     source, database = Path(source), Path(database)
     if not source.is_file():
         raise StoreError(f"No backup file at {source}. Give the path of a file `backup` wrote.")
+    if not database.parent.is_dir():
+        raise StoreError(f"The folder {database.parent} does not exist. Create it, or give another --db.")
     if database.exists() and not force:
         raise StoreError(f"{database} already exists. Restoring replaces everything it holds: "
                          "pass --force to do so (make a backup of it first if in doubt).")
