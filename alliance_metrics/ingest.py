@@ -63,7 +63,7 @@ from alliance_metrics.labels import (
     read_mapping,
     status_of,
 )
-from alliance_metrics import audit
+from alliance_metrics import audit, undo
 from alliance_metrics.store import Store, sql
 
 __all__ = [
@@ -309,7 +309,9 @@ def _write(cursor: duckdb.DuckDBPyConnection, item: _Staged, import_id: int) -> 
     kind = item.source.kind
     cursor.execute(f"drop view staged_{kind}")
     cursor.execute(f"drop table raw_{kind}")  # frees the file's text before writing
+    undo.keep_replaced(cursor, kind, import_id)   # so that this import can be undone
     updated = _scalar(cursor, sql(f"import_{kind}_update"), {"import_id": import_id})
+    undo.prune_replaced(cursor, kind, import_id)
     inserted = _scalar(cursor, sql(f"import_{kind}_insert"), {"import_id": import_id})
     unchanged = _scalar(cursor, f"select count(*) from parsed_{kind}") - updated - inserted
     cursor.execute(

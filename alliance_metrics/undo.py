@@ -1,18 +1,46 @@
 """Undoing a wrong import, and deleting one session — both audited.
 
-Sessions and clients-file rows carry the ``import_id`` of the import that last wrote them. An import
-can be undone while every row it wrote is still as it left it and it changed no row stored before
-it (the store keeps no earlier versions, so an update cannot be taken back): then undoing deletes
-exactly the rows it inserted. That covers the common mistake — a log imported twice under new ids,
-the wrong practice's file — and the last import whenever it only added rows.
+Sessions and clients-file rows carry the ``import_id`` of the import that last wrote them, and an
+import keeps the stored rows it updates, as they were, in ``replaced_sessions`` and
+``replaced_clients`` (:func:`keep_replaced`, called by the importer). So an import can be undone —
+the last one, or any whose rows no later import changed: its inserted rows are deleted and the rows
+it updated are put back as they were. That covers the common mistakes — a log imported twice under
+new ids, the wrong practice's file, a "corrected" file that was wrong.
 """
 
 from __future__ import annotations
 
+import duckdb
 import pandas as pd
 
 from alliance_metrics import audit
-from alliance_metrics.store import Store, sql
+from alliance_metrics.store import Store, _identifier, sql
+
+#: For each kind of import: the table it writes, the table of the rows it replaced, and their key.
+REPLACED = {"sessions": ("sessions", "replaced_sessions", "session_id"),
+            "clients": ("clients", "replaced_clients", "client_id")}
+
+
+def keep_replaced(cursor: duckdb.DuckDBPyConnection, kind: str, import_id: int) -> None:
+    """Before import *import_id* updates the stored rows of *kind* that ``parsed_<kind>`` holds
+    again: keep them as they are. Call :func:`prune_replaced` after the update."""
+    table, replaced, key = REPLACED[kind]
+    missing = cursor.execute(
+        "select column_name, data_type from duckdb_columns() where database_name = current_database() "
+        "and table_name = $table and column_name not in (select column_name from duckdb_columns() "
+        "where database_name = current_database() and table_name = $replaced) order by column_index",
+        {"table": table, "replaced": replaced}).fetchall()
+    for column, data_type in missing:   # a column a later release added to the table
+        cursor.execute(f"alter table {replaced} add column {_identifier(column)} {data_type}")
+    cursor.execute(f"insert into {replaced} by name select $import_id as replaced_by, * from {table} "
+                   f"where {key} in (select {key} from parsed_{kind})", {"import_id": import_id})
+
+
+def prune_replaced(cursor: duckdb.DuckDBPyConnection, kind: str, import_id: int) -> None:
+    """After import *import_id* updated the rows of *kind*: forget the kept rows it left unchanged."""
+    table, replaced, key = REPLACED[kind]
+    cursor.execute(f"delete from {replaced} where replaced_by = $import_id and {key} in "
+                   f"(select {key} from {table} where import_id <> $import_id)", {"import_id": import_id})
 
 
 def imports_with_undo(store: Store) -> pd.DataFrame:
@@ -22,7 +50,8 @@ def imports_with_undo(store: Store) -> pd.DataFrame:
 
 
 def undo_import(store: Store, import_id: int) -> dict[str, int]:
-    """Delete the rows import *import_id* inserted, in one audited transaction; return the counts.
+    """Take import *import_id* back, in one audited transaction: delete the rows it inserted, put
+    back the rows it updated as they were. Return the counts.
 
     Raises ValueError saying why when the import cannot be undone.
     """
@@ -35,14 +64,15 @@ def undo_import(store: Store, import_id: int) -> dict[str, int]:
         if row[0] is not None:
             raise ValueError(f"Import #{import_id} cannot be undone: {row[0]}. To correct it, import "
                              "a corrected file (rows with the same session_id are updated).")
-        counts = {
-            "sessions_deleted": cursor.execute("delete from sessions where import_id = $id",
-                                               {"id": import_id}).fetchone()[0],
-            "clients_deleted": cursor.execute("delete from clients where import_id = $id",
-                                              {"id": import_id}).fetchone()[0],
-        }
-        cursor.execute("insert into undone_imports (import_id, sessions_deleted, clients_deleted) "
-                       "values ($id, $sessions_deleted, $clients_deleted)", {"id": import_id, **counts})
+        counts = {}
+        for kind, (table, replaced, _) in REPLACED.items():
+            counts[f"{kind}_deleted"] = cursor.execute(
+                f"delete from {table} where import_id = $id", {"id": import_id}).fetchone()[0]
+            counts[f"{kind}_restored"] = cursor.execute(
+                f"insert into {table} by name select * exclude (replaced_by) from {replaced} "
+                "where replaced_by = $id", {"id": import_id}).fetchone()[0]
+            cursor.execute(f"delete from {replaced} where replaced_by = $id", {"id": import_id})
+        cursor.execute("insert into undone_imports (import_id) values ($id)", {"id": import_id})
         audit.record(cursor, "undo_import", import_id=import_id, **counts)
     return counts
 

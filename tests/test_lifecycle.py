@@ -91,7 +91,10 @@ def test_the_audit_row_of_an_erasure_holds_counts_only(practice):
     erase_client(practice, "ZQX-CANARY-ID")
     row = audit.entries(practice).iloc[-1]
     assert row.action == "erase_client"
-    assert json.loads(row.details) == {"client_totals_deleted": 1, "clients_deleted": 1, "sessions_deleted": 2}
+    # every table with a client_id: the canary's 2 sessions, 1 clients-file row, 1 row of totals,
+    # and no row replaced by a later import
+    assert json.loads(row.details) == {"client_totals_deleted": 1, "clients_deleted": 1, "sessions_deleted": 2,
+                                       "replaced_clients_deleted": 0, "replaced_sessions_deleted": 0}
     assert "CANARY" not in practice.query("select * from audit_log").to_csv()
 
 
@@ -228,7 +231,7 @@ def test_undoing_an_import_that_only_added_rows_takes_them_back(practice, tmp_pa
 
     counts = undo_import(practice, 3)
 
-    assert counts == {"sessions_deleted": 4, "clients_deleted": 0}
+    assert counts == {"sessions_deleted": 4, "sessions_restored": 0, "clients_deleted": 0, "clients_restored": 0}
     assert scores_text(practice) == before
     table = imports_with_undo(practice).set_index("import_id")
     assert table.why_not_undoable[3] == "undone"
@@ -237,18 +240,33 @@ def test_undoing_an_import_that_only_added_rows_takes_them_back(practice, tmp_pa
     assert audit.entries(practice).action.tolist()[-1] == "undo_import"
 
 
-def test_an_import_whose_rows_changed_later_cannot_be_undone(practice, tmp_path):
-    import_sessions(practice, write(tmp_path, "fix.csv", SESSIONS.replace("s3,B,2026-03-03 11:00,attended,40",
-                                                                          "s3,B,2026-03-03 11:00,attended,39")))
+def test_undoing_a_correction_puts_the_rows_back_as_they_were(practice, tmp_path):
+    before = scores_text(practice)
+    stored = practice.query("select * from sessions order by session_id")
+    # a "correction" that was wrong: B's first alliance rating 40 → 4, and a new session s5
+    wrong = SESSIONS.replace("s3,B,2026-03-03 11:00,attended,40", "s3,B,2026-03-03 11:00,attended,4") + \
+        "s5,B,2026-03-17 11:00,attended,30,7\n"
+    report = import_sessions(practice, write(tmp_path, "fix.csv", wrong))
+    assert (report.inserted, report.updated) == (1, 1)
     table = imports_with_undo(practice).set_index("import_id")
     assert table.why_not_undoable[2] == "a later import changed its rows"   # s3 now belongs to import 3
-    assert table.why_not_undoable[3] == "it changed sessions stored before it"
-    assert table.why_not_undoable[1] is None or table.undoable[1]            # the clients file still can
-    for import_id in (2, 3):
-        with pytest.raises(ValueError, match="cannot be undone"):
-            undo_import(practice, import_id)
+    with pytest.raises(ValueError, match="cannot be undone: a later import changed its rows"):
+        undo_import(practice, 2)
+
+    assert undo_import(practice, 3) == {"sessions_deleted": 2, "sessions_restored": 1,
+                                        "clients_deleted": 0, "clients_restored": 0}
+
+    assert scores_text(practice) == before
+    assert practice.query("select * from sessions order by session_id").equals(stored)  # import_id 2 again
+    assert imports_with_undo(practice).set_index("import_id").undoable[2]       # so 2 can be undone now
     with pytest.raises(ValueError, match="no import #99"):
         undo_import(practice, 99)
+
+
+def test_an_import_that_changed_nothing_cannot_be_undone(practice, tmp_path):
+    import_sessions(practice, write(tmp_path, "same.csv", SESSIONS))
+    assert imports_with_undo(practice).set_index("import_id").why_not_undoable[3] == "it changed nothing"
+    assert practice.query("select count(*) as n from replaced_sessions").n[0] == 0   # nothing kept
 
 
 def test_deleting_one_session(practice):
