@@ -62,12 +62,13 @@ with st.expander("Undo an import"):
     if undoable.empty:
         st.write("No import can be undone: the table above says why for each.")
     else:
-        labels = {int(row.import_id): f"#{row.import_id} — {row.file_name} ({row.rows_inserted} rows added "
-                                      f"{row.imported_at:%d %b %Y %H:%M})" for row in undoable.itertuples()}
+        labels = {int(row.import_id): f"#{row.import_id} — {row.file_name} ({row.rows_inserted} added, "
+                                      f"{row.rows_updated} updated, {row.imported_at:%d %b %Y %H:%M})"
+                  for row in undoable.itertuples()}
         chosen = st.selectbox("Import", list(labels), format_func=labels.get, key="undo_choice")
-        st.caption("Undoing deletes the rows this import added. An import that changed rows stored "
-                   "before it, or whose rows a later import changed, cannot be undone.")
-        confirmed = st.checkbox("Yes, delete the rows this import added", key="undo_confirm")
+        st.caption("Undoing deletes the rows this import added and puts back the rows it updated as "
+                   "they were. An import whose rows a later import changed cannot be undone.")
+        confirmed = st.checkbox("Yes, take this import back", key="undo_confirm")
         if st.button("Undo this import", disabled=not confirmed, key="undo_import"):
             try:
                 counts = undo_import(store(), chosen)
@@ -76,7 +77,8 @@ with st.expander("Undo an import"):
             else:
                 st.session_state["your_data_done"] = [
                     f"Import #{chosen} undone: {counts['sessions_deleted']} session(s) and "
-                    f"{counts['clients_deleted']} client row(s) deleted."]
+                    f"{counts['clients_deleted']} client row(s) deleted, {counts['sessions_restored']} "
+                    f"session(s) and {counts['clients_restored']} client row(s) put back as they were."]
                 st.rerun()
 
 st.subheader("Back up")
