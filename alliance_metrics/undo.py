@@ -22,8 +22,8 @@ REPLACED = {"sessions": ("sessions", "replaced_sessions", "session_id"),
 
 
 def keep_replaced(cursor: duckdb.DuckDBPyConnection, kind: str, import_id: int) -> None:
-    """Before import *import_id* updates the stored rows of *kind* that ``parsed_<kind>`` holds
-    again: keep them as they are. Call :func:`prune_replaced` after the update."""
+    """Before import *import_id* updates the stored rows of *kind* that ``parsed_<kind>`` changes
+    (same key, some value different): keep them as they are. Call :func:`prune_replaced` after."""
     table, replaced, key = REPLACED[kind]
     missing = cursor.execute(
         "select column_name, data_type from duckdb_columns() where database_name = current_database() "
@@ -32,8 +32,17 @@ def keep_replaced(cursor: duckdb.DuckDBPyConnection, kind: str, import_id: int) 
         {"table": table, "replaced": replaced}).fetchall()
     for column, data_type in missing:   # a column a later release added to the table
         cursor.execute(f"alter table {replaced} add column {_identifier(column)} {data_type}")
-    cursor.execute(f"insert into {replaced} by name select $import_id as replaced_by, * from {table} "
-                   f"where {key} in (select {key} from parsed_{kind})", {"import_id": import_id})
+    compared = [_identifier(column) for (column,) in cursor.execute(
+        "select column_name from duckdb_columns() where database_name = current_database() "
+        "and table_name = $table and column_name not in ($key, 'import_id') and column_name in "
+        "(select column_name from duckdb_columns() where table_name = $parsed) order by column_index",
+        {"table": table, "key": key, "parsed": f"parsed_{kind}"}).fetchall()]
+    stored = ", ".join(f"stored.{column}" for column in compared)
+    incoming = ", ".join(f"incoming.{column}" for column in compared)
+    cursor.execute(   # only the rows the update will change, as it tells them: some value differs
+        f"insert into {replaced} by name select $import_id as replaced_by, stored.* from {table} as stored "
+        f"join parsed_{kind} as incoming using ({key}) where ({stored}) is distinct from ({incoming})",
+        {"import_id": import_id})
 
 
 def prune_replaced(cursor: duckdb.DuckDBPyConnection, kind: str, import_id: int) -> None:
