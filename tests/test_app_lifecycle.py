@@ -111,3 +111,23 @@ def test_settings_saved_in_one_transaction_and_a_bad_stored_value_shown_at_its_f
 def test_the_tables_own_csv_export_is_off():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text("utf-8"))
     assert config["client"]["disableDataExport"] is True
+
+
+def test_a_signed_in_users_changes_are_audited_under_their_name(monkeypatch, tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_roles import APP, AUTH
+
+    db = practice(tmp_path)
+    monkeypatch.setenv("ALLIANCE_DB", str(db))
+    monkeypatch.setenv("ALLIANCE_DEMO", "off")
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.secrets["auth"] = AUTH
+    app.user = {"is_logged_in": True, "email": "therapist@example.org", "alliance_role": "therapist",
+                "alliance_therapist_id": "default"}
+    app.run()
+    app.switch_page("views/settings.py").run()
+    app.number_input(key="setting_grace_min").set_value(8)
+    app.button[0].click().run()
+    assert not app.exception, app.exception
+    assert audit.entries(reopened(app, db)).actor.iloc[-1] == "therapist@example.org"
