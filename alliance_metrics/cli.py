@@ -6,10 +6,12 @@ Exit status: 0 done, 1 input rejected (the report on stderr), 2 usage error.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from datetime import date
 from pathlib import Path
 
+from alliance_metrics import audit
 from alliance_metrics.store import Store, StoreError, database_path
 
 DONE, REJECTED, USAGE = 0, 1, 2
@@ -26,16 +28,45 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD; you provided {text!r}") from None
 
 
-def _open(args) -> Store:
-    return Store(database_path(args.db))
+#: Characters a terminal would act on rather than show: C0 and C1 controls (escape sequences,
+#: carriage return, backspace…) but the line feed and tab, and the bidirectional overrides.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    r"""*text* with every control character shown as its escape, so data cannot drive the terminal.
+
+    >>> terminal_safe("C1\x1b[2J")
+    'C1\\x1b[2J'
+    """
+    return CONTROL_CHARACTERS.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def say(text: str = "", *, error: bool = False) -> None:
+    """Print *text* (data included) to stdout, or stderr, with its control characters neutralised."""
+    print(terminal_safe(text), file=sys.stderr if error else sys.stdout)
+
+
+def _open(args, *, create: bool = False) -> Store:
+    """The store of ``--db``; only the import command may create it (read-only commands never do)."""
+    store = Store(database_path(args.db), create=create)
+    for problem in store.setting_problems().values():
+        say(f"warning: {problem}", error=True)
+    return store
+
+
+def _new_file_in_existing_folder(path: str) -> Path:
+    if not Path(path).resolve().parent.is_dir():
+        raise UsageError(f"The folder of {path} does not exist. Create it first, or give a path in an existing folder.")
+    return Path(path)
 
 
 def cmd_demo(args) -> int:
     from alliance_metrics.demo import generate_practice, write_practice
 
     sessions, clients = write_practice(generate_practice(), Path(args.out))
-    print(f"Wrote the demo practice: {sessions} and {clients}.")
-    print(f"Import it with: python -m alliance_metrics import {sessions} --clients {clients}")
+    say(f"Wrote the demo practice: {sessions} and {clients}.")
+    say(f"Import it with: python -m alliance_metrics import {sessions} --clients {clients}")
     return DONE
 
 
@@ -46,24 +77,23 @@ def cmd_import(args) -> int:
     from alliance_metrics.ingest import ImportRejected, import_files, read_mapping
 
     mapping = read_mapping(Path(args.mapping)) if args.mapping else None
-    store = _open(args)
+    store = _open(args, create=True)
     try:
         reports = import_files(store, Path(args.sessions),
                                Path(args.clients) if args.clients else None, mapping=mapping)
     except ImportRejected as rejected:
         report = rejected.report
-        print(f"{report.file_name}: nothing was imported; {len(report.problems)} problem(s) to fix:",
-              file=sys.stderr)
-        problems = report.problems_frame()
-        print(problems.to_string(index=False), file=sys.stderr)
+        say(f"{report.file_name}: nothing was imported; {len(report.problems)} problem(s) to fix:",
+            error=True)
+        say(report.problems_frame().to_string(index=False), error=True)
         return REJECTED
     finally:
         store.close()
     for report in reports:
         for warning in report.warnings:
-            print(f"warning: {report.file_name}: {warning}", file=sys.stderr)
-        print(f"{report.file_name}: {report.rows_read} {report.kind} rows read — "
-              f"{report.inserted} inserted, {report.updated} updated, {report.unchanged} unchanged.")
+            say(f"warning: {report.file_name}: {warning}", error=True)
+        say(f"{report.file_name}: {report.rows_read} {report.kind} rows read — "
+            f"{report.inserted} inserted, {report.updated} updated, {report.unchanged} unchanged.")
     return DONE
 
 
@@ -74,9 +104,11 @@ def cmd_scores(args) -> int:
     store = _open(args)
     try:
         table = client_scores(store, since=args.since, until=args.until)[list(SCORE_COLUMNS)]
+        with store.transaction() as cursor:
+            audit.record(cursor, "export", kind="scores", clients=len(table))
     finally:
         store.close()
-    sys.stdout.write(to_csv(table) if args.format == "csv" else to_json(table) + "\n")
+    sys.stdout.write(terminal_safe(to_csv(table) if args.format == "csv" else to_json(table) + "\n"))
     return DONE
 
 
@@ -85,19 +117,87 @@ def cmd_supervisor_export(args) -> int:
     from alliance_metrics.pseudonym import SecretFileError
     from alliance_metrics.supervisor_export import supervisor_report_html, write_export
 
+    out = _new_file_in_existing_folder(args.out)
+    html = _new_file_in_existing_folder(args.html) if args.html else None
     store = _open(args)
     try:
         view = supervisor_view(store, therapist_id=args.therapist, granularity=args.period)
+        written = write_export(view, out)
+        with store.transaction() as cursor:
+            audit.record(cursor, "export", kind="supervisor_export", k=view.k)
     except SecretFileError as error:
-        print(f"error: {error}", file=sys.stderr)
+        say(f"error: {error}", error=True)
         return REJECTED
     finally:
         store.close()
-    written = write_export(view, Path(args.out))
-    print(f"Wrote the anonymised aggregates ({view.first_period} to {view.last_period}, k = {view.k}) to {written}.")
-    if args.html:
-        Path(args.html).write_text(supervisor_report_html(view), encoding="utf-8")
-        print(f"Wrote the HTML report to {args.html}.")
+    say(f"Wrote the anonymised aggregates ({view.first_period} to {view.last_period}, k = {view.k}) to {written}.")
+    if html:
+        html.write_text(supervisor_report_html(view), encoding="utf-8")
+        say(f"Wrote the HTML report to {html}.")
+    return DONE
+
+
+def cmd_erase(args) -> int:
+    from alliance_metrics.erasure import client_holdings, erase_client
+
+    store = _open(args)
+    try:
+        held = client_holdings(store, args.client_id)
+        if not args.yes:
+            if not sys.stdin.isatty():
+                raise UsageError("erase asks for confirmation: run it in a terminal, or pass --yes.")
+            answer = input(terminal_safe(
+                f"Erase client {args.client_id!r} ({held.get('sessions', 0)} session(s), "
+                f"{held.get('clients', 0)} clients-file row(s)) for good? Type yes to confirm: "))
+            if answer.strip().lower() != "yes":
+                say("Nothing was erased.")
+                return DONE
+        erasure = erase_client(store, args.client_id)
+    finally:
+        store.close()
+    say(f"Erased client {args.client_id!r}: {erasure.sessions} session(s) and "
+        f"{erasure.rows.get('clients', 0)} clients-file row(s); the database file was rewritten without them.")
+    return DONE
+
+
+def cmd_backup(args) -> int:
+    from alliance_metrics.backup import backup
+
+    target = _new_file_in_existing_folder(args.file)
+    store = _open(args)
+    try:
+        counts = backup(store, target)
+    finally:
+        store.close()
+    say(f"Backed up {counts.get('sessions', 0)} session(s) and {counts.get('clients', 0)} client(s) to {target}.")
+    return DONE
+
+
+def cmd_restore(args) -> int:
+    from alliance_metrics.backup import restore
+
+    database = database_path(args.db)
+    counts = restore(args.file, database, force=args.force)
+    say(f"Restored {counts['sessions']} session(s) and {counts['clients']} client(s) from {args.file} into {database}.")
+    return DONE
+
+
+def cmd_audit(args) -> int:
+    store = _open(args)
+    try:
+        if args.verify:
+            verdict = audit.verify(store)
+            if not verdict.ok:
+                say(f"The audit log FAILS its check: {verdict.reason}. It may have been altered; "
+                    "compare with a backup.", error=True)
+                return REJECTED
+            say(f"The audit log is intact: {verdict.rows} row(s), every hash matches.")
+            return DONE
+        log = audit.entries(store)
+    finally:
+        store.close()
+    say(log[["seq", "logged_at", "actor", "action", "details"]].to_string(index=False)
+        if len(log) else "The audit log is empty.")
     return DONE
 
 
@@ -149,6 +249,41 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--period", choices=("auto", "month", "quarter"), default="auto",
                         help="months, quarters, or months unless a month is too small (default)")
     export.set_defaults(run=cmd_supervisor_export)
+
+    erase = commands.add_parser(
+        "erase", help="erase a client for good (right to erasure)",
+        description="Delete every session, rating, payment and the clients-file row of one client, "
+                    "then rewrite the database file so that none of their bytes remain. Audited "
+                    "(counts only). Asks for confirmation unless --yes.")
+    erase.add_argument("client_id", metavar="CLIENT_ID", help="the client's id, as in the session log")
+    erase.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    erase.add_argument("--db", metavar="PATH", help=db_help)
+    erase.set_defaults(run=cmd_erase)
+
+    save = commands.add_parser(
+        "backup", help="write a complete, checked copy of the database",
+        description="Copy the database, including what is still in its write-ahead log, into a new file.")
+    save.add_argument("file", metavar="FILE", help="the backup file to create (must not exist)")
+    save.add_argument("--db", metavar="PATH", help=db_help)
+    save.set_defaults(run=cmd_backup)
+
+    back = commands.add_parser(
+        "restore", help="replace the database with a backup",
+        description="Check a backup file (an Alliance database whose audit log verifies), then put it "
+                    "in place of the database. Refuses to overwrite an existing database without --force.")
+    back.add_argument("file", metavar="FILE", help="the backup file")
+    back.add_argument("--db", metavar="PATH", help=db_help)
+    back.add_argument("--force", action="store_true", help="replace an existing database")
+    back.set_defaults(run=cmd_restore)
+
+    log = commands.add_parser(
+        "audit", help="print or check the audit log",
+        description="Print the audit log (imports, undos, erasures, exports, backups, restores, setting "
+                    "changes: when, who, what, counts), or check its hash chain with --verify.")
+    log.add_argument("--verify", action="store_true",
+                     help="check the hash chain; exit status 1 if any row was altered")
+    log.add_argument("--db", metavar="PATH", help=db_help)
+    log.set_defaults(run=cmd_audit)
     return main
 
 
@@ -157,8 +292,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except UsageError as error:
-        print(f"error: {error}", file=sys.stderr)
+        say(f"error: {error}", error=True)
         return USAGE
     except (StoreError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        say(f"error: {error}", error=True)
         return REJECTED

@@ -63,6 +63,7 @@ from alliance_metrics.labels import (
     read_mapping,
     status_of,
 )
+from alliance_metrics import audit, undo
 from alliance_metrics.store import Store, sql
 
 __all__ = [
@@ -298,6 +299,8 @@ def _finish(cursor: duckdb.DuckDBPyConnection, staged: list[_Staged],
             reports.append(item.report())
         else:
             reports.append(item.report(*_write(cursor, item, import_id)))
+            audit.record(cursor, "import", import_id=import_id, kind=item.source.kind,
+                         inserted=reports[-1].inserted, updated=reports[-1].updated)
     return reports
 
 
@@ -306,7 +309,9 @@ def _write(cursor: duckdb.DuckDBPyConnection, item: _Staged, import_id: int) -> 
     kind = item.source.kind
     cursor.execute(f"drop view staged_{kind}")
     cursor.execute(f"drop table raw_{kind}")  # frees the file's text before writing
+    undo.keep_replaced(cursor, kind, import_id)   # so that this import can be undone
     updated = _scalar(cursor, sql(f"import_{kind}_update"), {"import_id": import_id})
+    undo.prune_replaced(cursor, kind, import_id)
     inserted = _scalar(cursor, sql(f"import_{kind}_insert"), {"import_id": import_id})
     unchanged = _scalar(cursor, f"select count(*) from parsed_{kind}") - updated - inserted
     cursor.execute(
@@ -620,9 +625,16 @@ def _load_csv(cursor, source: _Source) -> tuple[list[str], list[str], list[Probl
         path = source.path
         if source.encoding != "utf-8":
             path = Path(scratch) / "utf-8.csv"
-            with source.path.open(encoding=source.encoding, newline="") as text, \
-                    path.open("w", encoding="utf-8", newline="") as copy:
-                shutil.copyfileobj(text, copy, _CHUNK)
+            try:
+                with source.path.open(encoding=source.encoding, newline="") as text, \
+                        path.open("w", encoding="utf-8", newline="") as copy:
+                    shutil.copyfileobj(text, copy, _CHUNK)
+            except UnicodeDecodeError as error:  # e.g. UTF-16 cut short: an odd number of bytes
+                raise _FileProblem(
+                    f"it starts as {source.encoding.upper()} text but is not valid {source.encoding.upper()} "
+                    f"({error.reason}, {source.size} bytes): the file may be cut short. Save it again "
+                    "from your spreadsheet as CSV UTF-8, then import that."
+                ) from None
             if source.encoding in _ENCODING_NAMES:
                 warnings.append(
                     f"{source.file_name} is not UTF-8, so it was read as "

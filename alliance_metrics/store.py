@@ -21,11 +21,12 @@ from typing import Any, Callable, Iterator, TypeVar
 import duckdb
 import pandas as pd
 
+from alliance_metrics import audit
 from alliance_metrics.settings import DEFAULTS, setting
 
 #: Each schema version's SQL file (``sql/<name>.sql``), in order: version N is ``MIGRATIONS[N - 1]``.
 #: A new version appends one file; applying the files after a database's version brings it up to date.
-MIGRATIONS: tuple[str, ...] = ("schema_v1", "schema_v2")
+MIGRATIONS: tuple[str, ...] = ("schema_v1", "schema_v2", "schema_v3_lifecycle")
 SCHEMA_VERSION = len(MIGRATIONS)
 #: Macros and views that are code, not data: recreated at every open so they match this release.
 DERIVED = ("session_facts", "client_components")
@@ -89,6 +90,19 @@ class StoreError(RuntimeError):
     """The database cannot be opened or is of a newer release than this code."""
 
 
+class SettingsRejected(ValueError):
+    """Values a settings save refused, by setting name; nothing of that save was stored."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(" ".join(errors.values()))
+        self.errors = errors
+
+
+def _identifier(name: str) -> str:
+    """*name* (from the database's own catalog) quoted as an SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 class Store:
     """An open Alliance database.
 
@@ -99,20 +113,33 @@ class Store:
 
     _openings = itertools.count()
 
-    def __init__(self, path: str | os.PathLike = DEFAULT_DB):
+    def __init__(self, path: str | os.PathLike = DEFAULT_DB, *, create: bool = True):
+        """Open the database at *path*; with ``create=False`` (read-only commands) a missing
+        file is an error instead of a new, empty database."""
         self.path = str(path)
         self.opened = next(Store._openings)  # this opening's number, for per_data_version
         if self.path != ":memory:":
+            if not create and not Path(self.path).is_file():
+                raise StoreError(
+                    f"There is no database at {self.path}. Check the path given with --db or "
+                    "$ALLIANCE_DB, or import a session log first."
+                )
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._con = duckdb.connect(self.path)
-        except duckdb.IOException as error:
-            raise StoreError(
-                f"Cannot open the database {self.path}: {error}. If the dashboard is running, "
-                "stop it or use the dashboard's Import page; otherwise pass --db with another path."
-            ) from None
-        self._write_lock = threading.Lock()
+        self._write_lock = threading.RLock()
+        self._con = self._connect()
         self._migrate()
+        if self.scalar("select count(*) from meta where key = 'rewrite_pending'"):
+            self.rewrite()   # an erasure was committed but its file rewrite was interrupted
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        try:
+            return duckdb.connect(self.path)
+        except duckdb.Error as error:
+            raise StoreError(
+                f"Cannot open the database {self.path}: {str(error).splitlines()[0]}. If the "
+                "dashboard is running, stop it or use the dashboard's pages; otherwise pass --db "
+                "with the path of an Alliance database."
+            ) from None
 
     # -- queries -------------------------------------------------------------------------------
 
@@ -203,13 +230,33 @@ class Store:
         with closing(self._con.cursor()) as cursor:
             return self._contract_parameters(cursor)
 
+    def setting_problems(self) -> dict[str, str]:
+        """By setting name, a sentence for each stored value outside its allowed range (written into
+        the file by other means than this code): its default applies until a value is saved again."""
+        problems = {}
+        for name, value in self.query("select name, value from settings order by name").itertuples(index=False):
+            if name in DEFAULTS:
+                try:
+                    setting(name).check(value)
+                except ValueError as error:
+                    problems[name] = (
+                        f"The database holds {value:g} for the setting {name!r}, which is not "
+                        f"allowed ({error}) The default {DEFAULTS[name]:g} applies instead: "
+                        "open the Settings page and save a value to repair it."
+                    )
+        return problems
+
     @staticmethod
     def _settings(cursor: duckdb.DuckDBPyConnection) -> dict[str, float]:
-        """The settings as *cursor* sees them (inside a transaction: with its own changes)."""
+        """The settings as *cursor* sees them (inside a transaction: with its own changes).
+        A stored value outside its range is ignored: the default applies (see setting_problems)."""
         values = dict(DEFAULTS)
         for name, value in cursor.execute("select name, value from settings").fetchall():
             if name in values:
-                values[name] = setting(name).check(value)
+                try:
+                    values[name] = setting(name).check(value)
+                except ValueError:
+                    pass
         return values
 
     @classmethod
@@ -217,21 +264,153 @@ class Store:
         values = cls._settings(cursor)
         return {name: values[name] for name in CONTRACT_PARAMETERS}
 
+    def save_settings(self, values: dict[str, float | None]) -> None:
+        """Store several settings at once, all or none, audited in the same transaction.
+
+        A value equal to the default, or None, forgets the practice's own value. When any value is
+        outside its range nothing is stored: :class:`SettingsRejected` gives each one's reason.
+        """
+        errors, checked = {}, {}
+        for name, value in values.items():
+            try:
+                checked[name] = None if value is None else setting(name).check(value)
+            except ValueError as error:
+                errors[name] = str(error)
+        if errors:
+            raise SettingsRejected(errors)
+        with self.transaction() as cursor:
+            for name, value in checked.items():
+                cursor.execute("delete from settings where name = $name", {"name": name})
+                if value is not None and value != DEFAULTS[name]:
+                    cursor.execute(
+                        "insert into settings (name, value, updated_at) "
+                        "values ($name, $value, current_localtimestamp())",
+                        {"name": name, "value": value},
+                    )
+            audit.record(cursor, "settings", **{
+                name: DEFAULTS[name] if value is None else value for name, value in checked.items()})
+
     def set_setting(self, name: str, value: float) -> None:
         """Store a practice's own value for setting *name* (checked against its range)."""
-        checked = setting(name).check(value)
-        with self.transaction() as cursor:
-            cursor.execute(
-                "insert or replace into settings (name, value, updated_at) "
-                "values ($name, $value, current_localtimestamp())",
-                {"name": name, "value": checked},
-            )
+        self.save_settings({name: value})
 
     def reset_setting(self, name: str) -> None:
         """Forget the practice's own value: the default applies again."""
-        setting(name)
-        with self.transaction() as cursor:
-            cursor.execute("delete from settings where name = $name", {"name": name})
+        self.save_settings({name: None})
+
+    # -- the file ------------------------------------------------------------------------------
+
+    def copy_to(self, target: str | os.PathLike) -> dict[str, int]:
+        """Copy the whole database into the new file *target*, checked; return rows per table.
+
+        Generic, from the catalog: every sequence (at its current value), table, view and macro,
+        whatever later schema versions add. One transaction reads a consistent state, including
+        what is still in the write-ahead log. The copy is checked (each table's row count and the
+        schema version) and checkpointed, so *target* alone is complete. Raises StoreError when
+        *target* exists or the copy does not match.
+        """
+        target = Path(target)
+        if target.exists():
+            raise StoreError(f"{target} already exists. Give the name of a new file.")
+        with self._write_lock, closing(self._con.cursor()) as cursor:
+            source = cursor.execute("select current_database()").fetchone()[0]
+            cursor.execute("attach $path as alliance_copy", {"path": str(target)})
+            try:
+                counts = self._copy_catalog(cursor, source)
+            except BaseException:
+                cursor.execute(f"use {_identifier(source)}")
+                cursor.execute("detach alliance_copy")
+                target.unlink(missing_ok=True)
+                raise
+            cursor.execute("detach alliance_copy")
+        return counts
+
+    @staticmethod
+    def _copy_catalog(cursor: duckdb.DuckDBPyConnection, source: str) -> dict[str, int]:
+        catalog = {"source": source}
+        sequences = cursor.execute(
+            "select sql from duckdb_sequences() where database_name = $source and not temporary "
+            "order by sequence_oid",
+            catalog).fetchall()
+        tables = [name for (name,) in cursor.execute(
+            "select table_name from duckdb_tables() where database_name = $source and not temporary "
+            "and schema_name = 'main' order by table_name", catalog).fetchall()]
+        table_sql = cursor.execute(
+            "select sql from duckdb_tables() where database_name = $source and not temporary "
+            "and schema_name = 'main' order by table_name", catalog).fetchall()
+        views = cursor.execute(
+            "select sql from duckdb_views() where database_name = $source and not internal "
+            "and not temporary and schema_name = 'main' order by view_oid", catalog).fetchall()
+        macros = cursor.execute(
+            "select function_name, function_type, parameters, macro_definition from duckdb_functions() "
+            "where database_name = $source and not internal and schema_name = 'main' "
+            "and function_type in ('macro', 'table_macro') order by function_oid", catalog).fetchall()
+        cursor.execute("begin transaction")
+        try:
+            cursor.execute("use alliance_copy")
+            for (statement,) in [*sequences, *table_sql]:
+                cursor.execute(statement)
+            for name, kind, parameters, body in macros:
+                cursor.execute(
+                    f"create macro {_identifier(name)}({', '.join(map(_identifier, parameters))}) as "
+                    f"{'table ' if kind == 'table_macro' else ''}{body}")
+            for (statement,) in views:
+                cursor.execute(statement)
+            cursor.execute(f"use {_identifier(source)}")
+            counts = {}
+            for table in tables:
+                cursor.execute(f"insert into alliance_copy.main.{_identifier(table)} "
+                               f"select * from {_identifier(source)}.main.{_identifier(table)}")
+                original = cursor.execute(
+                    f"select count(*) from {_identifier(source)}.main.{_identifier(table)}").fetchone()[0]
+                copied = cursor.execute(
+                    f"select count(*) from alliance_copy.main.{_identifier(table)}").fetchone()[0]
+                if copied != original:
+                    raise StoreError(f"The copy of table {table} holds {copied} rows, not {original}.")
+                counts[table] = copied
+            versions = cursor.execute(
+                f"select (select value from {_identifier(source)}.main.meta where key = 'schema_version'), "
+                "(select value from alliance_copy.main.meta where key = 'schema_version')").fetchone()
+            if versions[0] != versions[1]:
+                raise StoreError(f"The copy has schema version {versions[1]}, not {versions[0]}.")
+            cursor.execute("commit")
+        except BaseException:
+            cursor.execute("rollback")
+            raise
+        cursor.execute("checkpoint alliance_copy")
+        return counts
+
+    def rewrite(self) -> dict[str, int]:
+        """Rewrite the database file from its live content: no byte of a deleted row survives.
+
+        Deleting rows, even with CHECKPOINT and VACUUM, leaves their bytes in DuckDB's file
+        (STACK.md), so an erasure ends here: the content is copied into a new file, checked
+        (:meth:`copy_to`), then swapped in with an atomic rename; the old file's write-ahead log
+        is merged on close and gone before the swap. A crash before the rename leaves the old
+        file whole (with the erasure committed and ``rewrite_pending`` set in ``meta``, so the
+        next opening rewrites again); after it, the new one. Other threads' queries fail while the
+        file is swapped (a fraction of a second).
+        """
+        if self.path == ":memory:":
+            return {}
+        fresh = Path(self.path + ".rewrite")
+        with self._write_lock:
+            fresh.unlink(missing_ok=True)   # left by an interrupted rewrite: the old file is whole
+            Path(str(fresh) + ".wal").unlink(missing_ok=True)
+            counts = self.copy_to(fresh)
+            with duckdb.connect(str(fresh)) as copy:
+                copy.execute("delete from meta where key = 'rewrite_pending'")
+                copy.execute("checkpoint")
+            self._con.close()
+            wal = Path(self.path + ".wal")
+            if wal.exists():  # closing merges the log; if it did not, do not pair it with the new file
+                self._con = self._connect()
+                raise StoreError(f"The write-ahead log {wal} could not be merged; the database was not rewritten.")
+            os.replace(fresh, self.path)
+            _sync_folder(Path(self.path).parent)
+            self._con = self._connect()
+            self._migrate()
+        return counts
 
     # -- schema --------------------------------------------------------------------------------
 
@@ -256,3 +435,13 @@ class Store:
             )
             for name in DERIVED:
                 cursor.execute(sql(name))
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename in *folder* durable (POSIX: fsync the directory)."""
+    if hasattr(os, "O_DIRECTORY"):
+        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from alliance_metrics import audit
+
 ROLE_CLAIM = "alliance_role"
 THERAPIST_CLAIM = "alliance_therapist_id"
 THERAPIST, SUPERVISOR, SINGLE_USER = "therapist", "supervisor", "single-user"
@@ -42,7 +44,9 @@ def identity_configured() -> bool:
 
 
 def viewer() -> Viewer:
-    """The current viewer; draws the sign-in screen and stops the page when nobody is signed in."""
+    """The current viewer; draws the sign-in screen and stops the page when nobody is signed in.
+    What this run changes is audited as done by the signed-in user (else the computer's user)."""
+    audit.set_actor(None)
     if not identity_configured():
         return Viewer(SINGLE_USER)
     if not st.user.is_logged_in:
@@ -50,6 +54,7 @@ def viewer() -> Viewer:
         st.write("Sign in to see your dashboard.")
         st.button("Sign in", on_click=st.login, type="primary", key="sign_in")
         st.stop()
+    audit.set_actor(str(st.user.get("email") or st.user.get("sub") or "signed-in user"))
     role = st.user.get(ROLE_CLAIM)
     if role == SUPERVISOR:
         return Viewer(SUPERVISOR)

@@ -7,12 +7,16 @@ import streamlit as st
 
 from alliance_metrics.caseload import band_without, client_label, client_table, expected_progress
 from alliance_metrics.charts import alliance_chart, goal_chart, score_trend, session_timeline
+from alliance_metrics.erasure import client_holdings, erase_client
 from alliance_metrics.scores import SCORES, SCORES_BY_NAME, client_scores, session_facts, sessions_behind
+from alliance_metrics.undo import delete_session
 from ui import sidebar
 from ui.state import store
 from ui.widgets import PLOTLY_CONFIG, percent, plain, session_table
 
 st.title("Client")
+for message in st.session_state.pop("client_done", []):
+    st.success(message)
 table = client_table(store(), sidebar.therapist())
 if table.empty:
     st.info("No clients yet for this therapist. Import a session log on the **Import** page.")
@@ -87,3 +91,42 @@ session_table(
             "client_on_time", "paid_on_time", "billable"]],
     key="sessions_behind",
 )
+
+st.subheader("Correct or erase")
+with st.expander("Delete one session"):
+    sessions = facts.sort_values("scheduled_start")
+    if sessions.empty:
+        st.write("This client has no session.")
+    else:
+        sessions_labels = {row.session_id: f"{row.scheduled_start:%a %d %b %Y, %H:%M} — {row.outcome}"
+                           for row in sessions.itertuples()}
+        session_id = st.selectbox("Session", list(sessions_labels), format_func=sessions_labels.get,
+                                  key="delete_session_choice")
+        confirmed = st.checkbox("Yes, delete this session", key="delete_session_confirm")
+        if st.button("Delete the session", disabled=not confirmed, key="delete_session"):
+            try:
+                delete_session(store(), session_id)
+            except ValueError as error:
+                st.error(str(error))
+            else:
+                st.session_state["client_done"] = [f"Deleted the session of {sessions_labels[session_id]}."]
+                st.rerun()
+
+with st.expander("Erase this client (right to erasure)"):
+    held = client_holdings(store(), client_id)
+    st.write(f"Erasing deletes this client's {held.get('sessions', 0)} session(s), their ratings and payments, "
+             "and their row of the clients file, then rewrites the database file so that nothing of them "
+             "remains in it. It cannot be undone (a backup made before still holds them). The supervisor's "
+             "figures already released do not change.")
+    typed = st.text_input("Type the client's id to confirm", key="erase_confirm",
+                          help="The id shown in the Client list above.")
+    if st.button("Erase for good", type="primary", disabled=typed != client_id, key="erase_client"):
+        try:
+            erasure = erase_client(store(), client_id)
+        except ValueError as error:
+            st.error(str(error))
+        else:
+            st.session_state["client_done"] = [
+                f"Erased a client: {erasure.sessions} session(s) and their clients-file row; the database "
+                "file was rewritten without them."]
+            st.rerun()

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from alliance_metrics.settings import DEFAULTS, SETTINGS
+from alliance_metrics.settings import SETTINGS
+from alliance_metrics.store import SettingsRejected
 from ui.state import store
 
 GROUPS = {
@@ -14,8 +15,9 @@ GROUPS = {
 
 st.title("Settings")
 st.caption("Changing a setting recomputes every score and rule with the new value. "
-           "Defaults are shown in each help text.")
+           "Defaults are shown in each help text. All the changes of one save are stored together, or none.")
 current = store().settings()
+problems = store().setting_problems()   # values outside their range in the file: shown at their field
 
 with st.form("settings"):
     values = {}
@@ -32,19 +34,16 @@ with st.form("settings"):
                 help=f"{setting.help} Default: {setting.default:g}.",
                 key=f"setting_{setting.name}",
             )
+            if setting.name in problems:
+                st.error(problems[setting.name])
     saved = st.form_submit_button("Save settings", type="primary")
 
 if saved:
-    changed = []
-    for name, value in values.items():
-        if value != current[name]:
-            try:
-                if value == DEFAULTS[name]:
-                    store().reset_setting(name)
-                else:
-                    store().set_setting(name, value)
-            except ValueError as error:
-                st.error(str(error))
-                st.stop()
-            changed.append(name)
-    st.success(f"Saved: {', '.join(changed)}." if changed else "Nothing changed.")
+    changed = {name: value for name, value in values.items() if value != current[name] or name in problems}
+    try:
+        if changed:
+            store().save_settings(changed)
+    except SettingsRejected as error:
+        st.error(f"Nothing was saved: {error}")
+    else:
+        st.success(f"Saved: {', '.join(changed)}." if changed else "Nothing changed.")

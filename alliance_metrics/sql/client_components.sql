@@ -19,6 +19,9 @@ facts as (
       and scheduled_start <  coalesce(cast(window_end as timestamp), 'infinity'::timestamp)
 ),
 
+-- Sums of doubles are taken as exact decimals (12 places, then back to double): a double sum
+-- depends on the order DuckDB's parallel threads add the rows in, and the same data imported twice
+-- gave scores differing in the last digit. A decimal sum does not depend on the order.
 per_client as (
     select
         client_id,
@@ -32,20 +35,20 @@ per_client as (
         count(*) filter (outcome = 'therapist_cancel')          as therapist_cancellations,
         count(*) filter (client_on_time)                        as on_time_arrivals,
         count(client_on_time)                                   as timed_arrivals,
-        coalesce(sum(homework_counted), 0)                      as homework_sum,
+        coalesce(cast(sum(cast(homework_counted as decimal(38, 12))) as double), 0) as homework_sum,
         count(homework_counted)                                 as homework_n,
-        coalesce(sum(involvement_counted), 0)                   as involvement_sum,
+        coalesce(cast(sum(cast(involvement_counted as decimal(38, 12))) as double), 0) as involvement_sum,
         count(involvement_counted)                              as involvement_n,
         count(*) filter (paid_on_time)                          as paid_on_time,
         count(paid_on_time)                                     as payable,
         count(*) filter (therapist_on_time)                     as therapist_on_time_starts,
         count(therapist_on_time)                                as therapist_timed_starts,
-        coalesce(sum(alliance_rating), 0)                       as alliance_sum,
+        coalesce(cast(sum(cast(alliance_rating as decimal(38, 12))) as double), 0) as alliance_sum,
         count(alliance_rating)                                  as alliance_n,
         arg_min(goal_rating, scheduled_start) filter (goal_rating is not null) as first_goal_rating,
         arg_max(goal_rating, scheduled_start) filter (goal_rating is not null) as goal_latest,
         count(*) filter (billable)                              as billable_missed,
-        coalesce(sum(fee) filter (billable), 0)                 as billable_amount,
+        coalesce(cast(sum(cast(fee as decimal(38, 12))) filter (billable) as double), 0) as billable_amount,
         min(scheduled_start)                                    as first_session,
         max(scheduled_start)                                    as last_session
     from facts

@@ -1,0 +1,95 @@
+"""Undoing a wrong import, and deleting one session — both audited.
+
+Sessions and clients-file rows carry the ``import_id`` of the import that last wrote them, and an
+import keeps the stored rows it updates, as they were, in ``replaced_sessions`` and
+``replaced_clients`` (:func:`keep_replaced`, called by the importer). So an import can be undone —
+the last one, or any whose rows no later import changed: its inserted rows are deleted and the rows
+it updated are put back as they were. That covers the common mistakes — a log imported twice under
+new ids, the wrong practice's file, a "corrected" file that was wrong.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from alliance_metrics import audit
+from alliance_metrics.store import Store, _identifier, sql
+
+#: For each kind of import: the table it writes, the table of the rows it replaced, and their key.
+REPLACED = {"sessions": ("sessions", "replaced_sessions", "session_id"),
+            "clients": ("clients", "replaced_clients", "client_id")}
+
+
+def keep_replaced(cursor: duckdb.DuckDBPyConnection, kind: str, import_id: int) -> None:
+    """Before import *import_id* updates the stored rows of *kind* that ``parsed_<kind>`` changes
+    (same key, some value different): keep them as they are. Call :func:`prune_replaced` after."""
+    table, replaced, key = REPLACED[kind]
+    missing = cursor.execute(
+        "select column_name, data_type from duckdb_columns() where database_name = current_database() "
+        "and table_name = $table and column_name not in (select column_name from duckdb_columns() "
+        "where database_name = current_database() and table_name = $replaced) order by column_index",
+        {"table": table, "replaced": replaced}).fetchall()
+    for column, data_type in missing:   # a column a later release added to the table
+        cursor.execute(f"alter table {replaced} add column {_identifier(column)} {data_type}")
+    compared = [_identifier(column) for (column,) in cursor.execute(
+        "select column_name from duckdb_columns() where database_name = current_database() "
+        "and table_name = $table and column_name not in ($key, 'import_id') and column_name in "
+        "(select column_name from duckdb_columns() where table_name = $parsed) order by column_index",
+        {"table": table, "key": key, "parsed": f"parsed_{kind}"}).fetchall()]
+    stored = ", ".join(f"stored.{column}" for column in compared)
+    incoming = ", ".join(f"incoming.{column}" for column in compared)
+    cursor.execute(   # only the rows the update will change, as it tells them: some value differs
+        f"insert into {replaced} by name select $import_id as replaced_by, stored.* from {table} as stored "
+        f"join parsed_{kind} as incoming using ({key}) where ({stored}) is distinct from ({incoming})",
+        {"import_id": import_id})
+
+
+def prune_replaced(cursor: duckdb.DuckDBPyConnection, kind: str, import_id: int) -> None:
+    """After import *import_id* updated the rows of *kind*: forget the kept rows it left unchanged."""
+    table, replaced, key = REPLACED[kind]
+    cursor.execute(f"delete from {replaced} where replaced_by = $import_id and {key} in "
+                   f"(select {key} from {table} where import_id <> $import_id)", {"import_id": import_id})
+
+
+def imports_with_undo(store: Store) -> pd.DataFrame:
+    """Every import, newest first, with ``undoable`` and, when it is not, ``why_not_undoable``."""
+    table = store.query_named("imports_with_undo")
+    return table.assign(undoable=table.why_not_undoable.isna())
+
+
+def undo_import(store: Store, import_id: int) -> dict[str, int]:
+    """Take import *import_id* back, in one audited transaction: delete the rows it inserted, put
+    back the rows it updated as they were. Return the counts.
+
+    Raises ValueError saying why when the import cannot be undone.
+    """
+    with store.transaction() as cursor:
+        query = sql("imports_with_undo").rstrip().rstrip(";")
+        row = cursor.execute(f"select why_not_undoable from ({query}) where import_id = $id",
+                             {"id": import_id}).fetchone()
+        if row is None:
+            raise ValueError(f"There is no import #{import_id}. The Your data page lists the imports.")
+        if row[0] is not None:
+            raise ValueError(f"Import #{import_id} cannot be undone: {row[0]}. To correct it, import "
+                             "a corrected file (rows with the same session_id are updated).")
+        counts = {}
+        for kind, (table, replaced, _) in REPLACED.items():
+            counts[f"{kind}_deleted"] = cursor.execute(
+                f"delete from {table} where import_id = $id", {"id": import_id}).fetchone()[0]
+            counts[f"{kind}_restored"] = cursor.execute(
+                f"insert into {table} by name select * exclude (replaced_by) from {replaced} "
+                "where replaced_by = $id", {"id": import_id}).fetchone()[0]
+            cursor.execute(f"delete from {replaced} where replaced_by = $id", {"id": import_id})
+        cursor.execute("insert into undone_imports (import_id) values ($id)", {"id": import_id})
+        audit.record(cursor, "undo_import", import_id=import_id, **counts)
+    return counts
+
+
+def delete_session(store: Store, session_id: str) -> None:
+    """Delete one session, audited (the audit row holds no id). Raises ValueError if it is not stored."""
+    with store.transaction() as cursor:
+        deleted = cursor.execute("delete from sessions where session_id = $id", {"id": session_id}).fetchone()[0]
+        if not deleted:
+            raise ValueError(f"There is no session {session_id!r}: nothing was deleted.")
+        audit.record(cursor, "delete_session", sessions_deleted=deleted)

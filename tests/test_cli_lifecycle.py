@@ -1,0 +1,99 @@
+"""The lifecycle commands (erase, backup, restore, audit) and the command line's rough edges, run as
+users run them: a real process, a real database file."""
+
+from __future__ import annotations
+
+import duckdb
+
+from alliance_metrics.store import Store
+from tests.conftest import at, insert_clients, insert_sessions
+from tests.test_cli import cli
+
+
+def practice(path) -> None:
+    store = Store(path)
+    insert_clients(store, [dict(client_id="ZQX-CANARY-ID", display_name="Perpetua Canaryname", goal="canary goal")])
+    insert_sessions(store, [
+        dict(client_id="ZQX-CANARY-ID", scheduled_start=at("2026-01-05 10:00"), status="attended"),
+        dict(client_id="B", scheduled_start=at("2026-01-06 10:00"), status="attended", alliance_rating=33),
+        dict(client_id="B", scheduled_start=at("2026-01-13 10:00"), status="no_show"),
+    ])
+    store.close()
+
+
+def test_read_only_commands_never_create_a_database(tmp_path):
+    for command in (["scores"], ["audit"], ["audit", "--verify"], ["backup", str(tmp_path / "b.duckdb")],
+                    ["erase", "X", "--yes"], ["supervisor-export", "--out", str(tmp_path / "x.json")]):
+        result = cli(*command, "--db", str(tmp_path / "typo" / "alliance.duckdb"))
+        assert result.returncode == 1, (command, result.stderr)
+        assert "There is no database at" in result.stderr and "Traceback" not in result.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == []
+
+
+def test_supervisor_export_into_a_missing_folder_says_so(tmp_path):
+    practice(tmp_path / "a.duckdb")
+    result = cli("supervisor-export", "--db", str(tmp_path / "a.duckdb"), "--out", str(tmp_path / "no" / "x.json"))
+    assert result.returncode == 2
+    assert "does not exist. Create it first" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_erase_backup_restore_and_audit_from_the_command_line(tmp_path):
+    db, saved = tmp_path / "a.duckdb", tmp_path / "backup.duckdb"
+    practice(db)
+    before = cli("scores", "--db", str(db)).stdout
+    assert cli("backup", str(saved), "--db", str(db)).returncode == 0
+
+    refused = cli("erase", "ZQX-CANARY-ID", "--db", str(db))          # no terminal, no --yes
+    assert refused.returncode == 2 and "--yes" in refused.stderr
+    erased = cli("erase", "ZQX-CANARY-ID", "--yes", "--db", str(db))
+    assert erased.returncode == 0, erased.stderr
+    assert "1 session(s)" in erased.stdout
+    assert b"CANARY" not in db.read_bytes() and b"Canaryname" not in db.read_bytes()
+
+    assert cli("restore", str(saved), "--db", str(db)).returncode == 1   # no --force
+    restored = cli("restore", str(saved), "--db", str(db), "--force")
+    assert restored.returncode == 0, restored.stderr
+    assert cli("scores", "--db", str(db)).stdout == before
+
+    log = cli("audit", "--db", str(db))
+    assert log.returncode == 0 and "restore" in log.stdout
+    assert cli("audit", "--verify", "--db", str(db)).returncode == 0
+    with duckdb.connect(str(db)) as con:
+        con.execute("update audit_log set details = '{}' where seq = 1")
+    verify = cli("audit", "--verify", "--db", str(db))
+    assert verify.returncode == 1 and "row 1 was altered" in verify.stderr
+
+
+def test_terminal_escape_codes_in_the_data_are_shown_not_run(tmp_path):
+    db = tmp_path / "a.duckdb"
+    store = Store(db)
+    insert_sessions(store, [dict(client_id="evil\x1b[2J\x1b]0;owned\x07", scheduled_start=at("2026-01-05 10:00"),
+                                 status="attended")])
+    store.close()
+    result = cli("scores", "--db", str(db))
+    assert result.returncode == 0
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "evil\\x1b[2J" in result.stdout
+
+    log = tmp_path / "log.csv"
+    log.write_text("client_id,scheduled_start,status\nA,2026-01-05 10:00,\x1b[31mattended\n", encoding="utf-8")
+    rejected = cli("import", str(log), "--db", str(db))
+    assert rejected.returncode == 1 and "\x1b" not in rejected.stderr
+
+
+def test_a_bad_setting_in_the_file_warns_and_every_command_still_works(tmp_path):
+    db = tmp_path / "a.duckdb"
+    practice(db)
+    with duckdb.connect(str(db)) as con:
+        con.execute("insert into settings (name, value) values ('k_anonymity', 3)")
+    result = cli("scores", "--db", str(db))
+    assert result.returncode == 0
+    assert "k_anonymity" in result.stderr and "Settings page" in result.stderr
+
+
+def test_a_utf16_file_cut_short_is_refused_with_what_to_do(tmp_path):
+    log = tmp_path / "log.csv"
+    log.write_bytes("client_id,scheduled_start,status\nA,2026-01-05 10:00,attended\n".encode("utf-16")[:-1])
+    result = cli("import", str(log), "--db", str(tmp_path / "a.duckdb"))
+    assert result.returncode == 1
+    assert "may be cut short" in result.stderr and "Traceback" not in result.stderr
