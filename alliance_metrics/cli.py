@@ -82,21 +82,44 @@ def cmd_scores(args) -> int:
 
 def cmd_supervisor_export(args) -> int:
     from alliance_metrics.anonymise import supervisor_view
-    from alliance_metrics.pseudonym import SecretFileError
+    from alliance_metrics.pseudonym import SecretFileError, practice_secret, secret_path
     from alliance_metrics.supervisor_export import supervisor_report_html, write_export
 
-    store = _open(args)
+    path = database_path(args.db)
+    if not path.is_file():
+        print(f"error: there is no database at {path}: nothing to export. Import a session log first "
+              "(python -m alliance_metrics import SESSIONS), or pass --db with the database's path.", file=sys.stderr)
+        return REJECTED
+    if not secret_path().exists():
+        print(f"warning: there is no practice key file at {secret_path()}; a new key is made there, so every "
+              "therapist pseudonym in this export differs from those of earlier exports. If the practice has a "
+              "key file, stop, delete the new one and copy the practice's there (or set ALLIANCE_SECRET_FILE "
+              "to its path).", file=sys.stderr)
+    store = Store(path)
     try:
-        view = supervisor_view(store, therapist_id=args.therapist, granularity=args.period)
+        if not store.scalar("select count(*) from sessions"):
+            print(f"error: the database {path} holds no session: nothing to export. Import a session log first.",
+                  file=sys.stderr)
+            return REJECTED
+        view = supervisor_view(store, therapist_id=args.therapist, granularity=args.period,
+                               secret=practice_secret())
     except SecretFileError as error:
         print(f"error: {error}", file=sys.stderr)
         return REJECTED
     finally:
         store.close()
-    written = write_export(view, Path(args.out))
-    print(f"Wrote the anonymised aggregates ({view.first_period} to {view.last_period}, k = {view.k}) to {written}.")
+    try:
+        written = write_export(view, Path(args.out))
+        if args.html:
+            Path(args.html).write_text(supervisor_report_html(view), encoding="utf-8")
+    except OSError as error:
+        print(f"error: cannot write {error.filename}: {error.strerror}. Give a file path in a folder you can "
+              "write to.", file=sys.stderr)
+        return REJECTED
+    covered = (f"{view.first_period} to {view.last_period}, by {view.granularity}" if view.first_period
+               else f"no closed {view.granularity} yet, so no figure")
+    print(f"Wrote the anonymised aggregates ({covered}; k = {view.k}) to {written}.")
     if args.html:
-        Path(args.html).write_text(supervisor_report_html(view), encoding="utf-8")
         print(f"Wrote the HTML report to {args.html}.")
     return DONE
 
@@ -146,8 +169,9 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--out", required=True, metavar="FILE", help="the export file to write (JSON)")
     export.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report")
     export.add_argument("--therapist", metavar="ID", help="only this therapist's caseload")
-    export.add_argument("--period", choices=("auto", "month", "quarter"), default="auto",
-                        help="months, quarters, or months unless a month is too small (default)")
+    export.add_argument("--period", choices=("auto", "month", "quarter", "half-year", "year"), default="auto",
+                        help="the grain of periods; auto (default) pools months into quarters, half-years or a "
+                             "year until most periods reach k clients. The practice's first export fixes it.")
     export.set_defaults(run=cmd_supervisor_export)
     return main
 

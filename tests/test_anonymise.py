@@ -63,6 +63,13 @@ def cell(frame: pd.DataFrame, **keys) -> dict:
     return rows.iloc[0].to_dict()
 
 
+def fresh(rows: list[dict]) -> Store:
+    """A new in-memory practice with these sessions: its ledger has released nothing yet."""
+    opened = Store(":memory:")
+    insert_sessions(opened, rows)
+    return opened
+
+
 def hidden(row: dict) -> bool:
     return bool(row["suppressed"]) and pd.isna(row["n_clients"])
 
@@ -159,14 +166,16 @@ def test_february_therapists_small_one_hides_the_other(february):
     # alliance: T1 9 and T2 3 both small; hidden together 12 ≥ 11; the total (12 clients) stands
     assert hidden(cell(v.therapists, therapist=T1, measure="alliance"))
     assert cell(v.therapists, therapist=TOTAL, measure="alliance")["n_clients"] == 12
-    # with k = 5, T2 (3) alone is small and T1 (12) goes with it; for alliance T1 (9) stays
-    v5 = view(february, k=5, as_of=date(2026, 3, 10))
+    # T1's own view shows T1's cells as the practice's release froze them: hidden, so that the
+    # practice's total minus T1 cannot give T2's 3 clients
+    own = supervisor_view(february, k=11, as_of=date(2026, 3, 10), secret=SECRET, therapist_id="T1")
+    assert hidden(cell(own.therapists, therapist=T1, measure="attendance"))
+    assert hidden(cell(own.trends, period="2026-02", measure="attendance"))
+    # with k = 5 (another practice, same sessions), T2 (3) alone is small and T1 (12) goes with it;
+    # for alliance T1 (9) goes too: 9 shown would give T2's 3 as 12 − 9
+    v5 = view(fresh(february_rows()), k=5, as_of=date(2026, 3, 10))
     assert hidden(cell(v5.therapists, therapist=T1, measure="attendance"))
-    t1 = cell(v5.therapists, therapist=T1, measure="alliance")
-    assert hidden(t1)   # 9 shown would give T2's 3 as 12 − 9
-    # k = 3: nothing is small; T1 attendance 9 of 12 attended → 75
-    v3 = supervisor_view(february, k=5, as_of=date(2026, 3, 10), secret=SECRET, therapist_id="T1")
-    assert cell(v3.therapists, therapist=T1, measure="attendance")["mean"] == 75.0
+    assert hidden(cell(v5.therapists, therapist=T1, measure="alliance"))
 
 
 def test_february_caseload_and_pending_endings(february):
@@ -184,10 +193,10 @@ def test_february_distributions_merge_bins_to_k(february):
     alliance = v.distributions[v.distributions.measure == "alliance"]
     # cells 70–80: 3, 80–90: 3, 90–100: 6 → 0–90 reaches 6 ≥ 5 at 80–90; 90–100 holds 6
     assert alliance[["bin", "n_clients"]].values.tolist() == [["0 to 90", 6], ["90 to 100", 6]]
-    v11 = view(february, k=11, as_of=date(2026, 3, 10))
+    v11 = view(fresh(february_rows()), k=11, as_of=date(2026, 3, 10))
     alliance = v11.distributions[v11.distributions.measure == "alliance"]
     assert alliance[["bin", "n_clients"]].values.tolist() == [["0 to 100", 12]]
-    v13 = view(february, k=13, as_of=date(2026, 3, 10))
+    v13 = view(fresh(february_rows()), k=13, as_of=date(2026, 3, 10))
     alliance = cell(v13.distributions, measure="alliance")
     assert hidden(alliance) and alliance["bin"] == "0 to 100"      # 12 < 13: the whole distribution
 
@@ -195,14 +204,25 @@ def test_february_distributions_merge_bins_to_k(february):
 def test_therapist_scope_keeps_only_that_therapists_clients(february):
     v = supervisor_view(february, k=5, as_of=date(2026, 3, 10), secret=SECRET, therapist_id="T1")
     assert v.sources[0].scope == T1
-    assert set(v.therapists.therapist) == {T1, TOTAL}
-    assert cell(v.trends, period="2026-02", measure="attendance")["n_clients"] == 12
+    assert set(v.therapists.therapist) == {T1}      # one therapist: no Total row repeating it
+    # alliance: T1 has 9 rated clients; T2's 3 are hidden, so T1's 9 go too (12 − 9 = 3)
+    assert hidden(cell(v.trends, period="2026-02", measure="alliance"))
+    # punctuality: no client has a lateness: 0 clients, shown as 0
+    assert cell(v.trends, period="2026-02", measure="punctuality")["n_clients"] == 0
+    assert v.distributions.empty and v.relation_bins.empty   # bins: the whole practice only
+    with pytest.raises(ValueError, match="No therapist 'T7'"):
+        supervisor_view(february, as_of=date(2026, 3, 10), secret=SECRET, therapist_id="T7")
 
 
 def test_k_comes_from_the_setting_and_is_never_below_5(february):
     assert view(february, as_of=date(2026, 3, 10)).k == 11
-    february.set_setting("k_anonymity", 20)
-    assert view(february, as_of=date(2026, 3, 10)).k == 20
+    february.set_setting("k_anonymity", 14)
+    raised = view(february, as_of=date(2026, 3, 10))
+    # the figures released under k = 11 stand, but a cell over fewer than 14 is now hidden:
+    # attendance 15 stays, alliance 12 goes
+    assert raised.k == 14
+    assert cell(raised.trends, period="2026-02", measure="attendance")["n_clients"] == 15
+    assert hidden(cell(raised.trends, period="2026-02", measure="alliance"))
     with pytest.raises(ValueError, match="from 5 to"):
         view(february, k=4)
     with pytest.raises(ValueError, match="granularity"):
@@ -255,7 +275,8 @@ def test_the_ending_gap_is_the_practices_setting(store):
     assert [f["2026-01", m] for m in ("active", "ended", "dropped_out")] == [18, 13, 5]
     assert [f["2026-02", m] for m in ("active", "ended", "dropped_out")] == [7, 7, 0]
     # An explicit gap overrides the setting; one outside the setting's range is refused.
-    assert flows(view(store, k=5, as_of=date(2026, 6, 15), ending_gap_days=56))["2026-02", "ended"] == 0
+    again = view(fresh(flow_rows()), k=5, as_of=date(2026, 6, 15), ending_gap_days=56)
+    assert flows(again)["2026-02", "ended"] == 0
     with pytest.raises(ValueError, match="ending_gap_days.*from 14 to 365"):
         view(store, k=5, ending_gap_days=7)
 
@@ -293,8 +314,11 @@ def test_small_months_coarsen_the_whole_series_to_quarters(store):
     f = flows(v)
     # Q1: 18 active; ended 6 and dropped 5 both small (continuing 7 hidden with them)
     assert (f["2026-Q1", "active"], f["2026-Q1", "ended"], f["2026-Q1", "dropped_out"]) == (18, "hidden", "hidden")
-    # forced months: the 7-client months are suppressed instead
-    by_month = view(store, k=8, as_of=date(2026, 6, 15), granularity="month")
+    # the grain is the practice's now: months are refused
+    with pytest.raises(ValueError, match="released by quarter"):
+        view(store, k=8, as_of=date(2026, 6, 15), granularity="month")
+    # forced months in a practice that has released nothing: the 7-client months are suppressed
+    by_month = view(fresh(flow_rows()), k=8, as_of=date(2026, 6, 15), granularity="month")
     assert hidden(cell(by_month.trends, period="2026-02", measure="attendance"))
     assert cell(by_month.trends, period="2026-01", measure="attendance")["n_clients"] == 18
 
@@ -309,12 +333,12 @@ def test_relations_are_pearson_over_clients_and_suppressed_below_k(store):
                  dict(client_id=f"r{i}", scheduled_start=at("2026-01-19 09:00"), status="attended",
                       alliance_rating=rating, goal_rating=2 + gain)]
     insert_sessions(store, rows)
-    v = view(store, k=11, as_of=date(2026, 3, 1))
+    v = view(store, k=11, as_of=date(2026, 2, 1))
     relation = cell(v.relations, score="alliance")
     expected = np.corrcoef(np.array(alliance) * 100 / 40, gains)[0, 1]     # independent: numpy
     assert relation["n_clients"] == 12 and relation["r"] == round(expected, 3)
     assert relation["ci_low"] < relation["r"] < relation["ci_high"]
-    by_month = view(store, k=13, as_of=date(2026, 3, 1), granularity="month")   # 12 < 13 would mean quarters
+    by_month = view(fresh(rows), k=13, as_of=date(2026, 2, 1), granularity="month")
     assert hidden(cell(by_month.relations, score="alliance"))
 
 

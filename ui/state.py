@@ -7,6 +7,7 @@ own cursor (STACK.md). Nothing identified is put in ``st.cache_data``, which eve
 from __future__ import annotations
 
 import os
+from datetime import date
 
 import streamlit as st
 
@@ -33,8 +34,9 @@ def store() -> Store:
 
 
 @st.cache_data(show_spinner="Computing the anonymised aggregates…", max_entries=8)
-def _supervisor_view(path: str, version: tuple):
-    # cache_data is shared by every user: it may hold this anonymised view, never identified data
+def _supervisor_view(path: str, version: tuple, month: str):
+    # cache_data is shared by every user: it may hold this anonymised view, never identified data.
+    # The month is in the key: a new month closes a period (the view is a release, see ledger.py).
     from alliance_metrics.anonymise import supervisor_view
 
     return supervisor_view(_open_store(path))
@@ -45,4 +47,4 @@ def practice_supervisor_view():
     opened = store()
     if not session_count(opened):
         return None
-    return _supervisor_view(opened.path, opened.data_version())
+    return _supervisor_view(opened.path, opened.data_version(), date.today().strftime("%Y-%m"))
