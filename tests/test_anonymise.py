@@ -180,12 +180,22 @@ def test_february_therapists_small_one_hides_the_other(february):
 
 def test_february_caseload_and_pending_endings(february):
     v = view(february, k=11, as_of=date(2026, 3, 10))
-    assert cell(v.caseload, period="2026-02", measure="active")["n_clients"] == 15
-    assert cell(v.caseload, period="2026-02", measure="new")["n_clients"] == 15   # returning: 0
-    for measure in ("ended", "dropped_out"):
+    for measure in ("active", "new", "ended", "dropped_out"):
         row = cell(v.caseload, period="2026-02", measure=measure)
-        # 2026-03-01 + 56 days is after 2026-03-01: not known yet
+        # 2026-03-01 + 56 days is after 2026-03-01: the period's flow is not known yet, so none of it
+        # is released (its counts would come from another reading than its endings')
         assert row["pending"] and pd.isna(row["n_clients"]) and not row["suppressed"]
+    # in May (2026-03-01 + 56 days = 04-26 < 05-01) it is: 15 active, all new (returning 0).
+    # Each client's one session ends them: attended a01–a09, b01–b03 → 12 ended; a10–a12 missed → 3
+    # dropped out (< 11, hidden), and ended 12 would give 15 − 12 = 3: hidden too.
+    may = view(february, k=11, as_of=date(2026, 5, 10))
+    assert cell(may.caseload, period="2026-02", measure="active")["n_clients"] == 15
+    assert cell(may.caseload, period="2026-02", measure="new")["n_clients"] == 15
+    assert hidden(cell(may.caseload, period="2026-02", measure="ended"))
+    assert hidden(cell(may.caseload, period="2026-02", measure="dropped_out"))
+    # T1's own caseload: 12 active, but T2's 3 are hidden, so 15 − 12 would give them away: hidden
+    own = supervisor_view(february, k=11, as_of=date(2026, 5, 10), secret=SECRET, therapist_id="T1")
+    assert hidden(cell(own.caseload, period="2026-02", measure="active"))
 
 
 def test_february_distributions_merge_bins_to_k(february):
@@ -395,11 +405,14 @@ def test_adding_a_client_to_the_current_month_changes_no_figure(store):
     after = view(store, k=5, as_of=as_of)
     for name, frame in before.tables().items():
         pd.testing.assert_frame_equal(frame, getattr(after, name), obj=name)
-    # the same client in a closed month does change the figures: the test can fail
-    insert_sessions(store, [dict(session_id="old-1", client_id="newcomer", scheduled_start=at("2026-02-02 10:00"),
-                                 status="attended", alliance_rating=40)])
-    changed = view(store, k=5, as_of=as_of)
-    assert not changed.trends.equals(before.trends)
+    # the same client entered late in a closed month changes no released figure either (the ledger) …
+    late = [dict(session_id="old-1", client_id="newcomer", scheduled_start=at("2026-02-02 10:00"),
+                 status="attended", alliance_rating=40)]
+    insert_sessions(store, late)
+    pd.testing.assert_frame_equal(view(store, k=5, as_of=as_of).trends, before.trends)
+    # … while a practice that released nothing yet does count it: the test can fail
+    other = fresh(flow_rows(ended=9, dropped=6, continuing=8) + late)
+    assert not view(other, k=5, as_of=as_of).trends.equals(before.trends)
 
 
 # -- property: random practices --------------------------------------------------------------------
@@ -438,8 +451,12 @@ def load(store: Store, sessions: pd.DataFrame) -> None:
 
 
 def bounds(label: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """A period's [start, end), worked out by pandas' own calendar."""
-    period = pd.Period(label.replace("-Q", "Q"), freq="Q" if "Q" in label else "M")
+    """A period's [start, end), worked out by pandas' own calendar (a half-year: two quarters)."""
+    if "-H" in label:
+        first = pd.Period(f"{label[:4]}Q{2 * int(label[-1]) - 1}", freq="Q")
+        return first.start_time, (first + 2).start_time
+    freq = "Y" if len(label) == 4 else "Q" if "Q" in label else "M"
+    period = pd.Period(label.replace("-Q", "Q"), freq=freq)
     return period.start_time, (period + 1).start_time
 
 
@@ -470,8 +487,9 @@ def check_no_recomputation(v: SupervisorView, k: int) -> None:
             assert remainder == 0 or remainder >= k, (total, parts, remainder)
 
     for measure, group in v.therapists.groupby("measure"):
-        total = group[group.therapist == TOTAL].n_clients.iloc[0]
-        check(total, group[group.therapist != TOTAL].n_clients.tolist(), implicit=0)
+        if (group.therapist == TOTAL).any():   # one therapist's row alone is the total
+            total = group[group.therapist == TOTAL].n_clients.iloc[0]
+            check(total, group[group.therapist != TOTAL].n_clients.tolist(), implicit=0)
     for period, group in v.caseload.groupby("period"):
         n = dict(zip(group.measure, group.n_clients))
         check(n["active"], [n["new"]], implicit=1)                      # + returning
@@ -494,7 +512,7 @@ def check_counts_are_true(v: SupervisorView, sessions: pd.DataFrame) -> None:
 
 
 @pytest.mark.parametrize("k", [5, 11])
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 2**32 - 1), n_clients=st.integers(1, 60), n_therapists=st.integers(1, 4))
 def test_random_practices_show_no_small_cell_and_no_recomputable_one(k, seed, n_clients, n_therapists):
     sessions = random_practice(seed, n_clients, n_therapists)
