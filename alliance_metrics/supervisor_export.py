@@ -351,9 +351,10 @@ def combine(views: Sequence[SupervisorView]) -> SupervisorView:
         trends=_combine_cells("trends", [view.trends for view in views], ["period", "measure"], periods, MEASURES),
         caseload=_combine_caseload([view.caseload for view in views], periods),
         therapists=_combine_therapists([view.therapists for view in views]),
-        distributions=_combine_bins("distributions", [view.distributions for view in views]),
-        relation_bins=_combine_bins("relation_bins", [view.relation_bins for view in views]),
-        relations=_combine_relations([view.relations for view in views]),
+        # the per-client tables describe each view's last period; a view with none adds nothing
+        distributions=_combine_bins("distributions", [view.distributions for view in dated]),
+        relation_bins=_combine_bins("relation_bins", [view.relation_bins for view in dated]),
+        relations=_combine_relations([view.relations for view in dated]),
     )
 
 
