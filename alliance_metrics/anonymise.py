@@ -118,6 +118,8 @@ TABLE_SCHEMAS: dict[str, dict[str, str]] = {
                   "r": "float64", "ci_low": "float64", "ci_high": "float64", "suppressed": "bool"},
 }
 MEAN_DECIMALS, R_DECIMALS = 2, 3
+#: The fewest clients a correlation is estimated over (relations.between_clients' min_clients).
+MIN_RELATION_CLIENTS = 10
 
 
 # -- the value a supervisor gets ------------------------------------------------------------------
@@ -649,7 +651,7 @@ def _relation(score: str, pairs: pd.DataFrame, hidden: bool) -> dict:
     if hidden:
         return row | {"n_clients": pd.NA, "suppressed": True}
     if n:
-        relation = between_clients(pairs, score, PROGRESS)
+        relation = between_clients(pairs, score, PROGRESS, min_clients=MIN_RELATION_CLIENTS)
         if relation.estimate is not None:
             row |= {"r": _round(relation.estimate, R_DECIMALS), "ci_low": _round(relation.ci_low, R_DECIMALS),
                     "ci_high": _round(relation.ci_high, R_DECIMALS)}

@@ -183,18 +183,29 @@ def binned_counts(bins: pd.DataFrame, value: str, title: str, y_title: str, colo
     return _layout(figure, title, y_title, height=300)
 
 
+def _count_text(n) -> str:
+    """A released count as a bar's label; nothing for a withheld one (a note names it)."""
+    return "" if pd.isna(n) else str(int(n))
+
+
 def caseload_flow(caseload: pd.DataFrame, labels: dict[str, str], title: str = "Caseload flow") -> go.Figure:
-    """New clients, endings and drop-outs per period as grouped bars of the released counts, each
-    labelled with its number; a period whose counts are withheld says "suppressed" or "not yet known"."""
+    """New clients, endings and drop-outs per period as grouped bars of the released counts, and
+    the active clients as a dotted line, each labelled with its number; a period whose counts are
+    withheld says which are "suppressed", or "not yet known"."""
     colours = {"new": "#009E73", "ended": "#0072B2", "dropped_out": "#D55E00"}
     figure = go.Figure()
     for measure, colour in colours.items():
         rows = caseload[caseload.measure == measure]
         figure.add_trace(go.Bar(x=rows.period, y=rows.n_clients.astype("Float64"), name=labels.get(measure, measure),
-                                marker_color=colour, text=rows.n_clients.astype("Float64"), textposition="outside",
-                                hovertemplate="%{x}: %{y} clients<extra></extra>"))
+                                marker_color=colour, text=[_count_text(n) for n in rows.n_clients],
+                                textposition="outside", hovertemplate="%{x}: %{y} clients<extra></extra>"))
+    active = caseload[caseload.measure == "active"]
+    figure.add_trace(go.Scatter(x=active.period, y=active.n_clients.astype("Float64"), mode="lines+markers+text",
+                                name=labels.get("active", "active"), line=dict(color="#555555", dash="dot"),
+                                text=[_count_text(n) for n in active.n_clients], textposition="top center",
+                                connectgaps=False, hovertemplate="%{x}: %{y} active clients<extra></extra>"))
     notes = {}
-    for period, rows in caseload[caseload.measure.isin(colours)].groupby("period", sort=False):
+    for period, rows in caseload.groupby("period", sort=False):
         withheld = [labels.get(m, m).split(" (")[0].lower() for m, hidden in zip(rows.measure, rows.suppressed) if hidden]
         if rows.pending.all():
             notes[period] = "not yet known"
@@ -203,4 +214,5 @@ def caseload_flow(caseload: pd.DataFrame, labels: dict[str, str], title: str = "
     _notes(figure, notes)
     figure.update_layout(barmode="group")
     figure.update_xaxes(type="category", categoryorder="array", categoryarray=list(dict.fromkeys(caseload.period)))
+    figure.update_yaxes(rangemode="tozero")
     return _layout(figure, title, "Clients", height=320)

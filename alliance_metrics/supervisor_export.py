@@ -32,7 +32,7 @@ from typing import Any, NoReturn, Sequence
 import pandas as pd
 
 from alliance_metrics.anonymise import (
-    ALL_THERAPISTS, CASELOAD_LABELS, CASELOAD_MEASURES, GRANULARITIES, MEASURE_LABELS, MEASURES, MEAN_DECIMALS,
+    ALL_THERAPISTS, MIN_RELATION_CLIENTS, CASELOAD_LABELS, CASELOAD_MEASURES, GRANULARITIES, MEASURE_LABELS, MEASURES, MEAN_DECIMALS,
     PERIOD_PATTERN, PROGRESS, R_DECIMALS, SCORE_NAMES, TABLE_SCHEMAS, TOTAL, BIN_EDGES, Source,
     SupervisorView, bin_label, granularity_of, is_small, period_label, periods_between, table_frame,
 )
@@ -495,8 +495,10 @@ def relation_reading(row: dict, k: int) -> str:
     if pd.isna(row["n_clients"]) or not row["n_clients"]:
         return "No estimate: no client has both this score and a goal rating in this period."
     if pd.isna(row["r"]):
-        return (f"No estimate: {int(row['n_clients'])} clients are too few for an interval (10 are needed), "
-                "or their score or their progress does not vary.")
+        n = int(row["n_clients"])
+        if n < MIN_RELATION_CLIENTS:
+            return f"No estimate: {n} clients are too few for an interval ({MIN_RELATION_CLIENTS} are needed)."
+        return f"No estimate: the score or the progress is the same for all {n} clients, so they cannot be related."
     interval = f"{_number(row['ci_low'], 2)} to {_number(row['ci_high'], 2)}"
     return f"r = {_number(row['r'], 2)} (95 % interval {interval}, {int(row['n_clients'])} clients)"
 
