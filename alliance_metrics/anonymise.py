@@ -141,8 +141,8 @@ class SupervisorView:
     ----------
     k : int
         Every shown figure covers 0 or at least k distinct clients.
-    granularity : {"month", "quarter"}
-        The periods of ``trends`` and ``caseload``.
+    granularity : {"month", "quarter", "half-year", "year"}
+        The periods of ``trends`` and ``caseload`` (the practice's, fixed by its first release).
     first_period, last_period : str or None
         The closed periods covered (None when there is none yet).
     ending_gap_days : int
@@ -155,12 +155,15 @@ class SupervisorView:
         in the period (clients rated in it).
     caseload : DataFrame
         period, measure (active, new, ended, dropped_out), n_clients, suppressed, pending
-        (endings not yet known: the ending gap has not elapsed).
+        (the period's flow is not released until its endings are known: the ending gap has not
+        elapsed).
     therapists : DataFrame
-        therapist (pseudonym, or "Total"), measure, n_clients, mean, median, suppressed — each
-        client's measure over the whole covered history, under their latest therapist.
+        therapist (pseudonym, or "Total" for the practice — absent when there is one therapist),
+        measure, n_clients, mean, median, suppressed — each client's figures over the last
+        period, under their latest therapist in it.
     distributions : DataFrame
-        measure, bin, bin_low, bin_high, n_clients, suppressed — over the same per-client values.
+        measure, bin, bin_low, bin_high, n_clients, suppressed — over the same per-client values,
+        for the whole practice (empty in a therapist's view of a practice of several).
     relation_bins : DataFrame
         score, bin, bin_low, bin_high, n_clients, mean_progress, median_progress, suppressed —
         goal progress (points) by score bin.
