@@ -132,3 +132,16 @@ def test_the_solo_caseload_in_the_browser(solo_db):
     assert NOT_A_NUMBER.findall(shown.text) == []
     for section in SECTIONS:
         assert section in shown.text
+
+
+def test_a_key_path_that_is_a_folder_is_an_error_on_the_page(monkeypatch, solo_db, tmp_path):
+    monkeypatch.setenv("ALLIANCE_SECRET_FILE", str(tmp_path))
+    monkeypatch.setenv("ALLIANCE_DB", str(solo_db / "apptest.duckdb"))
+    monkeypatch.setenv("ALLIANCE_DEMO", "off")
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.secrets["auth"] = AUTH
+    app.user = {"is_logged_in": True, "alliance_role": "supervisor"}
+    app.run()
+    app.switch_page("views/supervisor_trends.py").run()
+    assert not app.exception, app.exception
+    assert "is a folder" in app.error[0].value

@@ -43,8 +43,15 @@ def _supervisor_view(path: str, version: tuple, month: str):
 
 
 def practice_supervisor_view():
-    """This practice's SupervisorView (None while the store is empty), cached per data version."""
+    """This practice's SupervisorView (None while the store is empty), cached per data version and
+    month; an unusable practice key file stops the page with its message."""
     opened = store()
     if not session_count(opened):
         return None
-    return _supervisor_view(opened.path, opened.data_version(), date.today().strftime("%Y-%m"))
+    from alliance_metrics.pseudonym import SecretFileError
+
+    try:
+        return _supervisor_view(opened.path, opened.data_version(), date.today().strftime("%Y-%m"))
+    except (SecretFileError, ValueError) as error:   # an unusable key file, a setting out of range
+        st.error(str(error))
+        st.stop()

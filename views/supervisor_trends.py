@@ -2,17 +2,12 @@
 
 import streamlit as st
 
-from alliance_metrics.pseudonym import SecretFileError
 from alliance_metrics.supervisor_export import export_json, supervisor_report_html
 from ui import supervision
 from ui.state import practice_supervisor_view
 
 st.title("Supervisor view")
-try:
-    view = practice_supervisor_view()
-except (SecretFileError, ValueError) as error:
-    st.error(str(error))
-    st.stop()
+view = practice_supervisor_view()
 if view is None:
     st.info("No sessions yet: the supervisor view appears once the practice has a closed month of sessions.")
     st.stop()
