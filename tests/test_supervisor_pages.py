@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from alliance_metrics.anonymise import add_months, month_start
@@ -135,6 +136,7 @@ def test_the_solo_caseload_in_the_browser(solo_db):
 
 
 def test_a_key_path_that_is_a_folder_is_an_error_on_the_page(monkeypatch, solo_db, tmp_path):
+    st.cache_data.clear()   # the view the tests above cached would be shown without reading the key
     monkeypatch.setenv("ALLIANCE_SECRET_FILE", str(tmp_path))
     monkeypatch.setenv("ALLIANCE_DB", str(solo_db / "apptest.duckdb"))
     monkeypatch.setenv("ALLIANCE_DEMO", "off")
