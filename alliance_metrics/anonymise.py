@@ -57,7 +57,6 @@ import pandas as pd
 
 from alliance_metrics import ledger
 from alliance_metrics.pseudonym import PracticeSecret, practice_pseudonym, practice_secret, pseudonym
-from alliance_metrics.relations import between_clients
 from alliance_metrics.scores import SCORES, client_scores, progress_pct, progress_points
 from alliance_metrics.settings import setting
 from alliance_metrics.store import Store
@@ -120,6 +119,7 @@ TABLE_SCHEMAS: dict[str, dict[str, str]] = {
 MEAN_DECIMALS, R_DECIMALS = 2, 3
 #: The fewest clients a correlation is estimated over (relations.between_clients' min_clients).
 MIN_RELATION_CLIENTS = 10
+_Z_975 = 1.959963984540054   # the standard normal's 97.5th percentile
 
 
 # -- the value a supervisor gets ------------------------------------------------------------------
@@ -535,10 +535,13 @@ def supervisor_view(
     periods = [label for label in periods if period_end(label) <= this_month]
     endings_known = [label for label in periods
                      if period_end(label) + timedelta(days=ending_gap_days) <= this_month]
-    frozen = _release(store, periods, endings_known, flows, grain, ending_gap_days, k)
+    _release(store, periods, endings_known, flows, grain, ending_gap_days, k)
 
     scope = ledger.PRACTICE if therapist_id is None else ledger.therapist_scope(therapist_id)
     last = periods[-1] if periods else None
+    # this scope's rows (and the practice's: its bins), and every therapist's of the last period
+    frozen = ledger.released(store, (*PERIOD_TABLES, CASELOAD), periods, scopes=(scope, ledger.PRACTICE))
+    frozen |= ledger.released(store, ("scores",), [last] if last else [])
     return SupervisorView(
         k=k,
         granularity=grain,
@@ -561,24 +564,22 @@ _KNOWN_THERAPIST = "select count(*) > 0 from sessions where therapist_id = $ther
 
 
 def _release(store: Store, periods: list[str], endings_known: list[str], flows: pd.DataFrame, grain: str,
-             gap_days: int, k: int) -> ledger.Release:
-    """The ledger's rows for these periods, computing and freezing those it does not hold yet."""
-    tables = (*PERIOD_TABLES, CASELOAD)
-    frozen = ledger.released(store, tables, periods)
+             gap_days: int, k: int) -> None:
+    """Compute and freeze, for every scope, each table of these periods the ledger does not hold yet."""
+    done = ledger.frozen(store, (*PERIOD_TABLES, CASELOAD), periods)
     fresh: ledger.Release = {}
     goals = None
     for label in periods:
-        if any((table, label) not in frozen for table in PERIOD_TABLES):
+        if any((table, label) not in done for table in PERIOD_TABLES):
             if goals is None:   # each client's baseline and target, over all history
                 goals = client_scores(store).set_index("client_id")[["goal_baseline", "goal_target"]]
             computed = _period_tables(store, label, goals, k)
-            fresh |= {(table, label): computed[table] for table in PERIOD_TABLES if (table, label) not in frozen}
-    if any((CASELOAD, label) not in frozen for label in endings_known):
+            fresh |= {(table, label): computed[table] for table in PERIOD_TABLES if (table, label) not in done}
+    missing = [label for label in endings_known if (CASELOAD, label) not in done]
+    if missing:
         per_client = _caseload_clients(flows, grain)
-        for label in endings_known:
-            if (CASELOAD, label) not in frozen:
-                fresh[(CASELOAD, label)] = _caseload_cells(per_client, label, k)
-    return frozen | ledger.record(store, fresh) if fresh else frozen
+        fresh |= {(CASELOAD, label): _caseload_cells(per_client, label, k) for label in missing}
+    ledger.record(store, fresh)
 
 
 # -- one period, every scope at once (what the ledger freezes) ----------------------------------------
@@ -596,13 +597,6 @@ def _partition(counts: dict[str, int], k: int) -> dict[str, bool]:
     return {ledger.PRACTICE: False, **dict(zip(therapists, flags))}
 
 
-def _by_scope(frame: pd.DataFrame, therapists: Sequence[str]) -> dict[str, pd.DataFrame]:
-    """The practice's rows and each therapist's (their latest therapist in the period)."""
-    groups = dict(iter(frame.groupby("therapist_id", sort=True)))
-    return {ledger.PRACTICE: frame} | {ledger.therapist_scope(name): groups.get(name, frame.iloc[:0])
-                                        for name in therapists}
-
-
 def _period_tables(store: Store, label: str, goals: pd.DataFrame, k: int) -> dict[str, dict[str, list[dict]]]:
     """Scores, relations and bins of one closed period for the practice and every therapist."""
     table = client_scores(store, period_start(label), period_end(label)).set_index("client_id")
@@ -614,51 +608,70 @@ def _period_tables(store: Store, label: str, goals: pd.DataFrame, k: int) -> dic
         progress_pct=pd.Series(progress_pct(base.goal_baseline.astype(float), latest,
                                             base.goal_target.astype(float)), index=latest.index),
     )
-    therapists = sorted(values.therapist_id.unique())
+    # one grouped pass per measure (a practice can have thousands of therapists), grouped by
+    # integer codes: 0 the practice, 1… each therapist in sorted order
+    codes, therapists = pd.factorize(values.therapist_id, sort=True)
+    owner = pd.Series(codes + 1, index=values.index)
     scopes = [ledger.PRACTICE, *map(ledger.therapist_scope, therapists)]
-    # each scope's rows as a boolean mask over the period's clients (numpy: this runs per period)
-    owner = values.therapist_id.to_numpy(dtype=object)
-    members = {ledger.PRACTICE: np.ones(len(values), dtype=bool)} | {
-        ledger.therapist_scope(name): owner == name for name in therapists}
+    codes_of = range(len(scopes))
     scores: dict[str, list[dict]] = {scope: [] for scope in scopes}
     for measure in MEASURES:
-        column = values[measure].to_numpy(dtype=float, na_value=np.nan)
-        present = {scope: column[mask & ~np.isnan(column)] for scope, mask in members.items()}
-        hidden = _partition({scope: len(found) for scope, found in present.items()}, k)
-        for scope, found in present.items():
-            cell = cell_of(len(found), found.mean() if len(found) else math.nan,
-                           float(np.median(found)) if len(found) else math.nan, k)
+        column = values[measure].astype(float)
+        present = column.notna()
+        stats = column[present].groupby(owner[present]).agg(["count", "mean", "median"])
+        stats.loc[0] = [present.sum(), column[present].mean(), column[present].median()]
+        stats = stats.reindex(codes_of).fillna({"count": 0})
+        hidden = _partition(dict(zip(scopes, stats["count"].astype(int))), k)
+        for scope, (n, mean, median) in zip(scopes, stats.itertuples(index=False)):
+            cell = cell_of(int(n), mean, median, k)
             scores[scope].append({"measure": measure, **(_hide(cell, "mean", "median") if hidden[scope] else cell)})
     relations: dict[str, list[dict]] = {scope: [] for scope in scopes}
-    progress = values[PROGRESS].to_numpy(dtype=float, na_value=np.nan)
     for score in SCORE_NAMES:
-        column = values[score].to_numpy(dtype=float, na_value=np.nan)
-        both = ~np.isnan(column) & ~np.isnan(progress)
-        pairs = {scope: mask & both for scope, mask in members.items()}
-        hidden = _partition({scope: int(mask.sum()) for scope, mask in pairs.items()}, k)
-        for scope, mask in pairs.items():
-            if scope != ledger.PRACTICE and len(therapists) == 1:   # the same clients as the practice
-                relations[scope].append(dict(relations[ledger.PRACTICE][-1]))
-                continue
-            pair = pd.DataFrame({score: column[mask], PROGRESS: progress[mask]})
-            relations[scope].append(_relation(score, pair, hidden[scope]))
+        pairs = values[[score, PROGRESS]].astype(float).assign(scope=owner).dropna()
+        pairs = pd.concat([pairs, pairs.assign(scope=0)])
+        found = correlations(pairs, score, PROGRESS, "scope").reindex(codes_of).fillna({"n_clients": 0})
+        hidden = _partition(dict(zip(scopes, found.n_clients.astype(int))), k)
+        for scope, (n, r, low, high) in zip(scopes, found.itertuples(index=False)):
+            row = {"score": score, "progress": PROGRESS, "method": "pearson", "n_clients": int(n),
+                   "r": _round(r, R_DECIMALS), "ci_low": _round(low, R_DECIMALS),
+                   "ci_high": _round(high, R_DECIMALS), "suppressed": False}
+            relations[scope].append(_hide(row, "r", "ci_low", "ci_high") if hidden[scope] else row)
     return {"scores": scores, "relations": relations,
             "distributions": {ledger.PRACTICE: _distribution_rows(values, k)},
             "relation_bins": {ledger.PRACTICE: _relation_bin_rows(values, k)}}
 
 
-def _relation(score: str, pairs: pd.DataFrame, hidden: bool) -> dict:
-    n = len(pairs)
-    row = {"score": score, "progress": PROGRESS, "method": "pearson", "n_clients": n,
-           "r": math.nan, "ci_low": math.nan, "ci_high": math.nan, "suppressed": False}
-    if hidden:
-        return row | {"n_clients": pd.NA, "suppressed": True}
-    if n:
-        relation = between_clients(pairs, score, PROGRESS, min_clients=MIN_RELATION_CLIENTS)
-        if relation.estimate is not None:
-            row |= {"r": _round(relation.estimate, R_DECIMALS), "ci_low": _round(relation.ci_low, R_DECIMALS),
-                    "ci_high": _round(relation.ci_high, R_DECIMALS)}
-    return row
+def correlations(pairs: pd.DataFrame, x: str, y: str, group: str) -> pd.DataFrame:
+    """Pearson's r of *x* and *y* across the clients of each group, with its 95 % interval.
+
+    .. math:: r = \\frac{\\sum (x_i - \\bar x)(y_i - \\bar y)}
+                        {\\sqrt{\\sum (x_i - \\bar x)^2 \\sum (y_i - \\bar y)^2}},
+              \\quad \\tanh\\big(\\operatorname{atanh} r \\pm 1.96 / \\sqrt{n - 3}\\big)
+
+    over the n clients of the group (one row each). The same estimate and Fisher z interval as
+    :func:`alliance_metrics.relations.between_clients` (Pearson), computed for every group in
+    one grouped pass. Range [−1, 1]. Undefined (NaN) with fewer than ``MIN_RELATION_CLIENTS``
+    clients, or when x or y is the same for all of them (a centred sum of squares below 1e-12 of
+    the raw one). Returns one row per group: n_clients, r, ci_low, ci_high.
+
+    >>> frame = pd.DataFrame({"g": ["a"] * 10, "x": range(10), "y": [0, 2, 1, 3, 5, 4, 6, 8, 7, 9]})
+    >>> round(float(correlations(frame, "x", "y", "g").r["a"]), 3)   # numpy.corrcoef: 0.9636…
+    0.964
+    """
+    by = pairs[group]
+    xs, ys = pairs[x].astype(float), pairs[y].astype(float)
+    xc = xs - xs.groupby(by).transform("mean")
+    yc = ys - ys.groupby(by).transform("mean")
+    sums = pd.DataFrame({"n_clients": 1, "sxy": xc * yc, "sxx": xc * xc, "syy": yc * yc,
+                         "rxx": xs * xs, "ryy": ys * ys}).groupby(by).sum()
+    n = sums.n_clients
+    varies = (sums.sxx > 1e-12 * sums.rxx) & (sums.syy > 1e-12 * sums.ryy)
+    defined = varies & (n >= MIN_RELATION_CLIENTS)
+    r = (sums.sxy / np.sqrt(sums.sxx * sums.syy)).clip(-1, 1).where(defined)
+    z = np.arctanh(r.clip(-1 + 1e-15, 1 - 1e-15))
+    half = _Z_975 / np.sqrt((n - 3).clip(lower=1))
+    return pd.DataFrame({"n_clients": n, "r": r, "ci_low": np.tanh(z - half).where(defined),
+                         "ci_high": np.tanh(z + half).where(defined)})
 
 
 def _bins(values: pd.Series, edges: Sequence[float], k: int) -> list[tuple[float, float, pd.Series, bool]]:
@@ -713,12 +726,14 @@ def _caseload_cells(per_client: pd.DataFrame, label: str, k: int) -> dict[str, l
     and a hidden total hides its parts, until nothing changes.
     """
     clients = per_client[per_client.period == label]
-    counts = {}
-    for scope, part in _by_scope(clients, sorted(clients.therapist_id.unique())).items():
-        ending = part[part.ends.astype(bool)]
-        ended = int((ending.last_outcome == "attended").sum())
-        counts[scope] = {"active": len(part), "new": int(part["first"].sum()), "ended": ended,
-                         "dropped_out": len(ending) - ended}
+    ends = clients.ends.astype(bool)
+    flags = pd.DataFrame({"active": 1, "new": clients["first"].astype(bool).astype(int),
+                          "ended": (ends & (clients.last_outcome == "attended")).astype(int),
+                          "dropped_out": (ends & (clients.last_outcome != "attended")).astype(int)})
+    by_therapist = flags.groupby(clients.therapist_id.map(ledger.therapist_scope)).sum()
+    counts = {ledger.PRACTICE: {measure: int(n) for measure, n in flags.sum().items()}}
+    counts |= {scope: {measure: int(n) for measure, n in row.items()}
+               for scope, row in by_therapist.sort_index().iterrows()}
     hidden = {scope: {measure: is_small(n, k) for measure, n in cells.items()} for scope, cells in counts.items()}
     therapists = [scope for scope in counts if scope != ledger.PRACTICE]
     changed = True

@@ -47,7 +47,13 @@ _READ = """
 select table_name, period, scope, row_key, figures
 from release_ledger
 where list_contains($tables, table_name) and list_contains($periods, period)
+  and ($all_scopes or list_contains($scopes, scope))
 order by table_name, period, scope, row_key
+"""
+_FROZEN = """
+select distinct table_name, period
+from release_ledger
+where list_contains($tables, table_name) and list_contains($periods, period)
 """
 #: New rows, except for a (table, period) the ledger holds already (another view froze it first).
 _INSERT = """
@@ -89,21 +95,29 @@ def row_key(row: Mapping[str, Any]) -> str:
     return f"{measure}|{row['bin']}" if "bin" in row else str(measure)
 
 
-def released(store: Store, tables: Iterable[str], periods: Iterable[str]) -> Release:
-    """The released rows of these tables and periods, as the ledger froze them."""
-    frame = store.query(_READ, {"tables": list(tables), "periods": list(periods)})
+def released(store: Store, tables: Iterable[str], periods: Iterable[str],
+             scopes: Iterable[str] | None = None) -> Release:
+    """The released rows of these tables and periods (of these scopes; default all), as frozen."""
+    scopes = None if scopes is None else list(scopes)
+    frame = store.query(_READ, {"tables": list(tables), "periods": list(periods),
+                                "all_scopes": scopes is None, "scopes": scopes or []})
     found: Release = {}
     for table, period, scope, _, figures in frame.itertuples(index=False):
         found.setdefault((table, period), {}).setdefault(scope, []).append(json.loads(figures))
     return found
 
 
-def record(store: Store, release: Release) -> Release:
-    """Freeze *release* — every row of each (table, period), all scopes — and return what the
-    ledger holds for those tables and periods afterwards.
+def frozen(store: Store, tables: Iterable[str], periods: Iterable[str]) -> set[tuple[str, str]]:
+    """The (table, period) pairs the ledger holds: released once, for every scope."""
+    found = store.query(_FROZEN, {"tables": list(tables), "periods": list(periods)})
+    return set(zip(found.table_name, found.period))
 
-    One transaction; a (table, period) another view froze first keeps that view's rows (the
-    insert ignores a key the ledger has), so the returned rows are the ledger's, not *release*.
+
+def record(store: Store, release: Release) -> None:
+    """Freeze *release* — every row of each (table, period), all scopes — in one transaction.
+
+    A (table, period) another view froze first keeps that view's rows: the insert skips any pair
+    the ledger holds, so what later views read is always the first release.
     """
     rows = pd.DataFrame(
         [(table, period, scope, row_key(row), json.dumps({key: _plain(value) for key, value in row.items()}))
@@ -114,7 +128,6 @@ def record(store: Store, release: Release) -> Release:
             cursor.register("release_rows", rows)
             cursor.execute(_INSERT)
             cursor.unregister("release_rows")
-    return released(store, {table for table, _ in release}, {period for _, period in release})
 
 
 def released_periods(store: Store) -> list[str]:

@@ -543,3 +543,23 @@ def test_the_property_checks_catch_a_leaky_view(february):
     lone.loc[t1, ["n_clients", "mean", "suppressed"]] = [12, 75.0, False]   # T2 = 15 − 12 = 3
     with pytest.raises(pytest.fail.Exception):
         check_no_recomputation(SupervisorView(**{**v.__dict__, "therapists": lone}), 11)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(4, 30))
+def test_grouped_correlations_agree_with_between_clients(seed, n):
+    """anonymise.correlations computes per group what relations.between_clients computes for one."""
+    from alliance_metrics.anonymise import MIN_RELATION_CLIENTS, correlations
+    from alliance_metrics.relations import between_clients
+
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 5, n).astype(float) * 25            # ties and, at times, no variation
+    frame = pd.DataFrame({"g": "one", "x": x, "y": np.round(x / 25 + rng.normal(0, 1, n))})
+    found = correlations(frame, "x", "y", "g").loc["one"]
+    expected = between_clients(frame, "x", "y", min_clients=MIN_RELATION_CLIENTS)
+    assert found.n_clients == n
+    if expected.estimate is None:
+        assert math.isnan(found.r) and math.isnan(found.ci_low)
+    else:
+        assert found.r == pytest.approx(expected.estimate, abs=1e-9)
+        assert (found.ci_low, found.ci_high) == pytest.approx((expected.ci_low, expected.ci_high), abs=1e-9)
