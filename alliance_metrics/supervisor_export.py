@@ -522,11 +522,9 @@ def what_it_shows(view: SupervisorView) -> list[str]:
         "subtracted to single out a client.",
     ]
     if hidden:
-        sentences.append(f"In {hidden} of {len(periods)} {grain}s fewer than {k} clients have scores: those "
-                         f"{grain}s are suppressed. Months are pooled into {grain}s so that most periods "
-                         "reach k clients." if grain != "month" else
-                         f"In {hidden} of {len(periods)} months fewer than {k} clients have scores: those months "
-                         "are suppressed.")
+        pooled = f" Months are pooled into {grain}s so that most periods reach k clients." if grain != "month" else ""
+        sentences.append(f"In {hidden} of {len(periods)} {grain}s the scores are suppressed: they cover fewer "
+                         f"than {k} clients, or showing them would let a suppressed figure be worked out.{pooled}")
     pending = sorted(set(view.caseload[view.caseload.pending].period))
     if pending:
         sentences.append(f"The caseload flow of {', '.join(pending)} is not yet known: a client counts as ended "

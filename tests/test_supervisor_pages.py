@@ -18,13 +18,14 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from alliance_metrics.anonymise import add_months, month_start
+from alliance_metrics.anonymise import TABLE_SCHEMAS, add_months, month_start
 from alliance_metrics.store import Store
 from alliance_metrics.supervisor_export import export_json, loads_export, what_it_shows
 from tests.browser import CHROMIUM, chromium, running_app, visit
 from tests.conftest import insert_sessions
 from tests.test_roles import APP, AUTH
 from tests.test_supervisor_canaries import everything_shown
+from tests.test_supervisor_export import resign
 from ui.state import practice_supervisor_view
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -147,3 +148,28 @@ def test_a_key_path_that_is_a_folder_is_an_error_on_the_page(monkeypatch, solo_d
     app.switch_page("views/supervisor_trends.py").run()
     assert not app.exception, app.exception
     assert "is a folder" in app.error[0].value
+
+
+@pytest.mark.parametrize("crafted, message", [
+    (b"[" * 100_000 + b"]" * 100_000, "nested far deeper"),
+    (None, "no 'Total' row"),
+])
+def test_the_open_exports_page_refuses_crafted_files_with_a_sentence(monkeypatch, solo_db, crafted, message):
+    if crafted is None:   # a valid checksum over a therapist table of two therapists without its Total
+        body = {"format": "alliance-supervisor-export", "version": 2, "k": 11, "granularity": "month",
+                "first_period": None, "last_period": None, "ending_gap_days": 56,
+                "sources": [{"practice": "Practice 0123abcd", "scope": "All therapists", "as_of": "2026-03"}],
+                "tables": {name: {"columns": list(schema), "rows": []} for name, schema in TABLE_SCHEMAS.items()}}
+        body["tables"]["therapists"]["rows"] = [
+            [f"Therapist {code}", "attendance", 12, 80.0, 100.0, False] for code in ("0000aaaa", "1111bbbb")]
+        crafted = resign(body).encode()
+    monkeypatch.setenv("ALLIANCE_DB", str(solo_db / "apptest.duckdb"))
+    monkeypatch.setenv("ALLIANCE_DEMO", "off")
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.secrets["auth"] = AUTH
+    app.user = {"is_logged_in": True, "alliance_role": "supervisor"}
+    app.run()
+    app.switch_page("views/supervisor_exports.py").run()
+    app.file_uploader(key="export_files").upload("export.json", crafted, "application/json").run()
+    assert not app.exception, app.exception
+    assert message in app.error[0].value
