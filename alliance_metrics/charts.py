@@ -183,6 +183,9 @@ def binned_counts(bins: pd.DataFrame, value: str, title: str, y_title: str, colo
     return _layout(figure, title, y_title, height=300)
 
 
+SHORT_CASELOAD = {"active": "active", "new": "new", "ended": "endings", "dropped_out": "drop-outs"}
+
+
 def _count_text(n) -> str:
     """A released count as a bar's label; nothing for a withheld one (a note names it)."""
     return "" if pd.isna(n) else str(int(n))
@@ -206,7 +209,7 @@ def caseload_flow(caseload: pd.DataFrame, labels: dict[str, str], title: str = "
                                 connectgaps=False, hovertemplate="%{x}: %{y} active clients<extra></extra>"))
     notes = {}
     for period, rows in caseload.groupby("period", sort=False):
-        withheld = [labels.get(m, m).split(" (")[0].lower() for m, hidden in zip(rows.measure, rows.suppressed) if hidden]
+        withheld = [SHORT_CASELOAD.get(m, m) for m, hidden in zip(rows.measure, rows.suppressed) if hidden]
         if rows.pending.all():
             notes[period] = "not yet known"
         elif withheld:

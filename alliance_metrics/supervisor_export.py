@@ -537,8 +537,8 @@ def what_it_shows(view: SupervisorView) -> list[str]:
         sentences.append("Distributions and score bands are shown for a whole practice only: bands of one "
                          "therapist's clients could be subtracted from the practice's.")
     elif len(view.distributions) and view.distributions.groupby("measure").size().max() == 1:
-        sentences.append(f"Each score has a single band in {view.last_period}: bands of at least {k} clients "
-                         "cannot split fewer than twice as many clients.")
+        sentences.append(f"Each score has a single band in {view.last_period}: no split of a score's range "
+                         f"leaves at least {k} clients on both sides.")
     estimated = view.relations.r.notna().sum()
     if not estimated:
         sentences.append(f"No link between a score and goal progress can be estimated for {view.last_period}: "

@@ -52,8 +52,8 @@ def render(view: SupervisorView) -> None:
         measure = st.selectbox("Score", SCORE_NAMES, format_func=MEASURE_LABELS.get, key="supervisor_measure")
         bins = view.distributions[view.distributions.measure == measure]
         if len(bins) < 2:
-            st.write(f"{MEASURE_LABELS[measure]}: one band only — bands of at least {view.k} clients cannot split "
-                     f"fewer than {2 * view.k} clients, so no distribution or link by band can be drawn.")
+            st.write(f"{MEASURE_LABELS[measure]}: one band only — no split of the score's range leaves at least "
+                     f"{view.k} clients on both sides, so no distribution or link by band can be drawn.")
         else:
             left, right = st.columns(2)
             left.plotly_chart(binned_counts(bins, "n_clients", f"{MEASURE_LABELS[measure]}: clients per band",
