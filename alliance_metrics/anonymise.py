@@ -1,46 +1,44 @@
 """The supervisor's anonymised view (SPEC §6): aggregate tables only, every figure over ≥ k clients.
 
 :func:`supervisor_view` is the one door from the identified store to what a supervisor sees. It
-reads the per-client scores of :mod:`alliance_metrics.scores`, reduces them at once to
-aggregates and returns a :class:`SupervisorView`: six small tables of counts of distinct
-clients, means, medians and correlations, labelled by calendar period, measure, score bin and
-therapist pseudonym. No client id, name, goal, note, exact date, amount, minimum or maximum is in
-it; supervisor pages and exports read nothing else.
+returns a :class:`SupervisorView`: six small tables of counts of distinct clients, means, medians
+and correlations, labelled by calendar period, measure, score bin and therapist pseudonym. No
+client id, name, goal, note, exact date, amount, minimum or maximum is in it; supervisor pages
+and exports read nothing else.
 
 The rules, and why each holds
 -----------------------------
 - **Cells.** A figure's ``n_clients`` is the number of distinct clients it is computed from.
   A cell with 1 … k−1 clients is *suppressed*: its count and values are withheld. A count of 0 is
   shown (it describes nobody). k is the setting ``k_anonymity`` (default 11, never below 5).
-- **Closed periods only.** Trends and caseload flows are by calendar month (``"2026-03"``), or by
-  quarter (``"2026-Q1"``) for the whole series when any closed month in it has 1 … k−1 active
-  clients. The month the view is made in — and, by quarter, its whole quarter — is never shown;
-  the per-client tables cover the same closed history. So sessions added to the current month
-  change no figure (the differencing attack gets nothing).
+- **Closed periods, one grain.** Figures are by closed calendar period — month (``2026-03``),
+  quarter (``2026-Q1``), half-year (``2026-H1``) or year (``2026``); the period the view is made
+  in is never shown. ``auto`` pools months into quarters, half-years or a year until most
+  periods (at least half) hold k active clients; the practice's first release fixes the grain
+  for good (see :mod:`alliance_metrics.ledger`).
+- **Released once, frozen.** Each period's tables are computed once, for the practice and every
+  therapist together, and written to the release ledger; every later view of any scope reads
+  them from there. Late entries, added or erased clients and re-exports change no released
+  figure, so no two releases can be subtracted (the ledger's docstring states the rule and its cost).
 - **Complements.** Wherever parts add up to a total that is shown or can be worked out (the
-  therapists' rows and the practice row; new + returning = active clients; ended + dropped out +
+  therapists' cells and the practice's; new + returning = active clients; ended + dropped out +
   continuing = active clients), suppression continues with the smallest shown parts until the
-  hidden parts sum to 0 or to at least k clients (:func:`complementary_suppression`). A hidden
-  part can then not be recovered by subtraction, and what subtraction does give — the hidden
-  parts taken together, with their pooled mean — covers at least k clients.
+  hidden parts sum to 0 or to at least k clients (:func:`secure`). A hidden part can then not be
+  recovered by subtraction, and what subtraction does give covers at least k clients.
+- **Per period.** Trends and the caseload flow run over every closed period; the therapist
+  comparison, distributions and relations describe the latest closed period, each client's
+  figures over it. Distributions and relation bins are released for the practice's whole
+  caseload (a therapist's own view has them when they are the practice's only therapist):
+  bins of a part of the practice, merged differently, could be subtracted from the practice's.
 - **Distributions** are binned on a fixed grid, neighbouring bins merged until every bin holds at
   least k clients (:func:`merge_bins`); bin edges come from the grid, never from the data.
 - **Relations** are Pearson correlations across clients with a 95 % interval
   (:func:`alliance_metrics.relations.between_clients`), shown only over ≥ k clients.
 
-Known limits — what one view guarantees, not a series of them:
-
-- Counts of *different* measures over nested groups can be subtracted (clients active in March
-  minus clients with an attendance score in March = clients who only cancelled in time); that
-  yields how many clients lack a measure, never a value about them.
-- Interval reasoning from the suppression rule itself (a hidden count lies in 1 … k−1) can narrow
-  a hidden count, rarely to one value; no hidden mean can be recovered.
-- Figures of a closed period do not change from one month's view to the next (unless sessions of
-  that period are entered late). The therapist, distribution and relation tables, though, cover
-  all closed history, so two views made months apart differ by the clients seen in between: with
-  few of them, the difference can describe fewer than k clients. So can a practice-wide view
-  against one therapist's view (the rest of the practice), and views by month against views by
-  quarter. Send a supervisor views of one scope, at a steady pace, with a fixed ``granularity``.
+Known limits: counts of *different* measures of one period can be subtracted (clients active
+minus clients with an attendance score = clients who only cancelled in time; caseload counts,
+released later than the scores, against the scores' counts); that yields how many clients lack a
+measure, never a value about them.
 
 References: CMS Cell Size Suppression Policy (2020, threshold 11); Hundepool et al. (2012),
 *Statistical Disclosure Control*, Wiley, §4.2 (primary and secondary suppression).
@@ -51,14 +49,14 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
+from alliance_metrics import ledger
 from alliance_metrics.pseudonym import PracticeSecret, practice_pseudonym, practice_secret, pseudonym
-from alliance_metrics.relations import between_clients
 from alliance_metrics.scores import SCORES, client_scores, progress_pct, progress_points
 from alliance_metrics.settings import setting
 from alliance_metrics.store import Store
@@ -89,9 +87,11 @@ ALL_THERAPISTS = "All therapists"
 #: Where the client's own sessions are (booked sessions and therapist cancellations are not).
 OWN_OUTCOMES = ("attended", "no_show", "late_cancel", "timely_cancel")
 
-MONTH, QUARTER, AUTO = "month", "quarter", "auto"
-GRANULARITIES = (AUTO, MONTH, QUARTER)
-PERIOD_PATTERN = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2]|Q[1-4])$")
+MONTH, QUARTER, HALF, YEAR, AUTO = "month", "quarter", "half-year", "year", "auto"
+#: The grains of periods, finest first, and how many months each spans.
+GRAINS: dict[str, int] = {MONTH: 1, QUARTER: 3, HALF: 6, YEAR: 12}
+GRANULARITIES = (AUTO, *GRAINS)
+PERIOD_PATTERN = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2]|Q[1-4]|H[12]))?$")
 
 _SCORE_GRID = tuple(float(edge) for edge in range(0, 101, 10))
 #: Each measure's fixed bin grid (bins [low, high), the last one closed when finite).
@@ -117,6 +117,9 @@ TABLE_SCHEMAS: dict[str, dict[str, str]] = {
                   "r": "float64", "ci_low": "float64", "ci_high": "float64", "suppressed": "bool"},
 }
 MEAN_DECIMALS, R_DECIMALS = 2, 3
+#: The fewest clients a correlation is estimated over (relations.between_clients' min_clients).
+MIN_RELATION_CLIENTS = 10
+_Z_975 = 1.959963984540054   # the standard normal's 97.5th percentile
 
 
 # -- the value a supervisor gets ------------------------------------------------------------------
@@ -138,8 +141,8 @@ class SupervisorView:
     ----------
     k : int
         Every shown figure covers 0 or at least k distinct clients.
-    granularity : {"month", "quarter"}
-        The periods of ``trends`` and ``caseload``.
+    granularity : {"month", "quarter", "half-year", "year"}
+        The periods of ``trends`` and ``caseload`` (the practice's, fixed by its first release).
     first_period, last_period : str or None
         The closed periods covered (None when there is none yet).
     ending_gap_days : int
@@ -152,12 +155,15 @@ class SupervisorView:
         in the period (clients rated in it).
     caseload : DataFrame
         period, measure (active, new, ended, dropped_out), n_clients, suppressed, pending
-        (endings not yet known: the ending gap has not elapsed).
+        (the period's flow is not released until its endings are known: the ending gap has not
+        elapsed).
     therapists : DataFrame
-        therapist (pseudonym, or "Total"), measure, n_clients, mean, median, suppressed — each
-        client's measure over the whole covered history, under their latest therapist.
+        therapist (pseudonym, or "Total" for the practice — absent when there is one therapist),
+        measure, n_clients, mean, median, suppressed — each client's figures over the last
+        period, under their latest therapist in it.
     distributions : DataFrame
-        measure, bin, bin_low, bin_high, n_clients, suppressed — over the same per-client values.
+        measure, bin, bin_low, bin_high, n_clients, suppressed — over the same per-client values,
+        for the whole practice (empty in a therapist's view of a practice of several).
     relation_bins : DataFrame
         score, bin, bin_low, bin_high, n_clients, mean_progress, median_progress, suppressed —
         goal progress (points) by score bin.
@@ -218,37 +224,48 @@ def add_months(day: date, months: int) -> date:
 
 
 def period_label(day: date | datetime, granularity: str) -> str:
-    """The calendar period holding *day*: ``"2026-03"`` by month, ``"2026-Q1"`` by quarter.
+    """The calendar period holding *day*: ``"2026-03"``, ``"2026-Q1"``, ``"2026-H1"`` or ``"2026"``.
 
-    >>> period_label(date(2026, 3, 17), "month"), period_label(date(2026, 3, 17), "quarter")
-    ('2026-03', '2026-Q1')
+    >>> [period_label(date(2026, 3, 17), grain) for grain in GRAINS]
+    ['2026-03', '2026-Q1', '2026-H1', '2026']
     """
     if granularity == MONTH:
         return f"{day.year}-{day.month:02d}"
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    if granularity == QUARTER:
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    if granularity == HALF:
+        return f"{day.year}-H{(day.month - 1) // 6 + 1}"
+    return f"{day.year}"
 
 
 def granularity_of(label: str) -> str:
-    """``"month"`` or ``"quarter"``, from a period label."""
-    return QUARTER if "Q" in label else MONTH
+    """The grain of a period label: month, quarter, half-year or year."""
+    if len(label) == 4:
+        return YEAR
+    return {"Q": QUARTER, "H": HALF}.get(label[5], MONTH)
 
 
 def period_start(label: str) -> date:
     """The first day of a period.
 
-    >>> period_start("2026-Q2"), period_start("2026-11")
-    (datetime.date(2026, 4, 1), datetime.date(2026, 11, 1))
+    >>> period_start("2026-Q2"), period_start("2026-11"), period_start("2026-H2"), period_start("2026")
+    (datetime.date(2026, 4, 1), datetime.date(2026, 11, 1), datetime.date(2026, 7, 1), datetime.date(2026, 1, 1))
     """
     if not PERIOD_PATTERN.match(label):
-        raise ValueError(f"A period is written 2026-03 (month) or 2026-Q1 (quarter); got {label!r}.")
-    year, part = label.split("-")
-    month = 3 * (int(part[1]) - 1) + 1 if part.startswith("Q") else int(part)
-    return date(int(year), month, 1)
+        raise ValueError(f"A period is written 2026-03 (month), 2026-Q1 (quarter), 2026-H1 (half-year) "
+                         f"or 2026 (year); got {label!r}.")
+    grain = granularity_of(label)
+    year = int(label[:4])
+    if grain == YEAR:
+        return date(year, 1, 1)
+    part = label[5:]
+    month = int(part) if grain == MONTH else GRAINS[grain] * (int(part[1]) - 1) + 1
+    return date(year, month, 1)
 
 
 def period_end(label: str) -> date:
     """The first day after a period."""
-    return add_months(period_start(label), 3 if granularity_of(label) == QUARTER else 1)
+    return add_months(period_start(label), GRAINS[granularity_of(label)])
 
 
 def periods_between(first: str | None, last: str | None) -> list[str]:
@@ -278,33 +295,37 @@ def is_small(n: int, k: int) -> bool:
     return 1 <= n < k
 
 
-def complementary_suppression(parts: Sequence[int], k: int, implicit: Sequence[int] = ()) -> list[bool]:
+def secure(counts: Sequence[int], hidden: Sequence[bool], k: int) -> list[bool]:
     """Which parts of a shown total to hide so that no hidden part can be worked out.
 
-    Primary suppression hides every part of 1 … k−1 clients. *implicit* parts are never shown
-    but follow from the total (e.g. returning clients = active − new). Let
+    *counts* are the distinct clients of each part; *hidden* says which are hidden already (parts
+    never shown — implicit ones, such as returning = active − new — are passed as hidden). Every
+    part of 1 … k−1 clients is hidden (primary suppression). Let
 
-    .. math:: S_H = \\sum_{i \\in H} n_i + \\sum_j m_j
+    .. math:: S_H = \\sum_{i \\in H} n_i
 
-    be the sum of the hidden parts :math:`H` and the implicit parts :math:`m_j` — exactly what
-    ``total − shown parts`` reveals. While :math:`0 < S_H < k`, the smallest shown non-zero part
-    is hidden too. At the end :math:`S_H` is 0 or ≥ k, so subtraction yields either nothing
-    hidden or a sum over at least k clients; and a lone hidden part is never a small one.
-    The total itself must have 0 or ≥ k clients (else the caller hides it and every part).
+    be the clients of the hidden parts :math:`H` — exactly what ``total − shown parts`` reveals.
+    While :math:`0 < S_H < k`, the smallest shown non-zero part is hidden too (secondary
+    suppression). At the end :math:`S_H` is 0 or ≥ k, so subtraction yields either nothing hidden
+    or a sum over at least k clients. When every part is hidden and still :math:`S_H < k`, the
+    total itself is small: the caller hides it.
 
-    Parameters
-    ----------
-    parts : sequence of int
-        Distinct clients in each shown part.
-    k : int
-        The threshold.
-    implicit : sequence of int
-        Parts that are not shown but are determined by the total and the parts.
+    >>> secure([3, 20, 30], [False] * 3, 11)
+    [True, True, False]
+    >>> secure([20, 3], [False, True], 11)        # 20 shown would give away the hidden 3
+    [True, True]
+    """
+    hidden = [bool(hide) or is_small(n, k) for n, hide in zip(counts, hidden)]
+    while 0 < sum(n for n, hide in zip(counts, hidden) if hide) < k:
+        shown = [i for i, n in enumerate(counts) if not hidden[i] and n > 0]
+        if not shown:
+            break
+        hidden[min(shown, key=lambda i: counts[i])] = True
+    return hidden
 
-    Returns
-    -------
-    list of bool
-        For each part, whether to hide it.
+
+def complementary_suppression(parts: Sequence[int], k: int, implicit: Sequence[int] = ()) -> list[bool]:
+    """:func:`secure` for shown *parts* and *implicit* parts (never shown, determined by the total).
 
     >>> complementary_suppression([3, 20, 30], 11)        # 3 alone would be total − 50
     [True, True, False]
@@ -313,17 +334,8 @@ def complementary_suppression(parts: Sequence[int], k: int, implicit: Sequence[i
     >>> complementary_suppression([20], 11, implicit=[3])       # 20 shown would give away 3
     [True]
     """
-    hidden = [is_small(n, k) for n in parts]
-
-    def hidden_sum() -> int:
-        return sum(n for n, hide in zip(parts, hidden) if hide) + sum(implicit)
-
-    while 0 < hidden_sum() < k:
-        shown = [i for i, n in enumerate(parts) if not hidden[i] and n > 0]
-        if not shown:   # only when the total is small, which the caller suppresses
-            break
-        hidden[min(shown, key=lambda i: parts[i])] = True
-    return hidden
+    flags = secure([*parts, *implicit], [False] * len(parts) + [True] * len(implicit), k)
+    return flags[:len(parts)]
 
 
 def merge_bins(counts: Sequence[int], k: int) -> list[tuple[int, int]]:
@@ -400,6 +412,11 @@ def _hide(cell: dict, *value_columns: str) -> dict:
 
 # -- reading the store (identified data: local to this section) ------------------------------------
 
+#: The tables released per closed period; the caseload waits until the period's endings are known.
+PERIOD_TABLES = ("scores", "relations", "distributions", "relation_bins")
+CASELOAD = "caseload"
+
+
 def _monthly_flows(store: Store, until: date, gap_days: int) -> pd.DataFrame:
     params = {**store.contract_parameters(), "until": datetime(until.year, until.month, until.day),
               "gap_days": int(gap_days)}
@@ -407,13 +424,48 @@ def _monthly_flows(store: Store, until: date, gap_days: int) -> pd.DataFrame:
     return flows.assign(month=pd.to_datetime(flows.month))
 
 
-def _in_scope(frame: pd.DataFrame, therapist_id: str | None) -> pd.DataFrame:
-    return frame if therapist_id is None else frame[frame.therapist_id == therapist_id]
-
-
 def _setting_or(store: Store, name: str, value: int | None) -> int:
     """*value* checked against setting *name*'s range, or the practice's setting when None."""
     return int(store.settings()[name] if value is None else setting(name).check(value))
+
+
+def _labels(months: pd.Series, grain: str) -> pd.Series:
+    """Each month's period label at *grain*."""
+    return pd.Series([period_label(month, grain) for month in months], index=months.index, dtype="str")
+
+
+def choose_grain(active: pd.DataFrame, this_month: date, k: int) -> str:
+    """The finest grain at which at least half of the closed periods hold ≥ k active clients.
+
+    *active* has one row per client and month with a session of theirs (columns client_id,
+    month). Months are pooled into quarters, half-years, then a year; when no grain reaches it,
+    the coarsest grain that has a closed period (a month when none has one).
+    """
+    coarsest = MONTH
+    for grain in GRAINS:
+        labels = _labels(active.month, grain)
+        closed = [label for label in labels.unique() if period_end(label) <= this_month]
+        if not closed:
+            continue
+        coarsest = grain
+        counts = active.assign(period=labels).groupby("period").client_id.nunique()
+        if 2 * sum(int(counts[label]) >= k for label in closed) >= len(closed):
+            return grain
+    return coarsest
+
+
+def _practice_grain(store: Store, requested: str, active: pd.DataFrame, this_month: date, k: int) -> str:
+    """The grain the ledger fixed, else *requested* (``auto``: :func:`choose_grain`)."""
+    released = ledger.released_periods(store)
+    if released:
+        grain = granularity_of(released[0])
+        if requested not in (AUTO, grain):
+            raise ValueError(
+                f"This practice's supervisor figures have been released by {grain} since its first export; "
+                f"you asked for {requested}. Figures by another grain could be subtracted from them, so the "
+                f"grain stays {grain}: ask for '{grain}' or 'auto'.")
+        return grain
+    return choose_grain(active, this_month, k) if requested == AUTO else requested
 
 
 def supervisor_view(
@@ -425,22 +477,28 @@ def supervisor_view(
     secret: PracticeSecret | None = None,
     ending_gap_days: int | None = None,
 ) -> SupervisorView:
-    """The supervisor's anonymised view of a practice, or of one therapist's caseload.
+    """The supervisor's anonymised view of a practice, or of one therapist's caseload — a release.
+
+    Every closed period the view covers is released through the ledger
+    (:mod:`alliance_metrics.ledger`): computed once for the practice and all its therapists,
+    frozen, and read back from there by every later view.
 
     Parameters
     ----------
     store : Store
-        The (identified) database; nothing of it but aggregates leaves this function.
+        The (identified) database; nothing of it but aggregates leaves this function. The view
+        writes the periods it releases for the first time to the store's release ledger.
     k : int, optional
         Threshold; default the setting ``k_anonymity`` (11). Below 5 is refused.
     as_of : date, optional
-        A day of the month the view is made in (default today). Only closed periods — before
-        this month, or before its quarter when by quarter — are covered.
+        A day of the month the view is made in (default today). Only closed periods — ending on
+        or before the first day of this month — are covered.
     therapist_id : str, optional
         Restrict to the clients whose therapist this is (their latest in each period); default
-        the whole practice.
-    granularity : {"auto", "month", "quarter"}
-        ``"auto"``: months, unless some closed month has 1 … k−1 active clients — then quarters.
+        the whole practice. An id the store does not know is refused.
+    granularity : {"auto", "month", "quarter", "half-year", "year"}
+        ``"auto"``: see :func:`choose_grain`. Once the practice has released a figure, its grain
+        is fixed: another is refused.
     secret : PracticeSecret, optional
         Key of the pseudonyms; default :func:`alliance_metrics.pseudonym.practice_secret`.
     ending_gap_days : int, optional
@@ -450,133 +508,170 @@ def supervisor_view(
     Returns
     -------
     SupervisorView
-        See its attributes. Reading it takes one query per period plus two: measured 2.5 s for
-        one million sessions over twelve months (40,000 clients, 2 cores), 0.1 s for the demo.
+        See its attributes. A period's first release reads the store once per period; later
+        ones read only the ledger.
 
     Raises
     ------
     ValueError
         For k or ending_gap_days outside their settings' ranges (k below 5; a gap below 14 days)
-        or not whole numbers, or for an unknown granularity.
+        or not whole numbers, an unknown granularity or one other than the practice's, or a
+        therapist id the store does not know.
     """
     k = _setting_or(store, "k_anonymity", k)
     ending_gap_days = _setting_or(store, "ending_gap_days", ending_gap_days)
     if granularity not in GRANULARITIES:
         raise ValueError(f"granularity must be one of {GRANULARITIES}; you provided {granularity!r}.")
+    if therapist_id is not None and not store.scalar(_KNOWN_THERAPIST, {"therapist_id": therapist_id}):
+        raise ValueError(f"No therapist {therapist_id!r} in this database. Give the id of a therapist "
+                         "whose sessions it holds, or leave it out for the whole practice.")
     secret = practice_secret() if secret is None else secret
     this_month = month_start(as_of or date.today())
 
     flows = _monthly_flows(store, this_month, ending_gap_days)
-    months = _in_scope(flows, therapist_id).month
-    if granularity == AUTO:
-        granularity = QUARTER if any(is_small(int(n), k) for n in months.value_counts()) else MONTH
-    window_end = this_month if granularity == MONTH else period_start(period_label(this_month, QUARTER))
-    first_month = months.min() if len(months) else None
-    periods = [] if first_month is None or first_month.date() >= window_end else periods_between(
-        period_label(first_month, granularity), period_label(add_months(window_end, -1), granularity))
+    grain = _practice_grain(store, granularity, flows, this_month, k)
+    periods = [] if flows.empty else periods_between(
+        period_label(flows.month.min(), grain), period_label(add_months(this_month, -1), grain))
+    periods = [label for label in periods if period_end(label) <= this_month]
+    endings_known = [label for label in periods
+                     if period_end(label) + timedelta(days=ending_gap_days) <= this_month]
+    _release(store, periods, endings_known, flows, grain, ending_gap_days, k)
 
-    history = client_scores(store, None, window_end)
-    per_client = _in_scope(history, therapist_id)
-    names = {therapist: pseudonym(therapist, secret) for therapist in per_client.therapist_id.unique()}
-    per_client = per_client.assign(therapist=per_client.therapist_id.map(names))
-    scope = ALL_THERAPISTS if therapist_id is None else pseudonym(therapist_id, secret)
+    scope = ledger.PRACTICE if therapist_id is None else ledger.therapist_scope(therapist_id)
+    last = periods[-1] if periods else None
+    # this scope's rows (and the practice's: its bins), and every therapist's of the last period
+    frozen = ledger.released(store, (*PERIOD_TABLES, CASELOAD), periods, scopes=(scope, ledger.PRACTICE))
+    frozen |= ledger.released(store, ("scores",), [last] if last else [])
     return SupervisorView(
         k=k,
-        granularity=granularity,
+        granularity=grain,
         first_period=periods[0] if periods else None,
-        last_period=periods[-1] if periods else None,
+        last_period=last,
         ending_gap_days=int(ending_gap_days),
-        sources=(Source(practice_pseudonym(secret), scope, period_label(this_month, MONTH)),),
-        trends=_trends(store, periods, history, therapist_id, k),
-        caseload=_caseload(flows, therapist_id, periods, granularity, this_month, ending_gap_days, k),
-        therapists=_therapists(per_client, k),
-        distributions=_distributions(per_client, k),
-        relation_bins=_relation_bins(per_client, k),
-        relations=_relations(per_client, k),
+        sources=(Source(practice_pseudonym(secret),
+                        ALL_THERAPISTS if therapist_id is None else pseudonym(therapist_id, secret),
+                        period_label(this_month, MONTH)),),
+        trends=_trends(frozen, periods, scope, k),
+        caseload=_caseload(frozen, periods, scope, k),
+        therapists=_therapists(frozen, last, scope, secret, k),
+        distributions=_binned(frozen, "distributions", last, scope, k),
+        relation_bins=_binned(frozen, "relation_bins", last, scope, k),
+        relations=_relations(frozen, last, scope, k),
     )
 
 
-# -- the tables ---------------------------------------------------------------------------------
+_KNOWN_THERAPIST = "select count(*) > 0 from sessions where therapist_id = $therapist_id"
 
-def _trends(store: Store, periods: list[str], history: pd.DataFrame,
-            therapist_id: str | None, k: int) -> pd.DataFrame:
-    """Each period's per-client scores and progress, reduced at once to one cell per measure.
 
-    *history* (every client, all closed history) gives each client's goal baseline and target.
-    """
-    goals = history.set_index("client_id")[["goal_baseline", "goal_target"]]
-    rows = []
+def _release(store: Store, periods: list[str], endings_known: list[str], flows: pd.DataFrame, grain: str,
+             gap_days: int, k: int) -> None:
+    """Compute and freeze, for every scope, each table of these periods the ledger does not hold yet."""
+    done = ledger.frozen(store, (*PERIOD_TABLES, CASELOAD), periods)
+    fresh: ledger.Release = {}
+    goals = None
     for label in periods:
-        table = _in_scope(client_scores(store, period_start(label), period_end(label)), therapist_id)
-        # progress from the client's baseline to their last rating in the period
-        latest = table.set_index("client_id").goal_latest.astype(float)
-        base = goals.reindex(latest.index)
-        values = table.set_index("client_id")[list(SCORE_NAMES)].assign(
-            progress_points=progress_points(base.goal_baseline.astype(float), latest),
-            progress_pct=pd.Series(progress_pct(base.goal_baseline.astype(float), latest,
-                                                base.goal_target.astype(float)), index=latest.index),
-        )
-        rows += [{"period": label, "measure": measure, **summary_cell(values[measure], k)}
-                 for measure in MEASURES]
-    return table_frame("trends", rows)
+        if any((table, label) not in done for table in PERIOD_TABLES):
+            if goals is None:   # each client's baseline and target, over all history
+                goals = client_scores(store).set_index("client_id")[["goal_baseline", "goal_target"]]
+            computed = _period_tables(store, label, goals, k)
+            fresh |= {(table, label): computed[table] for table in PERIOD_TABLES if (table, label) not in done}
+    missing = [label for label in endings_known if (CASELOAD, label) not in done]
+    if missing:
+        per_client = _caseload_clients(flows, grain)
+        fresh |= {(CASELOAD, label): _caseload_cells(per_client, label, k) for label in missing}
+    ledger.record(store, fresh)
 
 
-def _caseload(flows: pd.DataFrame, therapist_id: str | None, periods: list[str], granularity: str,
-              horizon: date, gap_days: int, k: int) -> pd.DataFrame:
-    """Active, new, ended and dropped-out clients per period, with complementary suppression.
+# -- one period, every scope at once (what the ledger freezes) ----------------------------------------
 
-    A client's period belongs to their latest therapist in it, as in the per-period scores.
+def _partition(counts: dict[str, int], k: int) -> dict[str, bool]:
+    """Which cells of one measure to hide: the practice's and its therapists' (a partition of it).
+
+    The practice's cell is hidden when small, and then so is every therapist's; else the
+    therapists' cells are :func:`secure` against the practice's total.
     """
-    month = flows.month.dt.month
-    if granularity == MONTH:
-        period = flows.month.dt.strftime("%Y-%m")
-    else:
-        period = flows.month.dt.year.astype(str) + "-Q" + ((month - 1) // 3 + 1).astype(str)
-    per_client = flows.assign(period=period).sort_values("last_start").groupby(["period", "client_id"]).agg(
-        therapist_id=("therapist_id", "last"), first=("first_month", "any"), ends=("ends", "last"),
-        last_outcome=("last_outcome", "last"))
-    per_client = _in_scope(per_client, therapist_id)
-    by_period = {label: clients for label, clients in per_client.groupby(level="period")}
-    rows = []
-    for label in periods:
-        clients = by_period.get(label, per_client.iloc[:0])
-        active, new = len(clients), int(clients["first"].sum())
-        ending = clients[clients.ends]
-        ended = int((ending.last_outcome == "attended").sum())
-        dropped = len(ending) - ended
-        # an ending is known once its gap has elapsed before the month the view is made in
-        pending = (pd.Timestamp(period_end(label)) + pd.Timedelta(days=gap_days)) > pd.Timestamp(horizon)
-        counts = {"active": active, "new": new, "ended": ended, "dropped_out": dropped}
-        hidden = dict.fromkeys(CASELOAD_MEASURES, is_small(active, k))
-        if not hidden["active"]:
-            hidden["new"], = complementary_suppression([new], k, implicit=[active - new])
-            if not pending:
-                hidden["ended"], hidden["dropped_out"] = complementary_suppression(
-                    [ended, dropped], k, implicit=[active - ended - dropped])
-        for measure in CASELOAD_MEASURES:
-            unknown = pending and measure in ("ended", "dropped_out")
-            rows.append({"period": label, "measure": measure,
-                         "n_clients": pd.NA if hidden[measure] or unknown else counts[measure],
-                         "suppressed": hidden[measure], "pending": unknown})
-    return table_frame("caseload", rows)
+    therapists = [scope for scope in counts if scope != ledger.PRACTICE]
+    if is_small(counts[ledger.PRACTICE], k):
+        return dict.fromkeys(counts, True)
+    flags = secure([counts[scope] for scope in therapists], [False] * len(therapists), k)
+    return {ledger.PRACTICE: False, **dict(zip(therapists, flags))}
 
 
-def _therapists(per_client: pd.DataFrame, k: int) -> pd.DataFrame:
-    """Each therapist's clients, per measure, against the total row, with complements hidden."""
-    rows = []
+def _period_tables(store: Store, label: str, goals: pd.DataFrame, k: int) -> dict[str, dict[str, list[dict]]]:
+    """Scores, relations and bins of one closed period for the practice and every therapist."""
+    table = client_scores(store, period_start(label), period_end(label)).set_index("client_id")
+    # progress from the client's baseline to their last rating in the period
+    latest = table.goal_latest.astype(float)
+    base = goals.reindex(latest.index)
+    values = table[["therapist_id", *SCORE_NAMES]].assign(
+        progress_points=progress_points(base.goal_baseline.astype(float), latest),
+        progress_pct=pd.Series(progress_pct(base.goal_baseline.astype(float), latest,
+                                            base.goal_target.astype(float)), index=latest.index),
+    )
+    # one grouped pass per measure (a practice can have thousands of therapists), grouped by
+    # integer codes: 0 the practice, 1… each therapist in sorted order
+    codes, therapists = pd.factorize(values.therapist_id, sort=True)
+    owner = pd.Series(codes + 1, index=values.index)
+    scopes = [ledger.PRACTICE, *map(ledger.therapist_scope, therapists)]
+    codes_of = range(len(scopes))
+    scores: dict[str, list[dict]] = {scope: [] for scope in scopes}
     for measure in MEASURES:
-        stats = per_client.groupby("therapist")[measure].agg(["count", "mean", "median"]).sort_index()
-        total = summary_cell(per_client[measure], k)
-        if total["suppressed"]:
-            hidden = [True] * len(stats)
-        else:
-            hidden = complementary_suppression(stats["count"].tolist(), k)
-        for (name, n, mean, median), hide in zip(stats.itertuples(), hidden):
-            cell = cell_of(n, mean, median, k)
-            rows.append({"therapist": name, "measure": measure,
-                         **(_hide(cell, "mean", "median") if hide else cell)})
-        rows.append({"therapist": TOTAL, "measure": measure, **total})
-    return table_frame("therapists", rows)
+        column = values[measure].astype(float)
+        present = column.notna()
+        stats = column[present].groupby(owner[present]).agg(["count", "mean", "median"])
+        stats.loc[0] = [present.sum(), column[present].mean(), column[present].median()]
+        stats = stats.reindex(codes_of).fillna({"count": 0})
+        hidden = _partition(dict(zip(scopes, stats["count"].astype(int))), k)
+        for scope, (n, mean, median) in zip(scopes, stats.itertuples(index=False)):
+            cell = cell_of(int(n), mean, median, k)
+            scores[scope].append({"measure": measure, **(_hide(cell, "mean", "median") if hidden[scope] else cell)})
+    relations: dict[str, list[dict]] = {scope: [] for scope in scopes}
+    for score in SCORE_NAMES:
+        pairs = values[[score, PROGRESS]].astype(float).assign(scope=owner).dropna()
+        pairs = pd.concat([pairs, pairs.assign(scope=0)])
+        found = correlations(pairs, score, PROGRESS, "scope").reindex(codes_of).fillna({"n_clients": 0})
+        hidden = _partition(dict(zip(scopes, found.n_clients.astype(int))), k)
+        for scope, (n, r, low, high) in zip(scopes, found.itertuples(index=False)):
+            row = {"score": score, "progress": PROGRESS, "method": "pearson", "n_clients": int(n),
+                   "r": _round(r, R_DECIMALS), "ci_low": _round(low, R_DECIMALS),
+                   "ci_high": _round(high, R_DECIMALS), "suppressed": False}
+            relations[scope].append(_hide(row, "r", "ci_low", "ci_high") if hidden[scope] else row)
+    return {"scores": scores, "relations": relations,
+            "distributions": {ledger.PRACTICE: _distribution_rows(values, k)},
+            "relation_bins": {ledger.PRACTICE: _relation_bin_rows(values, k)}}
+
+
+def correlations(pairs: pd.DataFrame, x: str, y: str, group: str) -> pd.DataFrame:
+    """Pearson's r of *x* and *y* across the clients of each group, with its 95 % interval.
+
+    .. math:: r = \\frac{\\sum (x_i - \\bar x)(y_i - \\bar y)}
+                        {\\sqrt{\\sum (x_i - \\bar x)^2 \\sum (y_i - \\bar y)^2}},
+              \\quad \\tanh\\big(\\operatorname{atanh} r \\pm 1.96 / \\sqrt{n - 3}\\big)
+
+    over the n clients of the group (one row each). The same estimate and Fisher z interval as
+    :func:`alliance_metrics.relations.between_clients` (Pearson), computed for every group in
+    one grouped pass. Range [−1, 1]. Undefined (NaN) with fewer than ``MIN_RELATION_CLIENTS``
+    clients, or when x or y is the same for all of them (a centred sum of squares below 1e-12 of
+    the raw one). Returns one row per group: n_clients, r, ci_low, ci_high.
+
+    >>> frame = pd.DataFrame({"g": ["a"] * 10, "x": range(10), "y": [0, 2, 1, 3, 5, 4, 6, 8, 7, 9]})
+    >>> round(float(correlations(frame, "x", "y", "g").r["a"]), 3)   # numpy.corrcoef: 0.9636…
+    0.964
+    """
+    by = pairs[group]
+    xs, ys = pairs[x].astype(float), pairs[y].astype(float)
+    xc = xs - xs.groupby(by).transform("mean")
+    yc = ys - ys.groupby(by).transform("mean")
+    sums = pd.DataFrame({"n_clients": 1, "sxy": xc * yc, "sxx": xc * xc, "syy": yc * yc,
+                         "rxx": xs * xs, "ryy": ys * ys}).groupby(by).sum()
+    n = sums.n_clients
+    varies = (sums.sxx > 1e-12 * sums.rxx) & (sums.syy > 1e-12 * sums.ryy)
+    defined = varies & (n >= MIN_RELATION_CLIENTS)
+    r = (sums.sxy / np.sqrt(sums.sxx * sums.syy)).clip(-1, 1).where(defined)
+    z = np.arctanh(r.clip(-1 + 1e-15, 1 - 1e-15))
+    half = _Z_975 / np.sqrt((n - 3).clip(lower=1))
+    return pd.DataFrame({"n_clients": n, "r": r, "ci_low": np.tanh(z - half).where(defined),
+                         "ci_high": np.tanh(z + half).where(defined)})
 
 
 def _bins(values: pd.Series, edges: Sequence[float], k: int) -> list[tuple[float, float, pd.Series, bool]]:
@@ -590,19 +685,19 @@ def _bins(values: pd.Series, edges: Sequence[float], k: int) -> list[tuple[float
             for first, last in merged]
 
 
-def _distributions(per_client: pd.DataFrame, k: int) -> pd.DataFrame:
+def _distribution_rows(per_client: pd.DataFrame, k: int) -> list[dict]:
     rows = []
     for measure in MEASURES:
         for low, high, inside, small in _bins(per_client[measure], BIN_EDGES[measure], k):
             rows.append({"measure": measure, "bin": bin_label(low, high), "bin_low": low, "bin_high": high,
                          "n_clients": pd.NA if small else len(inside), "suppressed": small})
-    return table_frame("distributions", rows)
+    return rows
 
 
-def _relation_bins(per_client: pd.DataFrame, k: int) -> pd.DataFrame:
+def _relation_bin_rows(per_client: pd.DataFrame, k: int) -> list[dict]:
     rows = []
     for score in SCORE_NAMES:
-        pairs = per_client[[score, PROGRESS]].dropna()
+        pairs = per_client[[score, PROGRESS]].astype(float).dropna()
         progress = pairs[PROGRESS]
         for low, high, inside, small in _bins(pairs[score], BIN_EDGES[score], k):
             cell = summary_cell(progress[inside.index], k)
@@ -611,22 +706,139 @@ def _relation_bins(per_client: pd.DataFrame, k: int) -> pd.DataFrame:
             rows.append({"score": score, "bin": bin_label(low, high), "bin_low": low, "bin_high": high,
                          "n_clients": cell["n_clients"], "mean_progress": cell["mean"],
                          "median_progress": cell["median"], "suppressed": cell["suppressed"]})
-    return table_frame("relation_bins", rows)
+    return rows
 
 
-def _relations(per_client: pd.DataFrame, k: int) -> pd.DataFrame:
+def _caseload_clients(flows: pd.DataFrame, grain: str) -> pd.DataFrame:
+    """One row per period and client: latest therapist, first session ever in it, whether its last
+    session began an ending and that session's outcome."""
+    return flows.assign(period=_labels(flows.month, grain)).sort_values("last_start").groupby(
+        ["period", "client_id"]).agg(therapist_id=("therapist_id", "last"), first=("first_month", "any"),
+                                     ends=("ends", "last"), last_outcome=("last_outcome", "last")).reset_index()
+
+
+def _caseload_cells(per_client: pd.DataFrame, label: str, k: int) -> dict[str, list[dict]]:
+    """Active, new, ended and dropped-out clients of one period for the practice and every therapist.
+
+    Three kinds of sums tie the cells together: new + returning = active and ended + dropped out
+    + continuing = active within a scope (returning and continuing are never shown), and the
+    therapists' cells add up to the practice's for each measure. Each sum goes through :func:`secure`,
+    and a hidden total hides its parts, until nothing changes.
+    """
+    clients = per_client[per_client.period == label]
+    ends = clients.ends.astype(bool)
+    flags = pd.DataFrame({"active": 1, "new": clients["first"].astype(bool).astype(int),
+                          "ended": (ends & (clients.last_outcome == "attended")).astype(int),
+                          "dropped_out": (ends & (clients.last_outcome != "attended")).astype(int)})
+    by_therapist = flags.groupby(clients.therapist_id.map(ledger.therapist_scope)).sum()
+    counts = {ledger.PRACTICE: {measure: int(n) for measure, n in flags.sum().items()}}
+    counts |= {scope: {measure: int(n) for measure, n in row.items()}
+               for scope, row in by_therapist.sort_index().iterrows()}
+    hidden = {scope: {measure: is_small(n, k) for measure, n in cells.items()} for scope, cells in counts.items()}
+    therapists = [scope for scope in counts if scope != ledger.PRACTICE]
+    changed = True
+    while changed:
+        before = {scope: dict(flags) for scope, flags in hidden.items()}
+        for scope, cells in counts.items():
+            flags = hidden[scope]
+            if flags["active"]:
+                flags.update(dict.fromkeys(flags, True))
+                continue
+            flags["new"] = secure([cells["new"], cells["active"] - cells["new"]], [flags["new"], True], k)[0]
+            flags["ended"], flags["dropped_out"] = secure(
+                [cells["ended"], cells["dropped_out"], cells["active"] - cells["ended"] - cells["dropped_out"]],
+                [flags["ended"], flags["dropped_out"], True], k)[:2]
+        for measure in CASELOAD_MEASURES:
+            if hidden[ledger.PRACTICE][measure]:
+                flags = [True] * len(therapists)
+            else:
+                flags = secure([counts[scope][measure] for scope in therapists],
+                               [hidden[scope][measure] for scope in therapists], k)
+            for scope, flag in zip(therapists, flags):
+                hidden[scope][measure] = flag
+        changed = hidden != before
+    return {scope: [{"measure": measure, "n_clients": pd.NA if hidden[scope][measure] else n,
+                     "suppressed": hidden[scope][measure], "pending": False}
+                    for measure, n in cells.items()] for scope, cells in counts.items()}
+
+
+# -- the view's tables, read from the ledger ------------------------------------------------------
+
+def _shown_under(row: dict, k: int, *value_columns: str) -> dict:
+    """A frozen row as shown under today's k: hidden when it was shown over fewer (k was raised)."""
+    n = row.get("n_clients")
+    return _hide(row, *value_columns) if n is not None and not pd.isna(n) and is_small(int(n), k) else row
+
+
+def _rows(frozen: ledger.Release, table: str, period: str | None, scope: str) -> list[dict]:
+    return [] if period is None else frozen.get((table, period), {}).get(scope, [])
+
+
+def _trends(frozen: ledger.Release, periods: list[str], scope: str, k: int) -> pd.DataFrame:
+    """Each period's scores of the scope; a scope the period's release does not know had no client."""
     rows = []
-    for score in SCORE_NAMES:
-        pairs = per_client[[score, PROGRESS]].astype(float).dropna()
-        n = len(pairs)
-        row = {"score": score, "progress": PROGRESS, "method": "pearson", "n_clients": n,
-               "r": math.nan, "ci_low": math.nan, "ci_high": math.nan, "suppressed": False}
-        if is_small(n, k):
-            row |= {"n_clients": pd.NA, "suppressed": True}
-        elif n:
-            relation = between_clients(pairs, score, PROGRESS)
-            if relation.estimate is not None:
-                row |= {"r": _round(relation.estimate, R_DECIMALS), "ci_low": _round(relation.ci_low, R_DECIMALS),
-                        "ci_high": _round(relation.ci_high, R_DECIMALS)}
-        rows.append(row)
+    for label in periods:
+        cells = {row["measure"]: row for row in _rows(frozen, "scores", label, scope)}
+        for measure in MEASURES:
+            row = cells.get(measure, {"n_clients": 0, "mean": None, "median": None, "suppressed": False})
+            rows.append({"period": label, "measure": measure,
+                         **_shown_under({key: row[key] for key in ("n_clients", "mean", "median", "suppressed")},
+                                        k, "mean", "median")})
+    return table_frame("trends", rows)
+
+
+def _caseload(frozen: ledger.Release, periods: list[str], scope: str, k: int) -> pd.DataFrame:
+    """Each period's caseload flow of the scope; pending (not yet known) until its endings are."""
+    rows = []
+    for label in periods:
+        if (CASELOAD, label) not in frozen:
+            rows += [{"period": label, "measure": measure, "n_clients": pd.NA, "suppressed": False, "pending": True}
+                     for measure in CASELOAD_MEASURES]
+            continue
+        cells = {row["measure"]: row for row in _rows(frozen, CASELOAD, label, scope)}
+        for measure in CASELOAD_MEASURES:
+            row = cells.get(measure, {"n_clients": 0, "suppressed": False, "pending": False})
+            rows.append({"period": label, "measure": measure, **_shown_under(
+                {key: row[key] for key in ("n_clients", "suppressed", "pending")}, k)})
+    return table_frame("caseload", rows)
+
+
+def _therapists(frozen: ledger.Release, period: str | None, scope: str, secret: PracticeSecret,
+                k: int) -> pd.DataFrame:
+    """The latest period's scores per therapist (pseudonyms) and the practice's as the Total row.
+
+    A therapist's view has their own row only; so has a practice of one therapist (its Total
+    would repeat it).
+    """
+    released = frozen.get(("scores", period), {}) if period else {}
+    therapists = sorted((pseudonym(name.split(":", 1)[1], secret), name) for name in released
+                        if name != ledger.PRACTICE and (scope == ledger.PRACTICE or name == scope))
+    shown = [(label, name) for label, name in therapists]
+    if scope == ledger.PRACTICE and len(therapists) != 1:
+        shown.append((TOTAL, ledger.PRACTICE))
+    rows = [{"therapist": label, "measure": row["measure"],
+             **_shown_under({key: row[key] for key in ("n_clients", "mean", "median", "suppressed")}, k,
+                            "mean", "median")}
+            for label, name in shown for row in released.get(name, [])]
+    order = {measure: number for number, measure in enumerate(MEASURES)}
+    rows.sort(key=lambda row: (order[row["measure"]], row["therapist"] == TOTAL, row["therapist"]))
+    return table_frame("therapists", rows)
+
+
+def _binned(frozen: ledger.Release, table: str, period: str | None, scope: str, k: int) -> pd.DataFrame:
+    """The practice's bins of the latest period — for a therapist only when the period's release
+    holds no other therapist (their caseload is the practice's)."""
+    released = frozen.get((table, period), {}) if period else {}
+    therapists = {name for name in frozen.get(("scores", period), {}) if name != ledger.PRACTICE} if period else set()
+    if scope != ledger.PRACTICE and therapists != {scope}:
+        return table_frame(table, [])
+    values = ("mean_progress", "median_progress") if table == "relation_bins" else ()
+    key, names = ("measure", MEASURES) if table == "distributions" else ("score", SCORE_NAMES)
+    rows = sorted(released.get(ledger.PRACTICE, []), key=lambda row: (names.index(row[key]), row["bin_low"]))
+    return table_frame(table, [_shown_under(row, k, *values) for row in rows])
+
+
+def _relations(frozen: ledger.Release, period: str | None, scope: str, k: int) -> pd.DataFrame:
+    cells = {row["score"]: row for row in _rows(frozen, "relations", period, scope)}
+    rows = [_shown_under(cells[score], k, "r", "ci_low", "ci_high") for score in SCORE_NAMES if score in cells]
     return table_frame("relations", rows)

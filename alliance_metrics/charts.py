@@ -137,13 +137,22 @@ def relation_scatter(points: pd.DataFrame, x: str, y: str, x_title: str, y_title
     return _layout(figure, title, y_title)
 
 
-# -- the supervisor's aggregates (alliance_metrics.anonymise): suppressed cells are gaps ----------
+# -- the supervisor's aggregates (alliance_metrics.anonymise): suppressed cells are named ---------
 
 MEASURE_COLOURS = {**SCORE_COLOURS, "progress_points": "#000000", "progress_pct": "#000000"}
+HIDDEN_NOTE = dict(yref="paper", y=0.02, showarrow=False, textangle=-90, yanchor="bottom",
+                   font=dict(color="#777777", size=11))
+
+
+def _notes(figure: go.Figure, notes: dict[str, str]) -> None:
+    """Write *notes* (period → text) over the periods whose figures are not drawn, so that a
+    missing point or bar reads as "suppressed" or "not yet known", never as nothing or zero."""
+    for period, text in notes.items():
+        figure.add_annotation(x=period, text=text, **HIDDEN_NOTE)
 
 
 def period_trend(trends: pd.DataFrame, measures: list[str], labels: dict[str, str], title: str) -> go.Figure:
-    """Mean of each measure per period; suppressed cells are left as gaps, never drawn."""
+    """Mean of each measure per period; suppressed cells are not drawn, and say "suppressed"."""
     figure = go.Figure()
     for measure in measures:
         rows = trends[trends.measure == measure]
@@ -154,29 +163,59 @@ def period_trend(trends: pd.DataFrame, measures: list[str], labels: dict[str, st
             customdata=rows.n_clients.astype("Float64").astype(str).replace("<NA>", "suppressed"),
             hovertemplate="%{x}: mean %{y:.1f} (%{customdata} clients)<extra>" + labels.get(measure, measure) + "</extra>",
         ))
-    figure.update_xaxes(type="category")
+    shown = trends[trends.measure.isin(measures)]
+    by_period = shown.groupby("period", sort=False).suppressed.agg(["all", "any"])
+    _notes(figure, {period: "suppressed" if row["all"] else "partly suppressed"
+                    for period, row in by_period.iterrows() if row["any"]})
+    figure.update_xaxes(type="category", categoryorder="array", categoryarray=list(dict.fromkeys(trends.period)))
     return _layout(figure, title, "Mean over clients", height=360)
 
 
 def binned_counts(bins: pd.DataFrame, value: str, title: str, y_title: str, colour: str) -> go.Figure:
-    """One bar per bin (each bin holds at least k clients; suppressed bins are not drawn)."""
+    """One bar per bin (each bin holds at least k clients; suppressed bins are named, not drawn)."""
     shown = bins[~bins.suppressed.astype(bool)]
     figure = go.Figure(go.Bar(
         x=shown["bin"], y=shown[value], marker_color=colour,
         customdata=shown.n_clients, hovertemplate="%{x}: %{y:.1f} (%{customdata} clients)<extra></extra>",
     ))
-    figure.update_xaxes(type="category", title="Score band")
+    _notes(figure, {label: "suppressed" for label in bins[bins.suppressed.astype(bool)]["bin"]})
+    figure.update_xaxes(type="category", title="Score band", categoryorder="array", categoryarray=list(bins["bin"]))
     return _layout(figure, title, y_title, height=300)
 
 
+SHORT_CASELOAD = {"active": "active", "new": "new", "ended": "endings", "dropped_out": "drop-outs"}
+
+
+def _count_text(n) -> str:
+    """A released count as a bar's label; nothing for a withheld one (a note names it)."""
+    return "" if pd.isna(n) else str(int(n))
+
+
 def caseload_flow(caseload: pd.DataFrame, labels: dict[str, str], title: str = "Caseload flow") -> go.Figure:
-    """New clients, endings and drop-outs per period as grouped bars; suppressed cells are gaps."""
+    """New clients, endings and drop-outs per period as grouped bars of the released counts, and
+    the active clients as a dotted line, each labelled with its number; a period whose counts are
+    withheld says which are "suppressed", or "not yet known"."""
     colours = {"new": "#009E73", "ended": "#0072B2", "dropped_out": "#D55E00"}
     figure = go.Figure()
     for measure, colour in colours.items():
         rows = caseload[caseload.measure == measure]
         figure.add_trace(go.Bar(x=rows.period, y=rows.n_clients.astype("Float64"), name=labels.get(measure, measure),
-                                marker_color=colour, hovertemplate="%{x}: %{y} clients<extra></extra>"))
+                                marker_color=colour, text=[_count_text(n) for n in rows.n_clients],
+                                textposition="outside", hovertemplate="%{x}: %{y} clients<extra></extra>"))
+    active = caseload[caseload.measure == "active"]
+    figure.add_trace(go.Scatter(x=active.period, y=active.n_clients.astype("Float64"), mode="lines+markers+text",
+                                name=labels.get("active", "active"), line=dict(color="#555555", dash="dot"),
+                                text=[_count_text(n) for n in active.n_clients], textposition="top center",
+                                connectgaps=False, hovertemplate="%{x}: %{y} active clients<extra></extra>"))
+    notes = {}
+    for period, rows in caseload.groupby("period", sort=False):
+        withheld = [SHORT_CASELOAD.get(m, m) for m, hidden in zip(rows.measure, rows.suppressed) if hidden]
+        if rows.pending.all():
+            notes[period] = "not yet known"
+        elif withheld:
+            notes[period] = "suppressed: " + ", ".join(withheld)
+    _notes(figure, notes)
     figure.update_layout(barmode="group")
-    figure.update_xaxes(type="category")
+    figure.update_xaxes(type="category", categoryorder="array", categoryarray=list(dict.fromkeys(caseload.period)))
+    figure.update_yaxes(rangemode="tozero")
     return _layout(figure, title, "Clients", height=320)

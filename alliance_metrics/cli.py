@@ -114,25 +114,42 @@ def cmd_scores(args) -> int:
 
 def cmd_supervisor_export(args) -> int:
     from alliance_metrics.anonymise import supervisor_view
-    from alliance_metrics.pseudonym import SecretFileError
+    from alliance_metrics.pseudonym import SecretFileError, practice_secret, secret_path
     from alliance_metrics.supervisor_export import supervisor_report_html, write_export
 
     out = _new_file_in_existing_folder(args.out)
     html = _new_file_in_existing_folder(args.html) if args.html else None
     store = _open(args)
     try:
-        view = supervisor_view(store, therapist_id=args.therapist, granularity=args.period)
+        if not store.scalar("select count(*) from sessions"):
+            say(f"error: the database {store.path} holds no session: nothing to export. "
+                "Import a session log first.", error=True)
+            return REJECTED
+        if not secret_path().exists():
+            say(f"warning: there is no practice key file at {secret_path()}; a new key is made there, so "
+                "every therapist pseudonym in this export differs from those of earlier exports. If the "
+                "practice has a key file, stop, delete the new one and copy the practice's there (or set "
+                "ALLIANCE_SECRET_FILE to its path).", error=True)
+        view = supervisor_view(store, therapist_id=args.therapist, granularity=args.period,
+                               secret=practice_secret())
         written = write_export(view, out)
+        if html:
+            html.write_text(supervisor_report_html(view), encoding="utf-8")
         with store.transaction() as cursor:
             audit.record(cursor, "export", kind="supervisor_export", k=view.k)
     except SecretFileError as error:
         say(f"error: {error}", error=True)
         return REJECTED
+    except OSError as error:
+        say(f"error: cannot write {error.filename}: {error.strerror}. Give a file path in a folder you "
+            "can write to.", error=True)
+        return REJECTED
     finally:
         store.close()
-    say(f"Wrote the anonymised aggregates ({view.first_period} to {view.last_period}, k = {view.k}) to {written}.")
+    covered = (f"{view.first_period} to {view.last_period}, by {view.granularity}" if view.first_period
+               else f"no closed {view.granularity} yet, so no figure")
+    say(f"Wrote the anonymised aggregates ({covered}; k = {view.k}) to {written}.")
     if html:
-        html.write_text(supervisor_report_html(view), encoding="utf-8")
         say(f"Wrote the HTML report to {html}.")
     return DONE
 
@@ -246,8 +263,9 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--out", required=True, metavar="FILE", help="the export file to write (JSON)")
     export.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report")
     export.add_argument("--therapist", metavar="ID", help="only this therapist's caseload")
-    export.add_argument("--period", choices=("auto", "month", "quarter"), default="auto",
-                        help="months, quarters, or months unless a month is too small (default)")
+    export.add_argument("--period", choices=("auto", "month", "quarter", "half-year", "year"), default="auto",
+                        help="the grain of periods; auto (default) pools months into quarters, half-years or a "
+                             "year until most periods reach k clients. The practice's first export fixes it.")
     export.set_defaults(run=cmd_supervisor_export)
 
     erase = commands.add_parser(

@@ -80,8 +80,9 @@ def practice_secret(path: str | os.PathLike | None = None) -> PracticeSecret:
     Raises
     ------
     SecretFileError
-        When the path lies inside the repository, the file is readable or writable by group or
-        others (POSIX), or it does not hold 64 hex digits. The message names the file, never
+        When the path lies inside the repository or is a folder, the file cannot be created or
+        read, it is readable or writable by group or others (POSIX), or it does not hold 64 hex
+        digits. The message names the file, never
         its content.
     """
     path = Path(path) if path is not None else secret_path()
@@ -91,9 +92,16 @@ def practice_secret(path: str | os.PathLike | None = None) -> PracticeSecret:
             f"The practice key file must live outside the repository; {resolved} is inside "
             f"{_REPOSITORY}. Set {SECRET_ENV} to a path such as ~/.config/alliance/practice.key."
         )
-    if not resolved.exists():
-        _create(resolved)
-    return _read(resolved)
+    if resolved.is_dir():
+        raise SecretFileError(f"The practice key file {resolved} is a folder. Set {SECRET_ENV} to the path of "
+                              "a file (it is created on first use), such as ~/.config/alliance/practice.key.")
+    try:
+        if not resolved.exists():
+            _create(resolved)
+        return _read(resolved)
+    except OSError as error:
+        raise SecretFileError(f"The practice key file {resolved} cannot be created or read ({error.strerror}). "
+                              f"Set {SECRET_ENV} to a path in a folder you can write to.") from None
 
 
 def _create(path: Path) -> None:

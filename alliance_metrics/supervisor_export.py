@@ -11,8 +11,10 @@
 
 This module reads no database: a supervisor who opens files never comes near identified data.
 
-Send a supervisor either the practice's export or its therapists' exports, not both: the
-practice's figures minus a therapist's would describe the others, suppressed or not.
+Exports of the practice and of its therapists, made at any times, can be held together: every
+figure comes from the release ledger (:mod:`alliance_metrics.ledger`), so no subtraction of one
+from another isolates fewer than k clients. :func:`combine` still refuses to add up exports that
+describe the same clients (it would count them twice).
 """
 
 from __future__ import annotations
@@ -23,19 +25,20 @@ import json
 import math
 import re
 from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn, Sequence
 
 import pandas as pd
 
 from alliance_metrics.anonymise import (
-    ALL_THERAPISTS, CASELOAD_LABELS, CASELOAD_MEASURES, GRANULARITIES, MEASURE_LABELS, MEASURES, MEAN_DECIMALS, MONTH,
+    ALL_THERAPISTS, MIN_RELATION_CLIENTS, CASELOAD_LABELS, CASELOAD_MEASURES, GRANULARITIES, MEASURE_LABELS, MEASURES, MEAN_DECIMALS,
     PERIOD_PATTERN, PROGRESS, R_DECIMALS, SCORE_NAMES, TABLE_SCHEMAS, TOTAL, BIN_EDGES, Source,
-    SupervisorView, bin_label, granularity_of, is_small, periods_between, table_frame,
+    SupervisorView, bin_label, granularity_of, is_small, period_label, periods_between, table_frame,
 )
 
 FORMAT = "alliance-supervisor-export"
-VERSION = 1
+VERSION = 2   # 2: figures from the release ledger; the comparison tables cover the last period
 PEARSON, POOLED = "pearson", "pearson (pooled over exports)"
 _PRACTICE = re.compile(r"^Practice [0-9a-f]{8}$")
 _THERAPIST = re.compile(r"^Therapist [0-9a-f]{8}$")
@@ -146,6 +149,9 @@ def loads_export(data: str | bytes) -> SupervisorView:
         body = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ExportError(f"This is not a supervisor export: it is not JSON ({error}).") from None
+    except RecursionError:
+        raise ExportError("This is not a supervisor export: its JSON is nested far deeper than an export's "
+                          "(a few levels).") from None
     if not isinstance(body, dict) or body.get("format") != FORMAT:
         raise ExportError(f"This is not a supervisor export: its format is not {FORMAT!r}. "
                           "Export one with: python -m alliance_metrics supervisor-export --out FILE")
@@ -173,12 +179,12 @@ def _view_from(body: dict) -> SupervisorView:
     if not isinstance(k, int) or isinstance(k, bool) or k < 5:
         _fail("k", f"must be a whole number of at least 5; found {k!r}")
     if granularity not in GRANULARITIES[1:]:
-        _fail("granularity", f"must be 'month' or 'quarter'; found {granularity!r}")
+        _fail("granularity", f"must be one of {list(GRANULARITIES[1:])}; found {granularity!r}")
     first, last = body["first_period"], body["last_period"]
     for name, label in (("first_period", first), ("last_period", last)):
         if label is not None and (not isinstance(label, str) or not PERIOD_PATTERN.match(label)
                                   or granularity_of(label) != granularity):
-            _fail(name, f"must be a {granularity} such as {'2026-03' if granularity == MONTH else '2026-Q1'}; "
+            _fail(name, f"must be a {granularity} such as {period_label(date(2026, 3, 1), granularity)}; "
                         f"found {label!r}")
     if (first is None) != (last is None) or (first is not None and not periods_between(first, last)):
         _fail("periods", f"first_period {first!r} and last_period {last!r} do not make a range")
@@ -223,7 +229,18 @@ class _Checker:
         keys = [tuple(row[column] for column in _ROW_KEYS[name]) for row in rows]
         if len(set(keys)) < len(keys):
             _fail(name, f"holds the same {' and '.join(_ROW_KEYS[name])} twice")
+        if name == "therapists":
+            self.totals(rows)
         return table_frame(name, rows)
+
+    @staticmethod
+    def totals(rows: list[dict]) -> None:
+        """Each measure of the therapist table has a Total row, or exactly one therapist's row."""
+        for measure in MEASURES:
+            found = [row["therapist"] for row in rows if row["measure"] == measure]
+            if found and TOTAL not in found and len(found) > 1:
+                _fail("therapists", f"{measure} has {len(found)} therapists and no {TOTAL!r} row; an export "
+                                    f"of several therapists has one")
 
     def row(self, name: str, number: int, values: Any, schema: dict[str, str], vocabulary: dict) -> dict:
         where = f"{name}, row {number}"
@@ -334,9 +351,10 @@ def combine(views: Sequence[SupervisorView]) -> SupervisorView:
         trends=_combine_cells("trends", [view.trends for view in views], ["period", "measure"], periods, MEASURES),
         caseload=_combine_caseload([view.caseload for view in views], periods),
         therapists=_combine_therapists([view.therapists for view in views]),
-        distributions=_combine_bins("distributions", [view.distributions for view in views]),
-        relation_bins=_combine_bins("relation_bins", [view.relation_bins for view in views]),
-        relations=_combine_relations([view.relations for view in views]),
+        # the per-client tables describe each view's last period; a view with none adds nothing
+        distributions=_combine_bins("distributions", [view.distributions for view in dated]),
+        relation_bins=_combine_bins("relation_bins", [view.relation_bins for view in dated]),
+        relations=_combine_relations([view.relations for view in dated]),
     )
 
 
@@ -386,9 +404,16 @@ def _combine_therapists(frames: list[pd.DataFrame]) -> pd.DataFrame:
         if therapists.therapist.duplicated().any():
             raise ValueError("Two exports show the same therapist pseudonym; they describe the same clients.")
         rows += therapists.sort_values("therapist").to_dict("records")
-        totals = [part[part.therapist == TOTAL].iloc[0].to_dict() for part in parts]
-        rows.append({"therapist": TOTAL, "measure": measure, **_pool(totals)})
+        totals = [_total(part) for part in parts if len(part)]
+        if totals:
+            rows.append({"therapist": TOTAL, "measure": measure, **_pool(totals)})
     return table_frame("therapists", rows)
+
+
+def _total(part: pd.DataFrame) -> dict:
+    """A view's whole caseload for one measure: its Total row, or its one therapist's row."""
+    total = part[part.therapist == TOTAL]
+    return (total if len(total) else part).iloc[0].to_dict()
 
 
 def _combine_bins(name: str, frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -399,6 +424,8 @@ def _combine_bins(name: str, frames: list[pd.DataFrame]) -> pd.DataFrame:
     for measure in names:
         edges = BIN_EDGES[measure]
         parts = [frame[frame[key] == measure] for frame in frames]
+        if any(part.empty for part in parts):   # not released in some view: not in the whole either
+            continue
         suppressed = any(part.suppressed.any() for part in parts)
         contributing = [part for part in parts if part.n_clients.fillna(0).sum() > 0]
         common = set(edges)
@@ -428,7 +455,9 @@ def _combine_bins(name: str, frames: list[pd.DataFrame]) -> pd.DataFrame:
 def _combine_relations(frames: list[pd.DataFrame]) -> pd.DataFrame:
     rows = []
     for score in SCORE_NAMES:
-        pieces = [frame[frame.score == score].iloc[0] for frame in frames]
+        pieces = [frame[frame.score == score].iloc[0] for frame in frames if (frame.score == score).any()]
+        if not pieces:
+            continue
         row = {"score": score, "progress": PROGRESS, "method": PEARSON, "n_clients": 0, "r": math.nan,
                "ci_low": math.nan, "ci_high": math.nan, "suppressed": False}
         contributing = [piece for piece in pieces if not piece.suppressed and piece.n_clients > 0]
@@ -447,6 +476,74 @@ def _combine_relations(frames: list[pd.DataFrame]) -> pd.DataFrame:
                         "ci_high": round(math.tanh(z + half), R_DECIMALS)}
         rows.append(row)
     return table_frame("relations", rows)
+
+
+# -- what a view shows, in words (the page and the report say the same) ---------------------------
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def relation_reading(row: dict, k: int) -> str:
+    """One relation row as a sentence: the coefficient and its interval, or why there is none.
+
+    >>> relation_reading({"suppressed": True, "n_clients": None, "r": float("nan")}, 11)
+    'Suppressed: fewer than 11 clients have both this score and a goal rating.'
+    """
+    if row["suppressed"]:
+        return f"Suppressed: fewer than {k} clients have both this score and a goal rating."
+    if pd.isna(row["n_clients"]) or not row["n_clients"]:
+        return "No estimate: no client has both this score and a goal rating in this period."
+    if pd.isna(row["r"]):
+        n = int(row["n_clients"])
+        if n < MIN_RELATION_CLIENTS:
+            return f"No estimate: {n} clients are too few for an interval ({MIN_RELATION_CLIENTS} are needed)."
+        return f"No estimate: the score or the progress is the same for all {n} clients, so they cannot be related."
+    interval = f"{_number(row['ci_low'], 2)} to {_number(row['ci_high'], 2)}"
+    return f"r = {_number(row['r'], 2)} (95 % interval {interval}, {int(row['n_clients'])} clients)"
+
+
+def what_it_shows(view: SupervisorView) -> list[str]:
+    """Sentences for the top of the page and the report: what this view lets the supervisor see,
+    what it cannot, and why."""
+    grain, k = view.granularity, view.k
+    if view.first_period is None:
+        return [f"No {grain} has closed since this caseload's first session, so nothing can be shown yet: "
+                f"figures appear once a {grain} is over."]
+    periods = view.periods
+    scores = view.trends[view.trends.measure == "attendance"]
+    hidden = int(scores.suppressed.sum())
+    sentences = [
+        f"Covered: {_count(len(periods), f'closed {grain}', f'closed {grain}s')}, {view.first_period} to "
+        f"{view.last_period}. Every figure covers at least k = {k} distinct clients; smaller cells, and any "
+        "cell from which one could be worked out, read 'suppressed'. No client, name, goal or date appears.",
+        f"Figures of a closed {grain} are fixed at their first release (on this page or in an export): sessions "
+        "entered later for it, or clients erased since, do not change them, so two releases can never be "
+        "subtracted to single out a client.",
+    ]
+    if hidden:
+        pooled = f" Months are pooled into {grain}s so that most periods reach k clients." if grain != "month" else ""
+        sentences.append(f"In {hidden} of {len(periods)} {grain}s the scores are suppressed: they cover fewer "
+                         f"than {k} clients, or showing them would let a suppressed figure be worked out.{pooled}")
+    pending = sorted(set(view.caseload[view.caseload.pending].period))
+    if pending:
+        sentences.append(f"The caseload flow of {', '.join(pending)} is not yet known: a client counts as ended "
+                         f"once {view.ending_gap_days} days have passed without a session.")
+    therapists = view.therapists[view.therapists.therapist != TOTAL].therapist.nunique()
+    if therapists == 1:
+        sentences.append(f"The therapist comparison ({view.last_period}) has one therapist: there is nobody to "
+                         "compare with, so it shows that caseload alone.")
+    if view.distributions.empty and therapists:
+        sentences.append("Distributions and score bands are shown for a whole practice only: bands of one "
+                         "therapist's clients could be subtracted from the practice's.")
+    elif len(view.distributions) and view.distributions.groupby("measure").size().max() == 1:
+        sentences.append(f"Each score has a single band in {view.last_period}: no split of a score's range "
+                         f"leaves at least {k} clients on both sides.")
+    estimated = view.relations.r.notna().sum()
+    if not estimated:
+        sentences.append(f"No link between a score and goal progress can be estimated for {view.last_period}: "
+                         "the table below says why for each score.")
+    return sentences
 
 
 # -- the HTML report ----------------------------------------------------------------------------
@@ -513,17 +610,14 @@ def _bins_table(frame: pd.DataFrame, key: str, names: Sequence[str], with_progre
     return "".join(parts)
 
 
-def _relations_table(frame: pd.DataFrame) -> str:
+def _relations_table(frame: pd.DataFrame, k: int) -> str:
+    if frame.empty:
+        return "<p>No client of this caseload was seen in the latest period: no link can be estimated.</p>"
     lines = []
     for r in frame.to_dict("records"):
-        if r["suppressed"]:
-            figure = '<span class="hidden">suppressed</span>'
-        elif pd.isna(r["r"]):
-            figure = '<span class="hidden">no estimate (too few clients or no variation)</span>'
-        else:
-            figure = f"r = {_number(r['r'], 2)} (95 % CI {_number(r['ci_low'], 2)} to {_number(r['ci_high'], 2)})"
         n = "" if pd.isna(r["n_clients"]) else str(int(r["n_clients"]))
-        lines.append(f"<tr><td>{html.escape(MEASURE_LABELS[r['score']])}</td><td>{figure}</td><td>{n}</td>"
+        lines.append(f"<tr><td>{html.escape(MEASURE_LABELS[r['score']])}</td>"
+                     f"<td>{html.escape(relation_reading(r, k))}</td><td>{n}</td>"
                      f"<td>{html.escape(r['method'])}</td></tr>")
     return ("<table><tr><th>score</th><th>correlation with goal progress (points)</th><th>clients</th>"
             f"<th>method</th></tr>{''.join(lines)}</table>")
@@ -535,7 +629,7 @@ def supervisor_report_html(view: SupervisorView) -> str:
     Every text is HTML-escaped. Suppressed figures read "suppressed", endings whose gap has not
     elapsed "not yet known".
     """
-    by = "month" if view.granularity == MONTH else "quarter"
+    by = view.granularity
     covered = (f"{view.first_period} to {view.last_period}, by {by}" if view.first_period
                else "no closed period yet")
     made = ", ".join(sorted({source.as_of for source in view.sources}))
@@ -544,9 +638,7 @@ def supervisor_report_html(view: SupervisorView) -> str:
 <style>{STYLE}</style></head><body>
 <h1>Supervision report</h1>
 <p class="sub">{html.escape(view.title)} · {html.escape(covered)} · made in {html.escape(made)}</p>
-<p>Aggregates only. Every figure covers at least <b>k = {view.k}</b> distinct clients; smaller cells are
-suppressed, and so is any cell from which a suppressed one could be worked out. Months are coarsened to
-quarters when a month is too small. Therapists appear under pseudonyms.</p>
+{"".join(f"<p>{html.escape(sentence)}</p>" for sentence in what_it_shows(view))}
 <h2>Caseload</h2>
 {_pivot(view.caseload, "period", CASELOAD_LABELS, by)}
 <p><small>Active: clients with a session of their own (attended, missed or cancelled by them).
@@ -557,13 +649,14 @@ when that session was missed. Endings are known once those days have passed.</sm
 Scores are 0–100; progress is measured from each client's baseline to their last goal rating in the period.</small></p>
 {_pivot(view.trends, "period", MEASURE_LABELS, by)}
 <h2>Therapists compared</h2>
-<p><small>Each client's figures over the whole period covered, under their latest therapist.</small></p>
+<p><small>Each client's figures over {html.escape(str(view.last_period))}, under their latest therapist;
+therapists under pseudonyms.</small></p>
 {_pivot(view.therapists, "therapist", MEASURE_LABELS, "therapist")}
-<h2>How the scores relate to goal progress</h2>
-{_relations_table(view.relations)}
+<h2>How the scores relate to goal progress ({html.escape(str(view.last_period))})</h2>
+{_relations_table(view.relations, view.k)}
 <p><small>Pearson correlation across clients with its 95 % confidence interval; a link, not a cause.</small></p>
 {_bins_table(view.relation_bins, "score", SCORE_NAMES, with_progress=True)}
-<h2>Distributions</h2>
+<h2>Distributions ({html.escape(str(view.last_period))})</h2>
 <p><small>Neighbouring bins are merged until each holds at least k clients.</small></p>
 {_bins_table(view.distributions, "measure", MEASURES, with_progress=False)}
 </body></html>

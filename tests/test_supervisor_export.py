@@ -80,7 +80,7 @@ def test_an_export_reads_back_as_the_same_view(stores, tmp_path):
     view = supervisor_view(stores(february_rows()), k=11, as_of=MARCH, secret=S1)
     path = write_export(view, tmp_path / "export.json")
     body = json.loads(path.read_text())
-    assert (body["format"], body["version"], body["k"]) == ("alliance-supervisor-export", 1, 11)
+    assert (body["format"], body["version"], body["k"]) == ("alliance-supervisor-export", 2, 11)
     back = read_export(path)
     assert (back.k, back.granularity, back.periods, back.sources) == (view.k, view.granularity, view.periods,
                                                                       view.sources)
@@ -149,7 +149,8 @@ def test_combine_adds_counts_and_reweights_means(stores):
     assert (attendance["n_clients"], attendance["mean"]) == (27, 88.89) and math.isnan(attendance["median"])
     alliance = cell(both.trends, period="2026-02", measure="alliance")
     assert (alliance["n_clients"], alliance["mean"]) == (24, round((12 * 83.75 + 12 * 92.5) / 24, 2))  # 88.125
-    assert cell(both.caseload, period="2026-02", measure="active")["n_clients"] == 27
+    # February's caseload flow is not known in March (its endings are not): pending in both
+    assert cell(both.caseload, period="2026-02", measure="active")["pending"]
     # therapists: the first practice's two stay hidden; T9 (12) is shown; the total is 27
     assert hidden(cell(both.therapists, therapist=pseudonym("T1", S1), measure="attendance"))
     assert hidden(cell(both.therapists, therapist=pseudonym("T2", S1), measure="attendance"))
@@ -169,7 +170,7 @@ def test_combine_never_un_suppresses(stores):
     both = combine([a, small])
     # 15 + 3 = 18 ≥ 11, yet showing 18 would give the 3 away as 18 − 15: it stays suppressed
     assert hidden(cell(both.trends, period="2026-02", measure="attendance"))
-    assert hidden(cell(both.caseload, period="2026-02", measure="active"))
+    assert cell(both.caseload, period="2026-02", measure="active")["pending"]
     assert hidden(cell(both.therapists, therapist=TOTAL, measure="attendance"))
     assert both.distributions[both.distributions.measure == "alliance"].suppressed.all()
 
@@ -221,7 +222,7 @@ def test_combine_covers_the_periods_every_export_knows(stores):
     assert both.periods == ["2026-01", "2026-02"]            # a knows nothing of March
     # in January the first practice had no clients yet: it adds 0 to the 11
     assert cell(both.caseload, period="2026-01", measure="active")["n_clients"] == 11
-    assert cell(both.caseload, period="2026-02", measure="active")["n_clients"] == 15 + 11
+    assert cell(both.caseload, period="2026-02", measure="active")["pending"]   # a's is, in March
 
 
 def test_combine_refuses_to_count_the_same_clients_twice(stores):
@@ -233,7 +234,10 @@ def test_combine_refuses_to_count_the_same_clients_twice(stores):
         with pytest.raises(ValueError, match="count those clients twice"):
             combine(views)
     both = combine([t1, t9])        # two therapists of one practice: their clients differ
-    assert cell(both.trends, period="2026-02", measure="attendance")["n_clients"] == 12 + 12
+    # T1's attendance (12) is hidden in every scope: shown, the practice's 27 − T1 12 − T9 12 would
+    # give T2's 3 away. So the combination stays hidden, and T9's 12 stand alone in its own export.
+    assert hidden(cell(both.trends, period="2026-02", measure="attendance"))
+    assert cell(t9.trends, period="2026-02", measure="attendance")["n_clients"] == 12
     with pytest.raises(ValueError, match="by month and by quarter"):
         combine([t1, supervisor_view(stores(twelve_rows()), k=5, as_of=date(2026, 5, 2), secret=S2,
                                      granularity="quarter")])
@@ -314,3 +318,31 @@ def test_the_export_module_cannot_reach_the_identified_store():
     ours = {name for name in imported if name and name.startswith("alliance_metrics")}
     assert ours == {"alliance_metrics.anonymise"}
     assert not {"duckdb", "alliance_metrics.store", "alliance_metrics.scores"} & imported
+
+
+# -- crafted files ------------------------------------------------------------------------------
+
+def test_deeply_nested_json_is_refused_not_a_recursion_error():
+    with pytest.raises(ExportError, match="nested far deeper"):
+        loads_export("[" * 200_000 + "]" * 200_000)
+    with pytest.raises(ExportError, match="nested far deeper"):
+        loads_export('{"format": ' + "[" * 200_000 + "]" * 200_000 + "}")
+
+
+def test_a_re_signed_file_without_its_total_row_is_refused_not_an_index_error(stores):
+    store = stores(february_rows() + twelve_rows())
+    body = json.loads(export_json(supervisor_view(store, k=5, as_of=MARCH, secret=S1)))
+    rows = body["tables"]["therapists"]["rows"]
+    body["tables"]["therapists"]["rows"] = [row for row in rows if row[0] != TOTAL]
+    with pytest.raises(ExportError, match="no 'Total' row"):
+        loads_export(resign(body))
+
+
+def test_single_therapist_exports_have_no_total_and_still_combine(stores):
+    a = supervisor_view(stores(twelve_rows()), k=11, as_of=MARCH, secret=S1)
+    b = supervisor_view(stores(twelve_rows(30, "T8")), k=11, as_of=MARCH, secret=S2)
+    assert TOTAL not in set(a.therapists.therapist)         # one therapist: no repeated Total row
+    both = combine([loads_export(export_json(a)), loads_export(export_json(b))])
+    # 12 clients at 100 and 12 at 100: attendance total 24, mean 100
+    total = cell(both.therapists, therapist=TOTAL, measure="attendance")
+    assert (total["n_clients"], total["mean"]) == (24, 100.0)

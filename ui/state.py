@@ -7,6 +7,7 @@ own cursor (STACK.md). Nothing identified is put in ``st.cache_data``, which eve
 from __future__ import annotations
 
 import os
+from datetime import date
 
 import streamlit as st
 
@@ -33,16 +34,24 @@ def store() -> Store:
 
 
 @st.cache_data(show_spinner="Computing the anonymised aggregates…", max_entries=8)
-def _supervisor_view(path: str, version: tuple):
-    # cache_data is shared by every user: it may hold this anonymised view, never identified data
+def _supervisor_view(path: str, version: tuple, month: str):
+    # cache_data is shared by every user: it may hold this anonymised view, never identified data.
+    # The month is in the key: a new month closes a period (the view is a release, see ledger.py).
     from alliance_metrics.anonymise import supervisor_view
 
     return supervisor_view(_open_store(path))
 
 
 def practice_supervisor_view():
-    """This practice's SupervisorView (None while the store is empty), cached per data version."""
+    """This practice's SupervisorView (None while the store is empty), cached per data version and
+    month; an unusable practice key file stops the page with its message."""
     opened = store()
     if not session_count(opened):
         return None
-    return _supervisor_view(opened.path, opened.data_version())
+    from alliance_metrics.pseudonym import SecretFileError
+
+    try:
+        return _supervisor_view(opened.path, opened.data_version(), date.today().strftime("%Y-%m"))
+    except (SecretFileError, ValueError) as error:   # an unusable key file, a setting out of range
+        st.error(str(error))
+        st.stop()

@@ -6,63 +6,72 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from alliance_metrics.anonymise import CASELOAD_LABELS, MEASURE_LABELS, TOTAL, SupervisorView
+from alliance_metrics.anonymise import CASELOAD_LABELS, MEASURE_LABELS, SCORE_NAMES, TOTAL, SupervisorView
 from alliance_metrics.charts import MEASURE_COLOURS, binned_counts, caseload_flow, period_trend
+from alliance_metrics.supervisor_export import relation_reading, what_it_shows
 from ui.widgets import PLOTLY_CONFIG
-
-SCORE_MEASURES = ["attendance", "punctuality", "engagement", "payment", "therapist_punctuality", "alliance"]
 
 
 def _shown(frame: pd.DataFrame, value: str, decimals: int = 1) -> pd.Series:
-    """Values as text, 'suppressed' where the cell covers fewer than k clients."""
-    return frame[value].map(lambda v: "—" if pd.isna(v) else f"{v:.{decimals}f}").where(
-        ~frame.suppressed.astype(bool), "suppressed")
+    """Values as text: 'suppressed' where the cell covers fewer than k clients, 'no clients' at 0."""
+    text = frame[value].map(lambda v: "no clients" if pd.isna(v) else f"{v:.{decimals}f}")
+    return text.where(~frame.suppressed.astype(bool), "suppressed")
 
 
 def render(view: SupervisorView) -> None:
-    """The whole supervisor view: what it covers, trends, caseload, therapists, relations."""
-    sources = ", ".join(f"{s.practice} ({s.scope}, made {s.as_of})" for s in view.sources)
-    st.caption(
-        f"{sources}. Closed {view.granularity}s {view.first_period} to {view.last_period}. Every figure "
-        f"covers at least {view.k} clients; smaller cells, and any cell that would let one be worked out, "
-        "are shown as *suppressed*. No client, name, goal or date appears here."
-    )
+    """The whole supervisor view: what it covers and why, trends, caseload, relations, therapists."""
+    st.caption(", ".join(f"{s.practice} ({s.scope}, made {s.as_of})" for s in view.sources))
+    st.info("\n".join(f"- {sentence}" for sentence in what_it_shows(view)))
+    if view.first_period is None:
+        return
 
-    st.header("Trends")
-    st.plotly_chart(period_trend(view.trends, SCORE_MEASURES, MEASURE_LABELS, "Commitment scores, mean per client"),
+    st.header(f"Trends by {view.granularity}")
+    st.plotly_chart(period_trend(view.trends, list(SCORE_NAMES), MEASURE_LABELS, "Commitment scores, mean per client"),
                     config=PLOTLY_CONFIG, key="supervisor_scores")
-    st.plotly_chart(period_trend(view.trends, ["progress_points"], MEASURE_LABELS, "Goal progress (points), mean per client"),
+    st.plotly_chart(period_trend(view.trends, ["progress_points"], MEASURE_LABELS,
+                                 "Goal progress (points), mean per client"),
                     config=PLOTLY_CONFIG, key="supervisor_progress")
 
     st.header("Caseload flow")
     st.plotly_chart(caseload_flow(view.caseload, CASELOAD_LABELS), config=PLOTLY_CONFIG, key="supervisor_caseload")
-    if view.caseload.pending.any():
-        st.caption(f"Endings of the most recent periods are pending: a client counts as ended after "
-                   f"{view.ending_gap_days} days without a session.")
 
-    st.header("How the scores relate to progress")
-    relations = view.relations.assign(
-        score=view.relations.score.map(MEASURE_LABELS),
-        r=_shown(view.relations, "r", decimals=2),
-        interval=[("suppressed" if hidden else f"{low:+.2f} to {high:+.2f}")
-                  for hidden, low, high in zip(view.relations.suppressed, view.relations.ci_low, view.relations.ci_high)],
-    )[["score", "method", "n_clients", "r", "interval"]]
-    st.dataframe(relations, hide_index=True, key="supervisor_relations",
-                 column_config={"score": "Score", "method": "Method", "n_clients": "Clients",
-                                "r": "r with progress (points)", "interval": "95 % interval"})
-    measure = st.selectbox("Score", SCORE_MEASURES, format_func=MEASURE_LABELS.get, key="supervisor_measure")
-    left, right = st.columns(2)
-    left.plotly_chart(binned_counts(view.distributions[view.distributions.measure == measure], "n_clients",
-                                    f"{MEASURE_LABELS[measure]}: clients per band", "Clients",
-                                    MEASURE_COLOURS[measure]), config=PLOTLY_CONFIG, key="supervisor_distribution")
-    right.plotly_chart(binned_counts(view.relation_bins[view.relation_bins.score == measure], "mean_progress",
-                                     f"Mean progress by {MEASURE_LABELS[measure].lower()} band",
-                                     "Mean progress (points)", MEASURE_COLOURS[measure]),
-                       config=PLOTLY_CONFIG, key="supervisor_relation_bins")
+    st.header(f"How the scores relate to progress ({view.last_period})")
+    if view.relations.empty:
+        st.write("No client of this caseload was seen in the latest period, so no link can be estimated.")
+    else:
+        relations = pd.DataFrame({
+            "Score": view.relations.score.map(MEASURE_LABELS),
+            "Correlation with goal progress (points)": [relation_reading(row, view.k)
+                                                         for row in view.relations.to_dict("records")],
+        })
+        st.dataframe(relations, hide_index=True, key="supervisor_relations")
+    if view.distributions.empty:
+        st.write("Score bands are shown for a whole practice only: bands of one therapist's clients could be "
+                 "subtracted from the practice's.")
+    else:
+        measure = st.selectbox("Score", SCORE_NAMES, format_func=MEASURE_LABELS.get, key="supervisor_measure")
+        bins = view.distributions[view.distributions.measure == measure]
+        if len(bins) < 2:
+            st.write(f"{MEASURE_LABELS[measure]}: one band only — no split of the score's range leaves at least "
+                     f"{view.k} clients on both sides, so no distribution or link by band can be drawn.")
+        else:
+            left, right = st.columns(2)
+            left.plotly_chart(binned_counts(bins, "n_clients", f"{MEASURE_LABELS[measure]}: clients per band",
+                                            "Clients", MEASURE_COLOURS[measure]),
+                              config=PLOTLY_CONFIG, key="supervisor_distribution")
+            right.plotly_chart(binned_counts(view.relation_bins[view.relation_bins.score == measure], "mean_progress",
+                                             f"Mean progress by {MEASURE_LABELS[measure].lower()} band",
+                                             "Mean progress (points)", MEASURE_COLOURS[measure]),
+                               config=PLOTLY_CONFIG, key="supervisor_relation_bins")
 
-    st.header("Therapists compared")
+    st.header(f"Therapists compared ({view.last_period})")
+    if view.therapists.empty:
+        st.write("No client of this caseload was seen in the latest period.")
+        return
+    several = (view.therapists.therapist != TOTAL).sum() > view.therapists.measure.nunique()
     st.caption("Under pseudonyms that stay the same from one export to the next (HMAC-SHA256 keyed by the "
-               f"practice's secret). '{TOTAL}' is the whole practice.")
+               "practice's secret)." + (f" '{TOTAL}' is the whole practice." if several else
+                                        " One therapist: there is no one to compare with and no total to repeat."))
     therapists = view.therapists.assign(value=_shown(view.therapists, "mean"),
                                         measure=view.therapists.measure.map(MEASURE_LABELS))
     st.dataframe(therapists.pivot(index="therapist", columns="measure", values="value").reset_index(),

@@ -1,0 +1,175 @@
+"""The supervisor page and its export for a solo therapist's 17 clients and for the demo practice:
+every section shows released figures or a sentence saying why not — in AppTest and in a real browser.
+
+SOLO: one therapist, 17 clients over the eleven months before this one; client i starts in month
+i // 2 (two new clients a month), comes every other week for five months, rates the alliance
+28–40 and their goal 2 → 2 + (i mod 6); clients 0, 5 and 10 drop out (their last session
+missed). The page is made today, so the months are relative to today's.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from alliance_metrics.anonymise import TABLE_SCHEMAS, add_months, month_start
+from alliance_metrics.store import Store
+from alliance_metrics.supervisor_export import export_json, loads_export, what_it_shows
+from tests.browser import CHROMIUM, chromium, running_app, visit
+from tests.conftest import insert_sessions
+from tests.test_roles import APP, AUTH
+from tests.test_supervisor_canaries import everything_shown
+from tests.test_supervisor_export import resign
+from ui.state import practice_supervisor_view
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+SECTIONS = ("Trends by", "Caseload flow", "How the scores relate to progress", "Therapists compared")
+NOT_A_NUMBER = re.compile(r"\bnan\b|\bNone\b|<NA>", re.IGNORECASE)
+
+
+def solo_rows(today: date) -> list[dict]:
+    first = add_months(month_start(today), -11)
+    rows = []
+    for client in range(17):
+        start = datetime.combine(add_months(first, client // 2), datetime.min.time()) + timedelta(days=3, hours=9)
+        sessions = 10
+        for number in range(sessions):
+            missed = client in (0, 5, 10) and number == sessions - 1
+            rows.append(dict(
+                session_id=f"s{client}-{number}", client_id=f"k{client}", therapist_id="solo",
+                scheduled_start=start + timedelta(days=14 * number),
+                status="no_show" if missed else "attended",
+                client_late_min=None if missed else float((client + number) % 9),
+                engagement=None if missed else 1 + (client + number) % 5,
+                alliance_rating=None if missed else float(28 + (client * 3 + number) % 13),
+                goal_rating=None if missed else float(min(10, 2 + (client % 6) * number / (sessions - 1))),
+                fee=60.0, paid_on=None if missed else (start + timedelta(days=14 * number)).date(),
+            ))
+    return [row for row in rows if row["scheduled_start"].date() < today]
+
+
+@pytest.fixture(scope="module")
+def solo_db(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("solo")
+    for name in ("apptest.duckdb", "browser.duckdb"):
+        store = Store(folder / name)
+        insert_sessions(store, solo_rows(date.today()))
+        store.close()
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def _key(monkeypatch, tmp_path_factory):
+    monkeypatch.setenv("ALLIANCE_SECRET_FILE", str(tmp_path_factory.getbasetemp() / "practice.key"))
+
+
+def supervisor_page(monkeypatch, db, demo: bool) -> AppTest:
+    monkeypatch.setenv("ALLIANCE_DB", str(db))
+    monkeypatch.setenv("ALLIANCE_DEMO", "on" if demo else "off")
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.secrets["auth"] = AUTH
+    app.user = {"is_logged_in": True, "alliance_role": "supervisor"}
+    app.run()
+    app.switch_page("views/supervisor_trends.py").run()
+    assert not app.exception, app.exception
+    return app
+
+
+def check_every_section_speaks(app: AppTest) -> str:
+    shown = everything_shown(app)
+    headers = [header.value for header in app.header]
+    for section in SECTIONS:
+        assert any(header.startswith(section) for header in headers), (section, headers)
+    assert NOT_A_NUMBER.findall(shown) == []
+    assert "at least k = 11 distinct clients" in app.info[0].value      # what can and cannot be seen
+    assert len(app.get("plotly_chart")) >= 3                            # scores, progress, caseload
+    for frame in app.dataframe:
+        assert not frame.value.isna().any().any(), frame.value          # words, never blanks
+    return shown
+
+
+def test_a_solo_caseload_of_17_clients(monkeypatch, solo_db):
+    app = supervisor_page(monkeypatch, solo_db / "apptest.duckdb", demo=False)
+    shown = check_every_section_speaks(app)
+    therapists = app.dataframe[-1].value
+    assert len(therapists) == 1 and "Total" not in set(therapists.therapist)   # no repeated Total
+    assert "no one to compare with" in shown
+    # 17 clients: bands of 11 leave one band — said, not drawn as a single "0 to 100" bar
+    assert "one band only" in shown or "single band" in shown
+    # suppressed cells are named in the charts (never blank, never 0)
+    caseload = json.loads(app.get("plotly_chart")[2].proto.spec)
+    notes = [note["text"] for note in caseload["layout"].get("annotations", [])]
+    assert all(text.startswith(("suppressed", "not yet known")) for text in notes) and notes
+    # the export holds what the page shows (the same cached release), and says the same sentences
+    export = loads_export(export_json(practice_supervisor_view()))
+    assert what_it_shows(export) == [line.removeprefix("- ") for line in app.info[0].value.splitlines()]
+    assert export.therapists.equals(loads_export(export_json(practice_supervisor_view())).therapists)
+
+
+def test_the_demo_practice(monkeypatch, tmp_path):
+    app = supervisor_page(monkeypatch, tmp_path / "demo.duckdb", demo=True)
+    shown = check_every_section_speaks(app)
+    therapists = app.dataframe[-1].value
+    assert "Total" in set(therapists.therapist) and len(therapists) >= 3
+    assert "Therapist " in shown
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no {CHROMIUM}")
+def test_the_solo_caseload_in_the_browser(solo_db):
+    ARTIFACTS.mkdir(exist_ok=True)
+    with running_app(solo_db / "browser.duckdb") as base_url, chromium() as browser:
+        tab = browser.new_page(viewport={"width": 1280, "height": 900})
+        shown = visit(tab, base_url, "supervisor", title="Supervisor view", charts=True,
+                      screenshot=ARTIFACTS / "supervisor-solo.png")
+    assert shown.exceptions == 0 and shown.crash_alerts == []
+    assert shown.charts >= 3
+    assert "suppressed" in shown.text or "not yet known" in shown.text
+    assert NOT_A_NUMBER.findall(shown.text) == []
+    for section in SECTIONS:
+        assert section in shown.text
+
+
+def test_a_key_path_that_is_a_folder_is_an_error_on_the_page(monkeypatch, solo_db, tmp_path):
+    st.cache_data.clear()   # the view the tests above cached would be shown without reading the key
+    monkeypatch.setenv("ALLIANCE_SECRET_FILE", str(tmp_path))
+    monkeypatch.setenv("ALLIANCE_DB", str(solo_db / "apptest.duckdb"))
+    monkeypatch.setenv("ALLIANCE_DEMO", "off")
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.secrets["auth"] = AUTH
+    app.user = {"is_logged_in": True, "alliance_role": "supervisor"}
+    app.run()
+    app.switch_page("views/supervisor_trends.py").run()
+    assert not app.exception, app.exception
+    assert "is a folder" in app.error[0].value
+
+
+@pytest.mark.parametrize("crafted, message", [
+    (b"[" * 100_000 + b"]" * 100_000, "nested far deeper"),
+    (None, "no 'Total' row"),
+])
+def test_the_open_exports_page_refuses_crafted_files_with_a_sentence(monkeypatch, solo_db, crafted, message):
+    if crafted is None:   # a valid checksum over a therapist table of two therapists without its Total
+        body = {"format": "alliance-supervisor-export", "version": 2, "k": 11, "granularity": "month",
+                "first_period": None, "last_period": None, "ending_gap_days": 56,
+                "sources": [{"practice": "Practice 0123abcd", "scope": "All therapists", "as_of": "2026-03"}],
+                "tables": {name: {"columns": list(schema), "rows": []} for name, schema in TABLE_SCHEMAS.items()}}
+        body["tables"]["therapists"]["rows"] = [
+            [f"Therapist {code}", "attendance", 12, 80.0, 100.0, False] for code in ("0000aaaa", "1111bbbb")]
+        crafted = resign(body).encode()
+    monkeypatch.setenv("ALLIANCE_DB", str(solo_db / "apptest.duckdb"))
+    monkeypatch.setenv("ALLIANCE_DEMO", "off")
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.secrets["auth"] = AUTH
+    app.user = {"is_logged_in": True, "alliance_role": "supervisor"}
+    app.run()
+    app.switch_page("views/supervisor_exports.py").run()
+    app.file_uploader(key="export_files").upload("export.json", crafted, "application/json").run()
+    assert not app.exception, app.exception
+    assert message in app.error[0].value
