@@ -56,9 +56,11 @@ from alliance_metrics.labels import (
     NO_WORDS,
     YES_WORDS,
     Mapping,
+    accepted_paid,
     accepted_parties,
     accepted_statuses,
     match_headers,
+    paid_of,
     party_of,
     read_mapping,
     status_of,
@@ -112,6 +114,8 @@ class ImportReport:
     unchanged: int
     problems: tuple[Problem, ...] = ()
     warnings: tuple[str, ...] = ()
+    #: What the user should know though nothing is wrong (e.g. that the file has no session ids).
+    notes: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -236,11 +240,12 @@ class _Staged:
     rows_rejected: int = 0
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def report(self, inserted: int = 0, updated: int = 0, unchanged: int = 0) -> ImportReport:
         return ImportReport(
             self.source.kind, self.source.file_name, self.rows_read, inserted, updated,
-            unchanged, tuple(self.problems), tuple(self.warnings),
+            unchanged, tuple(self.problems), tuple(self.warnings), tuple(self.notes),
         )
 
 
@@ -259,10 +264,11 @@ def _import(store: Store, jobs: list[_Job], mapping: Mapping | str | os.PathLike
     if mapping is not None and not isinstance(mapping, Mapping):
         mapping = read_mapping(mapping)
     sources = [_inspect(job) for job in jobs]
+    settings = store.settings()
     try:
         with store.transaction() as cursor:
             cursor.execute(sql("import_parsers"))
-            staged = [_stage(cursor, source, mapping) for source in sources]
+            staged = [_stage(cursor, source, mapping, settings) for source in sources]
             failed = [item for item in staged if item.problems]
             reports = _finish(cursor, staged, failed)
     except _Unreadable as failure:
@@ -317,7 +323,8 @@ def _write(cursor: duckdb.DuckDBPyConnection, item: _Staged, import_id: int) -> 
     return inserted, updated, unchanged
 
 
-def _stage(cursor: duckdb.DuckDBPyConnection, source: _Source, mapping: Mapping | None) -> _Staged:
+def _stage(cursor: duckdb.DuckDBPyConnection, source: _Source, mapping: Mapping | None,
+           settings: dict) -> _Staged:
     """Load one file into temporary tables and list its problems; write nothing."""
     item = _Staged(source)
     kind, name = source.kind, source.file_name
@@ -350,26 +357,166 @@ def _stage(cursor: duckdb.DuckDBPyConnection, source: _Source, mapping: Mapping 
     if match.problems:
         item.problems.extend(Problem(0, "", "", message) for message in match.problems)
         return item
-    _create_staged_view(cursor, kind, match.columns, source.spaces_only)
-    params = None
+    clean_ids = source.invisible or source.format != "csv" or source.encoding != "utf-8"
+    _create_staged_view(cursor, kind, match.columns, source.spaces_only, clean_ids)
+    column_of = {canonical: _header_of(headers, place) for canonical, place in match.columns.items()}
+    dates = _read_dates(cursor, kind, mapping, settings, column_of)
+    if isinstance(dates, Problem):
+        item.problems.append(dates)
+        return item
+    params = dates
     if kind == "sessions":
         _load_labels(cursor, mapping)
-        params = {"yes_words": list(YES_WORDS), "no_words": list(NO_WORDS),
-                  "status_reason": "status must be a known label. " + accepted_statuses(mapping),
-                  "party_reason": accepted_parties()}
+        params |= {"yes_words": list(YES_WORDS), "no_words": list(NO_WORDS),
+                   "status_reason": "status must be a known label. " + accepted_statuses(mapping),
+                   "party_reason": accepted_parties(), "paid_reason": accepted_paid(),
+                   # a flag without a date is judged against the day it was imported (SPEC §4)
+                   "paid_as_of": None if "paid_on" in match.columns else dt.date.today()}
+        if "paid_on" in match.columns and "paid" in match.columns:
+            item.warnings.append(f"The file has both {column_of['paid_on']!r} (paid_on) and "
+                                 f"{column_of['paid']!r} (paid): payment is read from the dates.")
     cursor.execute(sql(f"import_{kind}_parse"), params)
     item.rows_read = _scalar(cursor, f"select count(*) from parsed_{kind}")
     if item.rows_read == 0:
         return _whole_file(item, f"{name} has column headers but no rows: nothing to import.")
 
-    column_of = {canonical: headers[position] for canonical, position in match.columns.items()}
+    if kind == "sessions":
+        item.notes.extend(_match_stored_sessions(cursor, "session_id" in match.columns))
     repeats = cursor.execute(sql(f"import_{kind}_repeats")).fetchall()
-    _collect_problems(cursor, item, column_of, _conflicts(cursor, kind, column_of, repeats))
+    conflicts = _conflicts(cursor, kind, column_of, repeats)
+    if kind == "sessions":
+        conflicts += _probable_duplicates(cursor, column_of)
+    _collect_problems(cursor, item, column_of, conflicts)
     position = {header: index for index, header in reversed(list(enumerate(headers)))}
     item.problems.sort(key=lambda problem: (problem.line or float("inf"),
                                             position.get(problem.column, 0)))
     _keep_first_of_identical(cursor, item, repeats)
     return item
+
+
+def _header_of(headers: list[str], place: int | tuple[int, int]) -> str:
+    """The header of a column as written, or 'Date + Time' for one built from two."""
+    return " + ".join(headers[p] for p in place) if isinstance(place, tuple) else headers[place]
+
+
+# -- dates (SPEC §3, §3.5) ---------------------------------------------------------------------------
+
+#: The date columns of each kind of file: their order is decided together.
+DATE_COLUMNS = {"sessions": ("scheduled_start", "cancelled_at", "paid_on"),
+                "clients": ("intake_date", "contract_signed_on")}
+_DATE_PARTS = {"dmy": "%d/%m/%Y", "mdy": "%m/%d/%Y"}
+_TIME_PARTS = ("", " %H:%M", " %H:%M:%S", " %H:%M:%S.%f", " %I:%M %p", " %I:%M:%S %p", " %I %p",
+               " %Hh%M", " %Hh", "T%H:%M", "T%H:%M:%S")
+_ORDER_WORDS = {"dmy": "day first (dd/mm/yyyy)", "mdy": "month first (mm/dd/yyyy)",
+                "ymd": "year first (yyyy/mm/dd)"}
+
+
+def date_formats(order: str | None, declared_format: str | None = None) -> list[str]:
+    """The strftime formats tried on dates written with slashes or dots, in *order*.
+
+    Year-first dates (2026/03/02) are always read; day-first or month-first ones only in the
+    order given (None: neither — the file has none, or the import was refused before).
+
+    >>> date_formats("mdy")[:3]
+    ['%m/%d/%Y', '%m/%d/%Y %H:%M', '%m/%d/%Y %H:%M:%S']
+    """
+    dates = [_DATE_PARTS[order]] if order in _DATE_PARTS else []
+    formats = [date + time for date in (*dates, "%Y/%m/%d") for time in _TIME_PARTS]
+    return ([declared_format] if declared_format else []) + formats
+
+
+def _order_of_format(declared_format: str | None) -> str | None:
+    """dmy or mdy as a declared strftime format puts them (%d before %m, or after)."""
+    if not declared_format or "%d" not in declared_format or "%m" not in declared_format:
+        return None
+    return "dmy" if declared_format.index("%d") < declared_format.index("%m") else "mdy"
+
+
+def _read_dates(cursor, kind: str, mapping: Mapping | None, settings: dict,
+                column_of: dict[str, str]) -> dict | Problem:
+    """The parse query's date parameters, or the Problem that refuses the file (SPEC §3.5).
+
+    The order is the mapping's (``[dates] order``, or its ``format``); else what the file
+    settles (a first field above 12 is a day, a second above 12 too); else the setting
+    ``date_order``; a file that needs an order and has none, or contradicts itself, is refused.
+    """
+    present = [name for name in DATE_COLUMNS[kind] if name in column_of]
+    declared_format = mapping.date_format if mapping else None
+    declared = (mapping.date_order if mapping else None) or _order_of_format(declared_format)
+    practice_zone = settings["timezone"]
+    order = declared
+    if present and declared is None:
+        cursor.execute("create or replace temp view date_cells as " + " union all ".join(
+            f"select line, '{name}' as field, {name}_text as cell from staged_{kind}"
+            for name in present))
+        found = cursor.execute(sql("import_date_order")).fetchall()[0]
+        (day_first, day_line, day_field, day_cell, month_first, month_line, month_field,
+         month_cell, either, either_line, either_field, either_cell) = found
+        if day_first and month_first:
+            return Problem(0, "", "", (
+                f"This file writes its dates both ways: line {day_line} has {day_cell!r} "
+                f"({column_of[day_field]}), which can only be day first, and line {month_line} "
+                f"has {month_cell!r} ({column_of[month_field]}), which can only be month first. "
+                "Correct the lines written the other way round, then import again."))
+        if day_first or month_first:
+            order = "dmy" if day_first else "mdy"
+        elif either:
+            order = settings.get("date_order")
+            if order is None:
+                day, month, year = re.match(r"\s*(\d+)\D(\d+)\D(\d+)", either_cell).groups()
+                as_dmy = dt.date(int(year), int(month), int(day)).strftime("%-d %B %Y")
+                as_mdy = dt.date(int(year), int(day), int(month)).strftime("%-d %B %Y")
+                return Problem(0, column_of[either_field], either_cell, (
+                    f"Dates such as {either_cell!r} (line {either_line}) can be read two ways — "
+                    f"{as_dmy} (day first) or {as_mdy} (month first) — and no date in this file "
+                    "settles which (every day and month is 12 or less). Say which: choose the "
+                    "date order on the Import page, add [dates] order = \"dmy\" (or \"mdy\") to "
+                    "the mapping file, or set date_order in Settings; then import again."))
+    file_zone = (mapping.timezone if mapping else None) or practice_zone
+    shown = f"read {_ORDER_WORDS[order]} in this file, " if order in _DATE_PARTS else ""
+    reason = (
+        f"write it as 2026-03-02 14:00, 2026-03-02T14:00:00Z (converted to {practice_zone}) or "
+        f"{'02/03/2026 14:00' if order != 'mdy' else '03/02/2026 2:00 PM'} ({shown}four-digit "
+        "year). A file in another form needs its format in the mapping file: [dates] format = "
+        "\"%d %b %Y %H:%M\", say."
+    )
+    return {"date_formats": date_formats(order, declared_format), "file_zone": file_zone,
+            "practice_zone": practice_zone, "date_reason": reason}
+
+
+# -- which stored session a row is -------------------------------------------------------------------
+
+_MATCH_STORED = """
+update parsed_sessions set session_id = stored.session_id
+from (select client_id, scheduled_start, min(session_id) as session_id
+      from sessions group by client_id, scheduled_start) as stored
+where parsed_sessions.id_made
+  and parsed_sessions.client_id = stored.client_id
+  and parsed_sessions.scheduled_start = stored.scheduled_start
+"""
+
+
+def _match_stored_sessions(cursor, has_ids: bool) -> list[str]:
+    """Rows without a session_id take the id of the stored session of the same client and start."""
+    if _scalar(cursor, "select count(*) from parsed_sessions where id_made"):
+        cursor.execute(_MATCH_STORED)
+    if has_ids:
+        return []
+    return ["This file has no session_id column, so each row was matched to a stored session "
+            "by its client and start. A row whose start was corrected is therefore a new session, "
+            "not a correction: the old one stays. To correct times, import a file with session "
+            "ids (e.g. an Appointment ID or N° séance column)."]
+
+
+def _probable_duplicates(cursor, column_of: dict[str, str]) -> list[Problem]:
+    """A problem for each new session with the client and start of a stored session (SPEC §3.4)."""
+    rows = cursor.execute(sql("import_sessions_duplicates")).fetchall()
+    header = column_of.get("session_id", "session_id")
+    return [Problem(line, header, new_id, (
+        f"probable duplicate: client {client!r} already has a session at "
+        f"{start:%Y-%m-%d %H:%M}, stored as {stored_id!r}. If it is that session, give it the id "
+        f"{stored_id!r}; if it is another one, correct its start"
+    )) for line, new_id, client, start, stored_id in rows]
 
 
 def _scalar(cursor, query: str, params: dict | None = None):
@@ -457,18 +604,33 @@ def _keep_first_of_identical(cursor, item: _Staged, repeats: list[tuple]) -> Non
     )
 
 
-def _create_staged_view(cursor, kind: str, columns: dict[str, int], spaces_only: bool) -> None:
+def _create_staged_view(cursor, kind: str, columns: dict[str, int | tuple[int, int]],
+                        spaces_only: bool, clean_ids: bool) -> None:
     """``staged_<kind>``: the file's cells, trimmed, named ``<canonical>_text`` (NULL if absent).
 
+    A column built from two (a date and a time) joins their cells with a space. Identifiers
+    lose invisible characters when the file may hold some (*clean_ids*).
     The SQL is generated, but only from names the code owns: the kind, the canonical column
-    names, the positional names ``c0, c1, …`` of ``raw_<kind>`` and the two trimming macros.
+    names, the positional names ``c0, c1, …`` of ``raw_<kind>`` and the trimming macros.
     """
     assert kind in KINDS
     trim = "cell_text_spaces" if spaces_only else "cell_text"
-    cells = {name: f"{trim}(c{int(position)})" for name, position in columns.items()}
+
+    def cell(name: str, place: int | tuple[int, int]) -> str:
+        if isinstance(place, tuple):
+            return f"nullif(concat_ws(' ', {trim}(c{int(place[0])}), {trim}(c{int(place[1])})), '')"
+        if clean_ids and name in _ID_COLUMNS:
+            return f"clean_id({trim}(c{int(place)}))"
+        return f"{trim}(c{int(place)})"
+
+    cells = {name: cell(name, place) for name, place in columns.items()}
     select = ",\n    ".join(f"{cells.get(name, 'null::varchar')} as {name}_text" for name in HEADERS[kind])
     cursor.execute(f"create or replace temp view staged_{kind} as\n"
                    f"select\n    line,\n    {select}\nfrom raw_{kind}")
+
+
+#: Columns that identify something: invisible characters in them are removed.
+_ID_COLUMNS = ("session_id", "client_id", "therapist_id")
 
 
 def _headerless_columns(cursor, kind: str, headers: list[str]) -> list[str]:
@@ -483,7 +645,7 @@ def _headerless_columns(cursor, kind: str, headers: list[str]) -> list[str]:
 
 
 def _load_labels(cursor, mapping: Mapping | None) -> None:
-    """``status_labels`` and ``party_labels``: the file's distinct labels that are recognised."""
+    """``status_labels``, ``party_labels``, ``paid_labels``: the file's labels that are recognised."""
     cursor.execute("create or replace temp table status_labels (label varchar, status varchar, cancelled_by varchar)")
     cursor.execute("create or replace temp table party_labels (label varchar, party varchar)")
     statuses = cursor.execute(
@@ -496,6 +658,12 @@ def _load_labels(cursor, mapping: Mapping | None) -> None:
     known = [(label, party) for (label,) in parties if (party := party_of(label))]
     if known:
         cursor.executemany("insert into party_labels values (?, ?)", known)
+    cursor.execute("create or replace temp table paid_labels (label varchar, paid boolean)")
+    flags = cursor.execute(
+        "select distinct paid_text from staged_sessions where paid_text is not null").fetchall()
+    known = [(label, paid) for (label,) in flags if (paid := paid_of(label)) is not None]
+    if known:
+        cursor.executemany("insert into paid_labels values (?, ?)", known)
 
 
 # -- reading files ----------------------------------------------------------------------------------
@@ -517,6 +685,7 @@ class _Source:
     encoding: str        # CSV only: 'utf-8', 'utf-16', 'cp1252' or 'latin-1'
     blank_lines: bool    # CSV only: an empty line before the last row
     spaces_only: bool    # UTF-8 CSV only: none of _NOT_SPACES, so trim() is enough
+    invisible: bool      # UTF-8 CSV: holds a control or invisible character (_INVISIBLE)
 
     @property
     def table(self) -> str:
@@ -533,6 +702,12 @@ _BLANK_LINE = re.compile(rb"\n\r?\n[^\r\n]")
 _NOT_SPACES = (b"\t", b'"', b"\xa0", b"\xaf")
 
 
+#: UTF-8 bytes of the characters clean_id removes from identifiers (but tab, CR and LF, which
+#: only separate cells and lines): controls, the soft hyphen, zero-width ones, the BOM.
+_INVISIBLE = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2\xad|\xe2\x80[\x8b-\x8f]"
+                        rb"|\xe2\x81[\xa0-\xa4]|\xef\xbb\xbf")
+
+
 def _inspect(job: _Job) -> _Source:
     """Size, SHA-256, format and text encoding of a file, in one streaming pass."""
     assert job.kind in KINDS
@@ -540,6 +715,7 @@ def _inspect(job: _Job) -> _Source:
     digest = hashlib.sha256()
     utf8 = codecs.getincrementaldecoder("utf-8")()
     is_utf8, blank_lines, spaces_only, head, tail = True, False, True, b"", b""
+    invisible = False
     with job.path.open("rb") as handle:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
@@ -552,6 +728,9 @@ def _inspect(job: _Job) -> _Source:
             spaces_only = spaces_only and not any(byte in chunk for byte in _NOT_SPACES)
             blank_lines = blank_lines or any(  # a blank line split between chunks is seen whole
                 _BLANK_LINE.search(text) for text in (chunk, tail + chunk[:3]))
+            if not invisible:  # a BOM opening the file is no cell's; one split between chunks is seen whole
+                text = tail + chunk if tail else chunk.removeprefix(b"\xef\xbb\xbf")
+                invisible = _INVISIBLE.search(text) is not None
             tail = chunk[-3:]
     try:
         utf8.decode(b"", final=True)
@@ -576,7 +755,7 @@ def _inspect(job: _Job) -> _Source:
         encoding = "latin-1"
     return _Source(job.kind, job.path, job.file_name or job.path.name, job.max_bytes, size,
                    digest.hexdigest(), kind_of_file, encoding, blank_lines,
-                   spaces_only and kind_of_file == "csv" and encoding == "utf-8")
+                   spaces_only and kind_of_file == "csv" and encoding == "utf-8", invisible)
 
 
 def _decodes(path: Path, encoding: str) -> bool:

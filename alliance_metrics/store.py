@@ -25,7 +25,7 @@ from alliance_metrics.settings import DEFAULTS, setting
 
 #: Each schema version's SQL file (``sql/<name>.sql``), in order: version N is ``MIGRATIONS[N - 1]``.
 #: A new version appends one file; applying the files after a database's version brings it up to date.
-MIGRATIONS: tuple[str, ...] = ("schema_v1", "schema_v2")
+MIGRATIONS: tuple[str, ...] = ("schema_v1", "schema_v2", "schema_v3_import")
 SCHEMA_VERSION = len(MIGRATIONS)
 #: Macros and views that are code, not data: recreated at every open so they match this release.
 DERIVED = ("session_facts", "client_components")
@@ -156,7 +156,8 @@ class Store:
             return cursor.execute(
                 "select (select count(*) from sessions), (select count(*) from clients), "
                 "(select max(import_id) from imports), "
-                "(select string_agg(name || '=' || value, ',' order by name) from settings), "
+                "(select string_agg(name || '=' || coalesce(text_value, value::varchar), ',' order by name) "
+                "from settings), "
                 "(select max(updated_at) from settings)"
             ).fetchone()
         finally:
@@ -193,7 +194,7 @@ class Store:
 
     # -- settings ------------------------------------------------------------------------------
 
-    def settings(self) -> dict[str, float]:
+    def settings(self) -> dict[str, float | str | None]:
         """Every setting's value: the practice's own where it set one, else the default."""
         with closing(self._con.cursor()) as cursor:
             return self._settings(cursor)
@@ -204,12 +205,13 @@ class Store:
             return self._contract_parameters(cursor)
 
     @staticmethod
-    def _settings(cursor: duckdb.DuckDBPyConnection) -> dict[str, float]:
+    def _settings(cursor: duckdb.DuckDBPyConnection) -> dict[str, float | str | None]:
         """The settings as *cursor* sees them (inside a transaction: with its own changes)."""
         values = dict(DEFAULTS)
-        for name, value in cursor.execute("select name, value from settings").fetchall():
+        for name, value, text in cursor.execute(
+                "select name, value, text_value from settings").fetchall():
             if name in values:
-                values[name] = setting(name).check(value)
+                values[name] = setting(name).check(text if setting(name).is_text else value)
         return values
 
     @classmethod
@@ -217,14 +219,15 @@ class Store:
         values = cls._settings(cursor)
         return {name: values[name] for name in CONTRACT_PARAMETERS}
 
-    def set_setting(self, name: str, value: float) -> None:
-        """Store a practice's own value for setting *name* (checked against its range)."""
+    def set_setting(self, name: str, value: float | str) -> None:
+        """Store a practice's own value for setting *name* (checked against its range or choices)."""
         checked = setting(name).check(value)
+        text = isinstance(checked, str)
         with self.transaction() as cursor:
             cursor.execute(
-                "insert or replace into settings (name, value, updated_at) "
-                "values ($name, $value, current_localtimestamp())",
-                {"name": name, "value": checked},
+                "insert or replace into settings (name, value, text_value, updated_at) "
+                "values ($name, $value, $text, current_localtimestamp())",
+                {"name": name, "value": None if text else checked, "text": checked if text else None},
             )
 
     def reset_setting(self, name: str) -> None:

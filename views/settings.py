@@ -10,6 +10,7 @@ GROUPS = {
     "attention": "Needs-attention rules (weekly review)",
     "progress": "Expected progress",
     "privacy": "Supervisor view (privacy)",
+    "import": "Importing files",
 }
 
 st.title("Settings")
@@ -22,6 +23,15 @@ with st.form("settings"):
     for group, heading in GROUPS.items():
         st.subheader(heading)
         for setting in (s for s in SETTINGS if s.group == group):
+            if setting.is_text:  # a choice among texts; None = unset
+                options = [None, *setting.choices] if setting.default is None else list(setting.choices)
+                values[setting.name] = st.selectbox(
+                    setting.name, options, index=options.index(current[setting.name]),
+                    format_func=lambda choice: "not set" if choice is None else choice,
+                    help=f"{setting.help} Default: {setting.default or 'not set'}.",
+                    key=f"setting_{setting.name}",
+                )
+                continue
             kind = int if setting.integer else float  # Streamlit refuses mixed int and float
             values[setting.name] = st.number_input(
                 setting.name,
@@ -39,7 +49,7 @@ if saved:
     for name, value in values.items():
         if value != current[name]:
             try:
-                if value == DEFAULTS[name]:
+                if value == DEFAULTS[name] or value is None:
                     store().reset_setting(name)
                 else:
                     store().set_setting(name, value)
