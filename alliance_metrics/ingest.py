@@ -72,6 +72,7 @@ __all__ = [
     "ImportRejected",
     "ImportReport",
     "Problem",
+    "ProblemGroup",
     "import_clients",
     "import_files",
     "import_sessions",
@@ -103,6 +104,37 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class ProblemGroup:
+    """The problems of one kind (SPEC §3.4): one column, one reason, counted.
+
+    ``lines`` are the first lines (at most ``GROUP_LINES``), ``example`` the first value,
+    ``hint`` what to do when it is more than the reason says ('' otherwise).
+    """
+
+    column: str
+    reason: str
+    count: int
+    lines: tuple[int, ...]
+    example: str
+    hint: str = ""
+
+    def describe(self) -> str:
+        """One line: where, how many, an example, why, and the hint."""
+        where = f"{self.column}: " if self.column else ""
+        many = f"{self.count:,} line{'s' * (self.count != 1)}"
+        shown = ", ".join(f"{line:,}" for line in self.lines) + (", …" if self.count > len(self.lines) else "")
+        lines = f"{many} (line{'s' * (len(self.lines) > 1)} {shown})" if self.lines else ""
+        example = f"e.g. {self.example!r}" if self.example else ""
+        head = ", ".join(part for part in (lines, example) if part)
+        text = f"{where}{head} — {self.reason}" if head else f"{where}{self.reason}"
+        return f"{text}. {self.hint}" if self.hint else text
+
+
+#: How many lines a problem group names.
+GROUP_LINES = 5
+
+
+@dataclass(frozen=True)
 class ImportReport:
     """What one file's import did, or why it was rejected."""
 
@@ -116,11 +148,21 @@ class ImportReport:
     warnings: tuple[str, ...] = ()
     #: What the user should know though nothing is wrong (e.g. that the file has no session ids).
     notes: tuple[str, ...] = ()
+    #: The problems grouped by column and reason, over every problem (even beyond those listed).
+    groups: tuple[ProblemGroup, ...] = ()
 
     @property
     def ok(self) -> bool:
         """True when the import was committed (it has no problem)."""
         return not self.problems
+
+    def groups_frame(self) -> pd.DataFrame:
+        """The grouped report as a table: column, count, lines, example, reason, hint."""
+        return pd.DataFrame(
+            [(g.column, g.count, ", ".join(map(str, g.lines)), g.example, g.reason, g.hint)
+             for g in self.groups],
+            columns=["column", "count", "first lines", "example", "reason", "hint"],
+        ).astype({"count": "int64"})
 
     def problems_frame(self) -> pd.DataFrame:
         """The problems as a table with columns line, column, value, reason."""
@@ -241,12 +283,30 @@ class _Staged:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: Groups counted in SQL over all the parse query's problems (those listed may be fewer).
+    counted: list[ProblemGroup] = field(default_factory=list)
 
     def report(self, inserted: int = 0, updated: int = 0, unchanged: int = 0) -> ImportReport:
+        counted = {(group.column, group.reason) for group in self.counted}
+        others = _group([problem for problem in self.problems
+                         if (problem.column, problem.reason) not in counted
+                         and not problem.reason.startswith(_MORE)])
+        groups = sorted([*self.counted, *others], key=lambda group: group.lines[:1] or (0,))
         return ImportReport(
             self.source.kind, self.source.file_name, self.rows_read, inserted, updated,
             unchanged, tuple(self.problems), tuple(self.warnings), tuple(self.notes),
+            tuple(groups),
         )
+
+
+def _group(problems: list[Problem]) -> list[ProblemGroup]:
+    """Problems grouped by (column, reason), in the order they come."""
+    grouped: dict[tuple[str, str], list[Problem]] = {}
+    for problem in problems:
+        grouped.setdefault((problem.column, problem.reason), []).append(problem)
+    return [ProblemGroup(column, reason, len(members),
+                         tuple(p.line for p in members if p.line)[:GROUP_LINES], members[0].value)
+            for (column, reason), members in grouped.items()]
 
 
 class _Unreadable(Exception):
@@ -533,9 +593,22 @@ def _megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB ({size:,} bytes)"
 
 
+_MORE = "…and "
+_GROUPS = """
+select problem.field, problem.reason, count(*), list(line order by line)[1:$lines],
+       arg_min(problem.value, line)
+from (select line, unnest(problems) as problem from parsed_{kind} where problems is not null)
+group by all
+order by min(line)
+"""
+
+
 def _collect_problems(cursor, item: _Staged, column_of: dict[str, str],
                       conflicts: list[Problem]) -> None:
-    """The parse query's problems, and *conflicts*, into ``item``; at most MAX_PROBLEMS_LISTED."""
+    """The parse query's problems, and *conflicts*, into ``item``; at most MAX_PROBLEMS_LISTED.
+
+    Every problem is counted in ``item.counted``, grouped by column and reason.
+    """
     kind = item.source.kind
     total, rows = cursor.execute(
         f"select coalesce(sum(len(problems)), 0), count(*) filter (where problems is not null "
@@ -552,11 +625,31 @@ def _collect_problems(cursor, item: _Staged, column_of: dict[str, str],
     item.problems.extend(Problem(line, column_of.get(name, name), value or "", reason)
                          for line, name, value, reason in listed)
     item.problems.extend(conflicts)
+    if total:
+        item.counted = [
+            ProblemGroup(column_of.get(name, name), reason, count, tuple(lines), example or "",
+                         _hint(name, example))
+            for name, reason, count, lines, example in cursor.execute(
+                _GROUPS.format(kind=kind), {"lines": GROUP_LINES}).fetchall()
+        ]
     if total > len(listed):
         item.problems.append(Problem(0, "", "", (
-            f"…and {total - len(listed):,} more problems after line {listed[-1][0]} (the first "
+            f"{_MORE}{total - len(listed):,} more problems after line {listed[-1][0]} (the first "
             f"{len(listed):,} are listed). Fix these and import again to see the rest."
         )))
+
+
+def _hint(name: str, example: str | None) -> str:
+    """What to do about a group of problems, when its first value says more than its reason."""
+    if name in (*DATE_COLUMNS["sessions"], *DATE_COLUMNS["clients"]) and example:
+        found = re.match(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{4}", example)
+        if found and int(found.group(2)) > 12 >= int(found.group(1)):
+            return ('These dates look month first: add [dates] order = "mdy" to the mapping file, '
+                    "or choose month first on the Import page.")
+        if found and int(found.group(1)) > 12 >= int(found.group(2)):
+            return ('These dates look day first: add [dates] order = "dmy" to the mapping file, '
+                    "or choose day first on the Import page.")
+    return ""
 
 
 def _conflicts(cursor, kind: str, column_of: dict[str, str], repeats: list[tuple]) -> list[Problem]:

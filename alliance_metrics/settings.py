@@ -38,6 +38,8 @@ class Setting:
     def check(self, value: float | str) -> float | str:
         """Return *value* as this setting's type, or raise ValueError saying what is allowed."""
         if self.is_text:
+            if value is None and self.default is None:
+                return None  # unset
             if value not in self.choices:
                 shown = ", ".join(self.choices) if len(self.choices) <= 10 else (
                     f"one of {len(self.choices)} names such as {', '.join(self.choices[:3])}")
