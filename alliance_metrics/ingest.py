@@ -701,7 +701,7 @@ def _create_staged_view(cursor, kind: str, columns: dict[str, int | tuple[int, i
                         spaces_only: bool, clean_ids: bool) -> None:
     """``staged_<kind>``: the file's cells, trimmed, named ``<canonical>_text`` (NULL if absent).
 
-    A column built from two (a date and a time) joins their cells with a space. Identifiers
+    A column built from two (a date and a time) joins their cells (``date_and_time``). Identifiers
     lose invisible characters when the file may hold some (*clean_ids*).
     The SQL is generated, but only from names the code owns: the kind, the canonical column
     names, the positional names ``c0, c1, …`` of ``raw_<kind>`` and the trimming macros.
@@ -711,7 +711,7 @@ def _create_staged_view(cursor, kind: str, columns: dict[str, int | tuple[int, i
 
     def cell(name: str, place: int | tuple[int, int]) -> str:
         if isinstance(place, tuple):
-            return f"nullif(concat_ws(' ', {trim}(c{int(place[0])}), {trim}(c{int(place[1])})), '')"
+            return f"date_and_time({trim}(c{int(place[0])}), {trim}(c{int(place[1])}))"
         if clean_ids and name in _ID_COLUMNS:
             return f"clean_id({trim}(c{int(place)}))"
         return f"{trim}(c{int(place)})"
@@ -1023,6 +1023,8 @@ def _excel_text(value: object) -> str | None:
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # a client code typed as 1234 arrives as 1234.0
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        return value.date().isoformat()  # a date cell: Excel stores dates as midnight
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
     return str(value)

@@ -95,6 +95,10 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 }
 FILE_NOUN = {"sessions": "session log", "clients": "clients file"}
 
+#: Headers of a column holding the time of a session whose date is in another column: joined
+#: to that date as scheduled_start (SPEC §3.3). "start time" alone still names scheduled_start.
+TIME_HEADERS = ("time", "start time", "appointment time", "session time", "time of service",
+                "heure", "heure de début", "heure du rendez-vous", "heure de la séance", "horaire")
 # -- status labels -----------------------------------------------------------------------------
 
 #: Canonical status → labels accepted for it (SPEC §3.2, plus ``booked``: a session booked but
@@ -441,11 +445,16 @@ def match_headers(headers: Sequence[str], kind: str, mapping: Mapping | None = N
     claimed = {position: name for name, place in columns.items()
                for position in (place if isinstance(place, tuple) else (place,))}
     candidates: dict[str, list[int]] = {}
+    times: list[int] = []   # a time column beside the date (SPEC §3.3), joined below
     for position, key in enumerate(keys):
         if position in claimed or not key:
             continue
         name = alias_of.get(key)
-        if name is None:
+        if kind == "sessions" and key in _TIME_KEYS and "scheduled_start" not in columns:
+            times.append(position)
+            if name == "scheduled_start":  # "Start time" alone is the start
+                candidates.setdefault(name, []).append(position)
+        elif name is None:
             warnings.append(f"Column {headers[position]!r} is not part of the {noun} and was ignored.")
         elif name in columns:
             place = columns[name] if isinstance(columns[name], tuple) else (columns[name],)
@@ -455,6 +464,14 @@ def match_headers(headers: Sequence[str], kind: str, mapping: Mapping | None = N
             )
         else:
             candidates.setdefault(name, []).append(position)
+    dates = [p for p in candidates.get("scheduled_start", []) if p not in times]
+    if len(times) == 1 and len(dates) == 1:
+        # "Date of Service" and "Time": the session's start is the two together
+        candidates.pop("scheduled_start")
+        columns["scheduled_start"] = (dates[0], times[0])
+    else:
+        warnings.extend(f"Column {headers[p]!r} is not part of the {noun} and was ignored."
+                        for p in times if p not in candidates.get("scheduled_start", []))
     for name, positions in candidates.items():
         if len(positions) == 1:
             columns[name] = positions[0]
@@ -485,6 +502,7 @@ def _listing(headers: Sequence[str]) -> str:
 
 # -- labels in cells -----------------------------------------------------------------------------
 
+_TIME_KEYS = {label_key(header) for header in TIME_HEADERS}
 _STATUS_BY_KEY = {label_key(label): name for name, labels in STATUS_LABELS.items()
                   for label in (name, *labels)}
 _PARTY_BY_KEY = {label_key(label): name for name, labels in PARTY_LABELS.items()

@@ -55,7 +55,7 @@ create or replace temp macro naive_timestamp(cell, formats) as case
     when iso_cell(cell) then coalesce(try_cast(cell as timestamp),
         try_strptime(cell, ['%Y-%m-%d %H:%M', '%Y-%m-%dT%H:%M', '%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M:%S.%f',
                             '%Y-%m-%d %I:%M %p', '%Y-%m-%d %Hh%M']))
-    else try_strptime(written_date(cell), formats)
+    else coalesce(try_strptime(cell, formats), try_strptime(written_date(cell), formats))
 end;
 create or replace temp macro parse_timestamp(cell, formats, file_zone, practice_zone) as plausible_or_null(case
     when zoned_cell(cell) then timezone(practice_zone,
@@ -64,6 +64,12 @@ create or replace temp macro parse_timestamp(cell, formats, file_zone, practice_
     when file_zone = practice_zone or length(cell) <= 10 then naive_timestamp(cell, formats)
     else timezone(practice_zone, timezone(file_zone, naive_timestamp(cell, formats)))
 end);
+-- A date cell and a time cell as one (SPEC §3.3): "11/02/2026" and "9:30 AM" (or "9:30 AM - 10:20 AM",
+-- whose end is dropped). A date cell that holds a time already (longer than a date) is kept whole.
+create or replace temp macro date_and_time(day, time_of_day) as case
+    when time_of_day is null or length(day) > 10 then day
+    else day || ' ' || regexp_replace(time_of_day, '\s*[-–].*$', '')
+end;
 -- A date: as a date and time, its day kept.
 create or replace temp macro parse_date(cell, formats, file_zone, practice_zone) as
     cast(parse_timestamp(cell, formats, file_zone, practice_zone) as date);
