@@ -44,7 +44,7 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import duckdb
@@ -285,6 +285,11 @@ class _Staged:
     notes: list[str] = field(default_factory=list)
     #: Groups counted in SQL over all the parse query's problems (those listed may be fewer).
     counted: list[ProblemGroup] = field(default_factory=list)
+    #: What the importer understood (for the Import page's preview): the headers, which
+    #: canonical column each feeds, and how dates are read.
+    headers: list[str] = field(default_factory=list)
+    columns: dict[str, int | tuple[int, int]] = field(default_factory=dict)
+    dates: DateReading | None = None
 
     def report(self, inserted: int = 0, updated: int = 0, unchanged: int = 0) -> ImportReport:
         counted = {(group.column, group.reason) for group in self.counted}
@@ -406,12 +411,14 @@ def _stage(cursor: duckdb.DuckDBPyConnection, source: _Source, mapping: Mapping 
     except _FileProblem as problem:
         return _whole_file(item, f"{name}: {problem}")
     item.warnings.extend(warnings)
+    item.headers = headers
     if problems:
         item.problems.extend(problems)
         item.rows_rejected = len({problem.line for problem in problems})
         return item
 
     match = match_headers(headers, kind, mapping)
+    item.columns = match.columns
     item.warnings.extend(match.warnings)
     item.warnings.extend(_headerless_columns(cursor, kind, headers))
     if match.problems:
@@ -420,11 +427,11 @@ def _stage(cursor: duckdb.DuckDBPyConnection, source: _Source, mapping: Mapping 
     clean_ids = source.invisible or source.format != "csv" or source.encoding != "utf-8"
     _create_staged_view(cursor, kind, match.columns, source.spaces_only, clean_ids)
     column_of = {canonical: _header_of(headers, place) for canonical, place in match.columns.items()}
-    dates = _read_dates(cursor, kind, mapping, settings, column_of)
-    if isinstance(dates, Problem):
-        item.problems.append(dates)
+    item.dates = _read_dates(cursor, kind, mapping, settings, column_of)
+    if item.dates.problem:
+        item.problems.append(item.dates.problem)
         return item
-    params = dates
+    params = item.dates.params()
     if kind == "sessions":
         _load_labels(cursor, mapping)
         params |= {"yes_words": list(YES_WORDS), "no_words": list(NO_WORDS),
@@ -492,9 +499,37 @@ def _order_of_format(declared_format: str | None) -> str | None:
     return "dmy" if declared_format.index("%d") < declared_format.index("%m") else "mdy"
 
 
+@dataclass(frozen=True)
+class DateReading:
+    """How a file's dates are read: ``order`` (dmy, mdy, ymd or None: the file needs none),
+    ``decided_by`` ('mapping', 'file', 'setting' or '' when the file needs no order, or is
+    refused), the zone of its naive times and the practice's, and the ``problem`` that refuses
+    the file (its order undecided, or contradicted), if any."""
+
+    order: str | None
+    decided_by: str
+    file_zone: str
+    practice_zone: str
+    declared_format: str | None = None
+    problem: Problem | None = None
+
+    def params(self) -> dict:
+        """The parse queries' date parameters."""
+        shown = f"read {_ORDER_WORDS[self.order]} in this file, " if self.order in _DATE_PARTS else ""
+        example = "03/02/2026 2:00 PM" if self.order == "mdy" else "02/03/2026 14:00"
+        reason = (
+            f"write it as 2026-03-02 14:00, 2026-03-02T14:00:00Z (converted to "
+            f"{self.practice_zone}) or {example} ({shown}four-digit year). A file in another form "
+            "needs its format in the mapping file: [dates] format = \"%d %b %Y %H:%M\", say."
+        )
+        return {"date_formats": date_formats(self.order, self.declared_format),
+                "file_zone": self.file_zone, "practice_zone": self.practice_zone,
+                "date_reason": reason}
+
+
 def _read_dates(cursor, kind: str, mapping: Mapping | None, settings: dict,
-                column_of: dict[str, str]) -> dict | Problem:
-    """The parse query's date parameters, or the Problem that refuses the file (SPEC §3.5).
+                column_of: dict[str, str]) -> DateReading:
+    """How the file's dates are read, or the Problem that refuses the file (SPEC §3.5).
 
     The order is the mapping's (``[dates] order``, or its ``format``); else what the file
     settles (a first field above 12 is a day, a second above 12 too); else the setting
@@ -504,44 +539,38 @@ def _read_dates(cursor, kind: str, mapping: Mapping | None, settings: dict,
     declared_format = mapping.date_format if mapping else None
     declared = (mapping.date_order if mapping else None) or _order_of_format(declared_format)
     practice_zone = settings["timezone"]
-    order = declared
-    if present and declared is None:
-        cursor.execute("create or replace temp view date_cells as " + " union all ".join(
-            f"select line, '{name}' as field, {name}_text as cell from staged_{kind}"
-            for name in present))
-        found = cursor.execute(sql("import_date_order")).fetchall()[0]
-        (day_first, day_line, day_field, day_cell, month_first, month_line, month_field,
-         month_cell, either, either_line, either_field, either_cell) = found
-        if day_first and month_first:
-            return Problem(0, "", "", (
-                f"This file writes its dates both ways: line {day_line} has {day_cell!r} "
-                f"({column_of[day_field]}), which can only be day first, and line {month_line} "
-                f"has {month_cell!r} ({column_of[month_field]}), which can only be month first. "
-                "Correct the lines written the other way round, then import again."))
-        if day_first or month_first:
-            order = "dmy" if day_first else "mdy"
-        elif either:
-            order = settings.get("date_order")
-            if order is None:
-                day, month, year = re.match(r"\s*(\d+)\D(\d+)\D(\d+)", either_cell).groups()
-                as_dmy = dt.date(int(year), int(month), int(day)).strftime("%-d %B %Y")
-                as_mdy = dt.date(int(year), int(day), int(month)).strftime("%-d %B %Y")
-                return Problem(0, column_of[either_field], either_cell, (
-                    f"Dates such as {either_cell!r} (line {either_line}) can be read two ways — "
-                    f"{as_dmy} (day first) or {as_mdy} (month first) — and no date in this file "
-                    "settles which (every day and month is 12 or less). Say which: choose the "
-                    "date order on the Import page, add [dates] order = \"dmy\" (or \"mdy\") to "
-                    "the mapping file, or set date_order in Settings; then import again."))
     file_zone = (mapping.timezone if mapping else None) or practice_zone
-    shown = f"read {_ORDER_WORDS[order]} in this file, " if order in _DATE_PARTS else ""
-    reason = (
-        f"write it as 2026-03-02 14:00, 2026-03-02T14:00:00Z (converted to {practice_zone}) or "
-        f"{'02/03/2026 14:00' if order != 'mdy' else '03/02/2026 2:00 PM'} ({shown}four-digit "
-        "year). A file in another form needs its format in the mapping file: [dates] format = "
-        "\"%d %b %Y %H:%M\", say."
-    )
-    return {"date_formats": date_formats(order, declared_format), "file_zone": file_zone,
-            "practice_zone": practice_zone, "date_reason": reason}
+    reading = DateReading(declared, "mapping" if declared else "", file_zone, practice_zone,
+                          declared_format)
+    if not present or declared is not None:
+        return reading
+    cursor.execute("create or replace temp view date_cells as " + " union all ".join(
+        f"select line, '{name}' as field, {name}_text as cell from staged_{kind}"
+        for name in present))
+    found = cursor.execute(sql("import_date_order")).fetchall()[0]
+    (day_first, day_line, day_field, day_cell, month_first, month_line, month_field,
+     month_cell, either, either_line, either_field, either_cell) = found
+    if day_first and month_first:
+        return replace(reading, problem=Problem(0, "", "", (
+            f"This file writes its dates both ways: line {day_line} has {day_cell!r} "
+            f"({column_of[day_field]}), which can only be day first, and line {month_line} "
+            f"has {month_cell!r} ({column_of[month_field]}), which can only be month first. "
+            "Correct the lines written the other way round, then import again.")))
+    if day_first or month_first:
+        return replace(reading, order="dmy" if day_first else "mdy", decided_by="file")
+    if not either:
+        return reading
+    if settings.get("date_order") is not None:
+        return replace(reading, order=settings["date_order"], decided_by="setting")
+    day, month, year = re.match(r"\s*(\d+)\D(\d+)\D(\d+)", either_cell).groups()
+    as_dmy = dt.date(int(year), int(month), int(day)).strftime("%-d %B %Y")
+    as_mdy = dt.date(int(year), int(day), int(month)).strftime("%-d %B %Y")
+    return replace(reading, problem=Problem(0, column_of[either_field], either_cell, (
+        f"Dates such as {either_cell!r} (line {either_line}) can be read two ways — "
+        f"{as_dmy} (day first) or {as_mdy} (month first) — and no date in this file "
+        "settles which (every day and month is 12 or less). Say which: choose the "
+        "date order on the Import page, add [dates] order = \"dmy\" (or \"mdy\") to "
+        "the mapping file, or set date_order in Settings; then import again.")))
 
 
 # -- which stored session a row is -------------------------------------------------------------------
