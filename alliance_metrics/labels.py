@@ -195,8 +195,9 @@ JOINABLE = ("scheduled_start", "cancelled_at")
 class Mapping:
     """A mapping file (SPEC §3.3), read by :func:`read_mapping`.
 
-    ``columns`` maps a canonical column name to the header the file uses for it, or to a
-    pair of headers (a date and a time) for a column of ``JOINABLE``; ``statuses`` maps a
+    ``columns`` maps a canonical column name to the header the file uses for it, to a
+    pair of headers (a date and a time) for a column of ``JOINABLE``, or to "" when the file
+    has no such column (none of its headers is matched to it); ``statuses`` maps a
     label (as written in the mapping) to a value of ``MAPPING_STATUSES``. ``date_order``
     (dmy, mdy or ymd), ``date_format`` (strftime) and ``timezone`` (of the file's times
     without a zone) come from the optional ``[dates]`` table.
@@ -285,7 +286,7 @@ def read_mapping(path_or_text: str | bytes | os.PathLike) -> Mapping:
         fed: dict[str, str] = {}
         for name, headers in columns.items():
             for header in headers if isinstance(headers, tuple) else (headers,):
-                if name in table and fed.setdefault(label_key(header), name) != name:
+                if header and name in table and fed.setdefault(label_key(header), name) != name:
                     raise MappingError(
                         f"{source}: [columns] gives the header {header!r} to both "
                         f"{fed[label_key(header)]} and {name}; a header can feed one column."
@@ -311,7 +312,7 @@ def read_mapping(path_or_text: str | bytes | os.PathLike) -> Mapping:
 
 
 def _columns_table(table: object, source: str) -> dict[str, str | tuple[str, str]]:
-    """[columns]: name = "header", or name = ["date header", "time header"]."""
+    """[columns]: name = "header", name = ["date header", "time header"], or name = "" (none)."""
     if not isinstance(table, dict):
         raise MappingError(f"{source}: [columns] must be a table of name = \"header\" lines.")
     columns: dict[str, str | tuple[str, str]] = {}
@@ -319,8 +320,8 @@ def _columns_table(table: object, source: str) -> dict[str, str | tuple[str, str
         if isinstance(value, list) and len(value) == 2 and all(
                 isinstance(part, str) and part.strip() for part in value):
             columns[str(name)] = (value[0], value[1])
-        elif isinstance(value, str) and value.strip():
-            columns[str(name)] = value
+        elif isinstance(value, str):   # "" = the file has no such column: match none
+            columns[str(name)] = value.strip()
         else:
             raise MappingError(
                 f"{source}: [columns] {name} = {value!r}; write name = \"header in your file\", "
@@ -420,7 +421,10 @@ def match_headers(headers: Sequence[str], kind: str, mapping: Mapping | None = N
 
     mapped = {name: header for name, header in (mapping.columns if mapping else {}).items()
               if name in table}
+    declined = {name for name, wanted in mapped.items() if wanted == ""}
     for name, wanted in mapped.items():
+        if name in declined:
+            continue
         found = []
         for header in wanted if isinstance(wanted, tuple) else (wanted,):
             positions = [i for i, key in enumerate(keys) if key and key == label_key(header)]
@@ -456,6 +460,9 @@ def match_headers(headers: Sequence[str], kind: str, mapping: Mapping | None = N
                 candidates.setdefault(name, []).append(position)
         elif name is None:
             warnings.append(f"Column {headers[position]!r} is not part of the {noun} and was ignored.")
+        elif name in declined:
+            warnings.append(f"Column {headers[position]!r} was ignored: the mapping file says this "
+                            f"file has no {name} column ({name} = \"\").")
         elif name in columns:
             place = columns[name] if isinstance(columns[name], tuple) else (columns[name],)
             warnings.append(

@@ -86,7 +86,7 @@ def _understood(cursor, item: ingest._Staged, mapping: Mapping | None) -> Previe
                       if position not in fed and header.strip())
     understood = dict(headers=tuple(headers), columns=columns, unmatched=unmatched,
                       dates=item.dates)
-    if not item.columns or item.dates is None or item.dates.problem:
+    if item.dates is None:   # the headers were not understood: nothing was staged
         return Preview(item.report(), **understood)
     labels = cursor.execute(
         "select status_text as label, count(*) as rows from staged_sessions "
