@@ -28,70 +28,21 @@ import zoneinfo
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from alliance_metrics.columns import CLIENT_COLUMNS, SESSION_COLUMNS, columns_of
+
 # -- canonical columns and the headers accepted for them --------------------------------------
 
-#: Session-log columns (SPEC §3) → headers accepted for each, besides the canonical name.
-SESSION_HEADERS: dict[str, tuple[str, ...]] = {
-    "session_id": ("session", "session id", "appointment id", "appointment number",
-                   "appointment no", "booking id", "visit id", "id séance", "id rdv",
-                   "id rendez-vous", "n° séance", "nº séance", "no séance", "num séance",
-                   "numéro séance", "numéro de séance", "séance n°", "n° rendez-vous",
-                   "numéro de rendez-vous", "n° rdv"),
-    "client_id": ("client", "client id", "client code", "patient", "patient id", "code client",
-                  "code patient", "id client", "id patient"),
-    "therapist_id": ("therapist", "therapist id", "clinician", "practitioner", "provider",
-                     "thérapeute", "praticien", "praticienne", "intervenant", "code thérapeute"),
-    "scheduled_start": ("date", "start", "start time", "date time", "appointment",
-                        "appointment date", "appointment day", "appointment time", "date of service",
-                        "service date", "session date", "scheduled", "date et heure",
-                        "date heure", "rendez-vous", "rdv", "début", "date de la séance"),
-    "duration_min": ("duration", "duration min", "duration minutes", "length", "minutes",
-                     "durée", "durée min", "durée minutes"),
-    "status": ("statut", "état", "présence", "attendance", "appointment status", "session status"),
-    "cancelled_by": ("canceled by", "cancellation by", "annulé par", "annulation par"),
-    "cancelled_at": ("canceled at", "cancelled on", "canceled on", "cancellation date",
-                     "cancellation time", "annulé le", "date d'annulation", "date annulation"),
-    "client_late_min": ("lateness", "late", "late min", "minutes late", "client late",
-                        "client lateness", "retard", "retard client", "retard min", "retard minutes"),
-    "therapist_late_min": ("therapist late", "therapist lateness", "late start",
-                           "retard thérapeute", "retard praticien"),
-    "homework_done": ("homework", "practice", "exercises", "pratique", "exercices",
-                      "devoirs", "tâches"),
-    "engagement": ("involvement", "implication", "investissement", "participation"),
-    "alliance_rating": ("alliance", "srs", "session rating scale", "alliance srs",
-                        "score alliance"),
-    "goal_rating": ("goal", "goal score", "progress", "objectif", "note objectif", "progrès",
-                    "avancement"),
-    "fee": ("price", "amount", "tarif", "honoraires", "prix", "montant"),
-    "paid_on": ("paid date", "payment date", "date paid", "paid on", "payé le", "date de paiement",
-                "date paiement", "réglé le", "date de règlement"),
-    "paid": ("payment status", "client payment status", "payment", "paid status", "payé",
-             "réglé", "règlement", "paiement", "statut paiement", "statut du paiement"),
-}
-
-#: Clients-file columns (SPEC §3) → headers accepted for each, besides the canonical name.
-CLIENT_HEADERS: dict[str, tuple[str, ...]] = {
-    "client_id": SESSION_HEADERS["client_id"],
-    "display_name": ("name", "full name", "client name", "patient name", "nom", "nom complet",
-                     "nom du client", "prénom nom", "nom prénom"),
-    "goal": ("objective", "goal description", "objectif", "objectif thérapeutique"),
-    "goal_baseline": ("baseline", "goal start", "initial rating", "niveau initial",
-                      "note initiale", "point de départ"),
-    "goal_target": ("target", "goal rating target", "cible", "note cible", "objectif cible"),
-    "intake_date": ("intake", "first session", "start date", "date d'entrée", "date de début",
-                    "première séance"),
-    "contract_signed_on": ("contract signed", "contract date", "contract", "contrat",
-                           "contrat signé le", "date du contrat", "date contrat"),
-    "therapist_id": SESSION_HEADERS["therapist_id"],
-}
+#: Session-log and clients-file columns → headers accepted for each, besides the canonical
+#: name; both from the column catalogue, where each column is listed once.
+SESSION_HEADERS: dict[str, tuple[str, ...]] = {column.name: column.aliases for column in SESSION_COLUMNS}
+CLIENT_HEADERS: dict[str, tuple[str, ...]] = {column.name: column.aliases for column in CLIENT_COLUMNS}
 
 HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
     "sessions": SESSION_HEADERS,
     "clients": CLIENT_HEADERS,
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
-    "sessions": ("client_id", "scheduled_start", "status"),
-    "clients": ("client_id",),
+    kind: tuple(column.name for column in columns_of(kind) if column.required) for kind in HEADERS
 }
 FILE_NOUN = {"sessions": "session log", "clients": "clients file"}
 

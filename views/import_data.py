@@ -7,7 +7,8 @@ import streamlit as st
 
 from alliance_metrics.export import to_csv
 from alliance_metrics.ingest import ImportRejected, import_files
-from alliance_metrics.labels import JOINABLE, MAPPING_STATUSES, SESSION_HEADERS, Mapping, MappingError, read_mapping
+from alliance_metrics.columns import SESSION_COLUMNS
+from alliance_metrics.labels import JOINABLE, MAPPING_STATUSES, Mapping, MappingError, read_mapping
 from alliance_metrics.inventory import holdings, replacing_demo
 from alliance_metrics.preview import preview_sessions, save_mapping, saved_mapping_for, written_out
 from alliance_metrics.settings import DATE_ORDERS, SETTINGS_BY_NAME
@@ -111,13 +112,14 @@ if headers:
     st.caption("Each column Alliance reads, and the header of your file it was matched to. "
                "Required: client_id, scheduled_start, status.")
     grid = st.columns(3)
-    names = [name for name in SESSION_HEADERS]
-    for index, name in enumerate(names):
+    for index, column in enumerate(SESSION_COLUMNS):
+        name = column.name
         matched = first.columns.get(name)
         date_header = matched[0] if isinstance(matched, tuple) else matched
         with grid[index % 3]:
             choice = st.selectbox(name, [NONE, *headers],
                                   index=headers.index(date_header) + 1 if date_header in headers else 0,
+                                  help=column.meaning + (f" ({column.range_text})" if column.range_text else ""),
                                   key=f"column_{name}_{file_key}")
             time_choice = NONE
             if name in JOINABLE:
