@@ -807,7 +807,7 @@ class _Source:
     encoding: str        # CSV only: 'utf-8', 'utf-16', 'cp1252' or 'latin-1'
     blank_lines: bool    # CSV only: an empty line before the last row
     spaces_only: bool    # UTF-8 CSV only: none of _NOT_SPACES, so trim() is enough
-    invisible: bool      # UTF-8 CSV: holds a control or invisible character (_INVISIBLE)
+    invisible: bool      # UTF-8 CSV: holds a control or invisible character (_has_invisible)
 
     @property
     def table(self) -> str:
@@ -825,9 +825,16 @@ _NOT_SPACES = (b"\t", b'"', b"\xa0", b"\xaf")
 
 
 #: UTF-8 bytes of the characters clean_id removes from identifiers (but tab, CR and LF, which
-#: only separate cells and lines): controls, the soft hyphen, zero-width ones, the BOM.
-_INVISIBLE = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2\xad|\xe2\x80[\x8b-\x8f]"
-                        rb"|\xe2\x81[\xa0-\xa4]|\xef\xbb\xbf")
+#: only separate cells and lines): controls, the soft hyphen, zero-width ones, the BOM. Looked for
+#: with bytes.translate and substring tests, C-speed (a regular expression took 2.7 s on 81 MB).
+_CONTROLS = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+_INVISIBLE = (b"\xc2\xad", *(b"\xe2\x80" + bytes([last]) for last in range(0x8B, 0x90)),
+              *(b"\xe2\x81" + bytes([last]) for last in range(0xA0, 0xA5)), b"\xef\xbb\xbf")
+
+
+def _has_invisible(data: bytes) -> bool:
+    return len(data.translate(None, _CONTROLS)) != len(data) or any(
+        sequence in data for sequence in _INVISIBLE)
 
 
 def _inspect(job: _Job) -> _Source:
@@ -852,7 +859,7 @@ def _inspect(job: _Job) -> _Source:
                 _BLANK_LINE.search(text) for text in (chunk, tail + chunk[:3]))
             if not invisible:  # a BOM opening the file is no cell's; one split between chunks is seen whole
                 text = tail + chunk if tail else chunk.removeprefix(b"\xef\xbb\xbf")
-                invisible = _INVISIBLE.search(text) is not None
+                invisible = _has_invisible(text)
             tail = chunk[-3:]
     try:
         utf8.decode(b"", final=True)
