@@ -832,9 +832,15 @@ _INVISIBLE = (b"\xc2\xad", *(b"\xe2\x80" + bytes([last]) for last in range(0x8B,
               *(b"\xe2\x81" + bytes([last]) for last in range(0xA0, 0xA5)), b"\xef\xbb\xbf")
 
 
+#: Every byte but the first bytes of _INVISIBLE's sequences: deleted, what is left says whether
+#: the sequences need looking for at all (an ASCII file: no).
+_NOT_LEADS = bytes(byte for byte in range(256) if byte not in (0xC2, 0xE2, 0xEF))
+
+
 def _has_invisible(data: bytes) -> bool:
-    return len(data.translate(None, _CONTROLS)) != len(data) or any(
-        sequence in data for sequence in _INVISIBLE)
+    if len(data.translate(None, _CONTROLS)) != len(data):
+        return True
+    return bool(data.translate(None, _NOT_LEADS)) and any(sequence in data for sequence in _INVISIBLE)
 
 
 def _inspect(job: _Job) -> _Source:
