@@ -544,6 +544,10 @@ def _read_dates(cursor, kind: str, mapping: Mapping | None, settings: dict,
                           declared_format)
     if not present or declared is not None:
         return reading
+    # most files write ISO 8601 dates only, which need no order: one cheap pass tells
+    if not _scalar(cursor, f"select count(*) from staged_{kind} where " + " or ".join(
+            f"not iso_cell({name}_text)" for name in present)):
+        return reading
     cursor.execute("create or replace temp view date_cells as " + " union all ".join(
         f"select line, '{name}' as field, {name}_text as cell from staged_{kind}"
         for name in present))
