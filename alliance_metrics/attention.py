@@ -316,6 +316,9 @@ def _review(facts, week_start, settings, off_track) -> _Review:
             "notice_hours", "client_late_min", "client_on_time", "homework_done", "engagement",
             "alliance_rating", "fee")},
         "paid_on": pd.to_datetime(facts["paid_on"]).to_numpy()[rows],
+        # known to be unpaid (SPEC §4: a paid flag, or a blank paid_on); without the column, blank paid_on
+        "unpaid": (facts["paid"].eq(False) if "paid" in facts else facts["paid_on"].isna()
+                   ).to_numpy(dtype=bool)[rows],
         "row": rows,   # position in facts
     })
     values |= {name: threshold.value for name, threshold in alert_thresholds(facts, start, values).items()}
@@ -465,7 +468,7 @@ def _unpaid_fees(r: _Review) -> pd.DataFrame:
     last_day = r.last_day
     h = r.history
     owed = (h["fee"] > 0) & (h["attended"] | h["billable"])
-    unpaid = h["paid_on"].isna() | (h["paid_on"] > last_day)
+    unpaid = h["unpaid"] | (h["paid_on"] > last_day)
     overdue = h[owed & unpaid & ((last_day - h["session_date"]).dt.days > limit)]
     per = overdue.groupby("client", sort=False).agg(
         total=("fee", "sum"), sessions=("fee", "size"), oldest=("session_date", "min"))

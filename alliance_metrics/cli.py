@@ -83,18 +83,36 @@ def cmd_import(args) -> int:
                                Path(args.clients) if args.clients else None, mapping=mapping)
     except ImportRejected as rejected:
         report = rejected.report
-        say(f"{report.file_name}: nothing was imported; {len(report.problems)} problem(s) to fix:",
-            error=True)
-        say(report.problems_frame().to_string(index=False), error=True)
+        count = sum(group.count for group in report.groups)
+        say(f"{report.file_name}: nothing was imported; {count:,} problem{'s' * (count != 1)} "
+            "to fix, by column and reason:", error=True)
+        for group in report.groups:
+            say(f"  - {group.describe()}", error=True)
+        if args.problems:
+            _write_problems(Path(args.problems), report)
+            say(f"Every problem, line by line: {args.problems}", error=True)
+        else:
+            say("To list every problem line by line, add --problems FILE (CSV).", error=True)
         return REJECTED
     finally:
         store.close()
     for report in reports:
         for warning in report.warnings:
             say(f"warning: {report.file_name}: {warning}", error=True)
+        for note in report.notes:
+            say(f"note: {report.file_name}: {note}", error=True)
         say(f"{report.file_name}: {report.rows_read} {report.kind} rows read — "
             f"{report.inserted} inserted, {report.updated} updated, {report.unchanged} unchanged.")
+    if args.problems:
+        _write_problems(Path(args.problems), reports[-1])
     return DONE
+
+
+def _write_problems(path: Path, report) -> None:
+    """Every problem of *report*, one per line (line, column, value, reason), as safe CSV."""
+    from alliance_metrics.export import to_csv
+
+    path.write_text(to_csv(report.problems_frame()), encoding="utf-8")
 
 
 def cmd_scores(args) -> int:
@@ -240,6 +258,8 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("sessions", metavar="SESSIONS", help="the session log file")
     load.add_argument("--clients", metavar="CLIENTS", help="the clients file (optional)")
     load.add_argument("--mapping", metavar="MAP.toml", help="a mapping of your headers and status labels (SPEC §3.3)")
+    load.add_argument("--problems", metavar="FILE",
+                      help="write every problem, line by line, to this CSV file (empty when none)")
     load.add_argument("--db", metavar="PATH", help=db_help)
     load.set_defaults(run=cmd_import)
 

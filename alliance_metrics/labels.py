@@ -24,70 +24,32 @@ import os
 import re
 import tomllib
 import unicodedata
+import zoneinfo
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from alliance_metrics.columns import CLIENT_COLUMNS, SESSION_COLUMNS, columns_of
+
 # -- canonical columns and the headers accepted for them --------------------------------------
 
-#: Session-log columns (SPEC §3) → headers accepted for each, besides the canonical name.
-SESSION_HEADERS: dict[str, tuple[str, ...]] = {
-    "session_id": ("session", "session id", "appointment id", "id séance", "id rdv",
-                   "id rendez-vous"),
-    "client_id": ("client", "client id", "client code", "patient", "patient id", "code client",
-                  "code patient", "id client", "id patient"),
-    "therapist_id": ("therapist", "therapist id", "clinician", "practitioner", "provider",
-                     "thérapeute", "praticien", "praticienne", "intervenant", "code thérapeute"),
-    "scheduled_start": ("date", "start", "start time", "date time", "appointment",
-                        "appointment date", "session date", "scheduled", "date et heure",
-                        "date heure", "rendez-vous", "rdv", "début", "date de la séance"),
-    "duration_min": ("duration", "duration min", "duration minutes", "length", "minutes",
-                     "durée", "durée min", "durée minutes"),
-    "status": ("statut", "état", "présence", "attendance", "appointment status"),
-    "cancelled_by": ("canceled by", "cancellation by", "annulé par", "annulation par"),
-    "cancelled_at": ("canceled at", "cancelled on", "canceled on", "cancellation date",
-                     "cancellation time", "annulé le", "date d'annulation", "date annulation"),
-    "client_late_min": ("lateness", "late", "late min", "minutes late", "client late",
-                        "client lateness", "retard", "retard client", "retard min", "retard minutes"),
-    "therapist_late_min": ("therapist late", "therapist lateness", "late start",
-                           "retard thérapeute", "retard praticien"),
-    "homework_done": ("homework", "practice", "exercises", "pratique", "exercices",
-                      "devoirs", "tâches"),
-    "engagement": ("involvement", "implication", "investissement", "participation"),
-    "alliance_rating": ("alliance", "srs", "session rating scale", "alliance srs",
-                        "score alliance"),
-    "goal_rating": ("goal", "goal score", "progress", "objectif", "note objectif", "progrès",
-                    "avancement"),
-    "fee": ("price", "amount", "tarif", "honoraires", "prix", "montant"),
-    "paid_on": ("paid", "paid date", "payment date", "payé le", "date de paiement",
-                "date paiement", "réglé le", "date de règlement"),
-}
-
-#: Clients-file columns (SPEC §3) → headers accepted for each, besides the canonical name.
-CLIENT_HEADERS: dict[str, tuple[str, ...]] = {
-    "client_id": SESSION_HEADERS["client_id"],
-    "display_name": ("name", "full name", "client name", "patient name", "nom", "nom complet",
-                     "nom du client", "prénom nom", "nom prénom"),
-    "goal": ("objective", "goal description", "objectif", "objectif thérapeutique"),
-    "goal_baseline": ("baseline", "goal start", "initial rating", "niveau initial",
-                      "note initiale", "point de départ"),
-    "goal_target": ("target", "goal rating target", "cible", "note cible", "objectif cible"),
-    "intake_date": ("intake", "first session", "start date", "date d'entrée", "date de début",
-                    "première séance"),
-    "contract_signed_on": ("contract signed", "contract date", "contract", "contrat",
-                           "contrat signé le", "date du contrat", "date contrat"),
-    "therapist_id": SESSION_HEADERS["therapist_id"],
-}
+#: Session-log and clients-file columns → headers accepted for each, besides the canonical
+#: name; both from the column catalogue, where each column is listed once.
+SESSION_HEADERS: dict[str, tuple[str, ...]] = {column.name: column.aliases for column in SESSION_COLUMNS}
+CLIENT_HEADERS: dict[str, tuple[str, ...]] = {column.name: column.aliases for column in CLIENT_COLUMNS}
 
 HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
     "sessions": SESSION_HEADERS,
     "clients": CLIENT_HEADERS,
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
-    "sessions": ("client_id", "scheduled_start", "status"),
-    "clients": ("client_id",),
+    kind: tuple(column.name for column in columns_of(kind) if column.required) for kind in HEADERS
 }
 FILE_NOUN = {"sessions": "session log", "clients": "clients file"}
 
+#: Headers of a column holding the time of a session whose date is in another column: joined
+#: to that date as scheduled_start (SPEC §3.3). "start time" alone still names scheduled_start.
+TIME_HEADERS = ("time", "start time", "appointment time", "session time", "time of service",
+                "heure", "heure de début", "heure du rendez-vous", "heure de la séance", "horaire")
 # -- status labels -----------------------------------------------------------------------------
 
 #: Canonical status → labels accepted for it (SPEC §3.2, plus ``booked``: a session booked but
@@ -128,6 +90,15 @@ PARTY_LABELS: dict[str, tuple[str, ...]] = {
                   "praticien", "praticienne"),
 }
 
+#: The paid flag (column paid, SPEC §3): labels for paid (True) and unpaid (False).
+PAID_LABELS: dict[bool, tuple[str, ...]] = {
+    True: ("paid", "yes", "y", "true", "1", "settled", "payé", "payée", "réglé", "réglée",
+           "oui", "o", "vrai", "acquitté"),
+    False: ("unpaid", "not paid", "no", "n", "false", "0", "unsettled", "outstanding", "due",
+            "impayé", "impayée", "non payé", "non réglé", "non réglée", "non", "faux",
+            "à régler", "en attente"),
+}
+
 #: homework_done written as words: yes = all the agreed practice done (1), no = none (0).
 #: Compared with the cell lower-cased and trimmed (these words have no accents).
 YES_WORDS: tuple[str, ...] = ("yes", "y", "oui", "o", "true", "vrai")
@@ -147,7 +118,12 @@ def label_key(text: str) -> str:
     True
     >>> label_key("Durée (min)")
     'duree min'
+    >>> label_key("AppointmentID"), label_key("PatientId")
+    ('appointment id', 'patient id')
     """
+    # a capital after a small letter starts a word: PatientId, AppointmentID, NoShow
+    text = "".join(f" {ch}" if ch.isupper() and before.islower() else ch
+                   for before, ch in zip(" " + text, text))
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(re.findall(r"[^\W_]+", plain.casefold())) or text.strip().casefold()
@@ -162,16 +138,27 @@ class MappingError(ValueError):
     """A mapping file that cannot be used; the message says what to change."""
 
 
+#: Columns that may be built from two of the file's columns, a date and a time (SPEC §3.3).
+JOINABLE = ("scheduled_start", "cancelled_at")
+
+
 @dataclass(frozen=True)
 class Mapping:
     """A mapping file (SPEC §3.3), read by :func:`read_mapping`.
 
-    ``columns`` maps a canonical column name to the header the file uses for it;
-    ``statuses`` maps a label (as written in the mapping) to a value of ``MAPPING_STATUSES``.
+    ``columns`` maps a canonical column name to the header the file uses for it, to a
+    pair of headers (a date and a time) for a column of ``JOINABLE``, or to "" when the file
+    has no such column (none of its headers is matched to it); ``statuses`` maps a
+    label (as written in the mapping) to a value of ``MAPPING_STATUSES``. ``date_order``
+    (dmy, mdy or ymd), ``date_format`` (strftime) and ``timezone`` (of the file's times
+    without a zone) come from the optional ``[dates]`` table.
     """
 
-    columns: dict[str, str] = field(default_factory=dict)
+    columns: dict[str, str | tuple[str, str]] = field(default_factory=dict)
     statuses: dict[str, str] = field(default_factory=dict)
+    date_order: str | None = None
+    date_format: str | None = None
+    timezone: str | None = None
 
     def status_of(self, label: str) -> str | None:
         """The mapping's status for *label*, compared by :func:`label_key`, or None."""
@@ -181,6 +168,29 @@ class Mapping:
                 return status
         return None
 
+    def to_toml(self) -> str:
+        """The mapping as the TOML file :func:`read_mapping` reads (and the command line takes)."""
+        lines = ["[columns]        # canonical name = header in your file"]
+        for name, header in self.columns.items():
+            value = (f"[{_toml_string(header[0])}, {_toml_string(header[1])}]"
+                     if isinstance(header, tuple) else _toml_string(header))
+            lines.append(f"{name} = {value}")
+        lines += ["", "[status]         # label in your file = canonical status"]
+        lines += [f"{_toml_string(label)} = {_toml_string(status)}"
+                  for label, status in self.statuses.items()]
+        dates = {"order": self.date_order, "format": self.date_format, "timezone": self.timezone}
+        if any(dates.values()):
+            lines += ["", "[dates]"]
+            lines += [f"{key} = {_toml_string(value)}" for key, value in dates.items() if value]
+        return "\n".join(lines) + "\n"
+
+
+def _toml_string(text: str) -> str:
+    """*text* as a TOML basic string."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    escaped = "".join(ch if ch >= " " else f"\\u{ord(ch):04x}" for ch in escaped)
+    return f'"{escaped}"'
+
 
 def read_mapping(path_or_text: str | bytes | os.PathLike) -> Mapping:
     """Read a mapping file (SPEC §3.3) from a path, or from its TOML text or bytes.
@@ -188,55 +198,109 @@ def read_mapping(path_or_text: str | bytes | os.PathLike) -> Mapping:
     A ``str`` is read as TOML when it contains ``=`` or ``[`` and names no existing file.
     Raises :class:`MappingError` naming what is wrong: bad TOML (with its line), an unknown
     section, an unknown canonical column or status, or a header given to two columns.
+    A status may be given as a canonical status or as any label Alliance knows
+    (``"Clinician Canceled" = "cancelled by therapist"``).
 
     >>> read_mapping('[columns]\\nclient_id = "PatientId"\\n[status]\\n"Yes" = "no_show"')
-    Mapping(columns={'client_id': 'PatientId'}, statuses={'Yes': 'no_show'})
+    Mapping(columns={'client_id': 'PatientId'}, statuses={'Yes': 'no_show'}, date_order=None, date_format=None, timezone=None)
     """
     text, source = _mapping_text(path_or_text)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise MappingError(f"{source} is not valid TOML: {error}.") from None
-    unknown = sorted(set(data) - {"columns", "status"})
+    unknown = sorted(set(data) - {"columns", "status", "dates"})
     if unknown:
         raise MappingError(
             f"{source} has the section(s) {', '.join(f'[{s}]' for s in unknown)}; a mapping "
-            "file has only [columns] (canonical name = \"header in your file\") and [status] "
-            "(\"your label\" = canonical status)."
+            "file has only [columns] (canonical name = \"header in your file\"), [status] "
+            "(\"your label\" = canonical status) and [dates] (order, format, timezone)."
         )
-    columns = _string_table(data.get("columns", {}), "[columns]", source)
+    columns = _columns_table(data.get("columns", {}), source)
     statuses = _string_table(data.get("status", {}), "[status]", source)
+    dates = _string_table(data.get("dates", {}), "[dates]", source)
 
     known = list(dict.fromkeys([*SESSION_HEADERS, *CLIENT_HEADERS]))
-    for name in columns:
+    for name, header in columns.items():
         if name not in known:
             raise MappingError(
                 f"{source}: [columns] names {name!r}, which is not a column Alliance knows. "
                 f"Known columns: {', '.join(known)}."
             )
+        if isinstance(header, tuple) and name not in JOINABLE:
+            raise MappingError(
+                f"{source}: [columns] builds {name} from two headers; only "
+                f"{' and '.join(JOINABLE)} can be (a date column and a time column). "
+                f"Give {name} one header."
+            )
     for table in HEADERS.values():  # within one kind of file, a header feeds one column
         fed: dict[str, str] = {}
-        for name, header in columns.items():
-            if name in table and fed.setdefault(label_key(header), name) != name:
-                raise MappingError(
-                    f"{source}: [columns] gives the header {header!r} to both "
-                    f"{fed[label_key(header)]} and {name}; a header can feed one column."
-                )
+        for name, headers in columns.items():
+            for header in headers if isinstance(headers, tuple) else (headers,):
+                if header and name in table and fed.setdefault(label_key(header), name) != name:
+                    raise MappingError(
+                        f"{source}: [columns] gives the header {header!r} to both "
+                        f"{fed[label_key(header)]} and {name}; a header can feed one column."
+                    )
+    resolved: dict[str, str] = {}
     seen: dict[str, tuple[str, str]] = {}
     for label, status in statuses.items():
-        if status not in MAPPING_STATUSES:
+        canonical = status if status in MAPPING_STATUSES else _STATUS_BY_KEY.get(label_key(status))
+        if canonical is None:
             raise MappingError(
                 f"{source}: [status] maps {label!r} to {status!r}, which is not a status. "
                 f"Allowed: {', '.join(MAPPING_STATUSES)} (therapist_cancel = cancelled by the "
-                "therapist)."
+                "therapist), or any label Alliance knows, such as \"cancelled by therapist\"."
             )
-        previous = seen.setdefault(label_key(label), (label, status))
-        if previous[1] != status:
+        previous = seen.setdefault(label_key(label), (label, canonical))
+        if previous[1] != canonical:
             raise MappingError(
                 f"{source}: [status] maps {previous[0]!r} to {previous[1]} and {label!r} to "
-                f"{status}; labels are compared ignoring case and accents, so these are one label."
+                f"{canonical}; labels are compared ignoring case and accents, so these are one label."
             )
-    return Mapping(columns=columns, statuses=statuses)
+        resolved[label] = canonical
+    return Mapping(columns=columns, statuses=resolved, **_dates_table(dates, source))
+
+
+def _columns_table(table: object, source: str) -> dict[str, str | tuple[str, str]]:
+    """[columns]: name = "header", name = ["date header", "time header"], or name = "" (none)."""
+    if not isinstance(table, dict):
+        raise MappingError(f"{source}: [columns] must be a table of name = \"header\" lines.")
+    columns: dict[str, str | tuple[str, str]] = {}
+    for name, value in table.items():
+        if isinstance(value, list) and len(value) == 2 and all(
+                isinstance(part, str) and part.strip() for part in value):
+            columns[str(name)] = (value[0], value[1])
+        elif isinstance(value, str):   # "" = the file has no such column: match none
+            columns[str(name)] = value.strip()
+        else:
+            raise MappingError(
+                f"{source}: [columns] {name} = {value!r}; write name = \"header in your file\", "
+                "or, for a date and a time in two columns, name = [\"Date header\", \"Time header\"]."
+            )
+    return columns
+
+
+def _dates_table(dates: dict[str, str], source: str) -> dict[str, str | None]:
+    """[dates]: order, format and timezone, each checked."""
+    from alliance_metrics.settings import DATE_ORDERS  # settings imports nothing of ours
+
+    unknown = sorted(set(dates) - {"order", "format", "timezone"})
+    if unknown:
+        raise MappingError(f"{source}: [dates] has {', '.join(unknown)}; it takes only order "
+                           "(dmy, mdy or ymd), format (such as \"%m/%d/%Y %I:%M %p\") and "
+                           "timezone (such as \"America/New_York\").")
+    order, fmt, zone = dates.get("order"), dates.get("format"), dates.get("timezone")
+    if order is not None and order.lower() not in DATE_ORDERS:
+        raise MappingError(f"{source}: [dates] order = {order!r}; write \"dmy\" (day first, "
+                           "02/03/2026 is 2 March), \"mdy\" (month first, 3 February) or \"ymd\".")
+    if fmt is not None and not ("%d" in fmt and "%m" in fmt or "%b" in fmt or "%B" in fmt):
+        raise MappingError(f"{source}: [dates] format = {fmt!r} has no day (%d) and month (%m); "
+                           "write it as strftime does, such as \"%m/%d/%Y %I:%M %p\".")
+    if zone is not None and zone not in zoneinfo.available_timezones():
+        raise MappingError(f"{source}: [dates] timezone = {zone!r} is not a time-zone name; write "
+                           "one such as \"Europe/Paris\" or \"America/New_York\" (IANA names).")
+    return {"date_order": order.lower() if order else None, "date_format": fmt, "timezone": zone}
 
 
 def _mapping_text(path_or_text: str | bytes | os.PathLike) -> tuple[str, str]:
@@ -278,9 +342,12 @@ def _string_table(table: object, section: str, source: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class HeaderMatch:
-    """Which position of the file feeds which canonical column, and what to tell the user."""
+    """Which position of the file feeds which canonical column, and what to tell the user.
 
-    columns: dict[str, int]
+    A column built from a date and a time has the pair of their positions.
+    """
+
+    columns: dict[str, int | tuple[int, int]]
     problems: tuple[str, ...]
     warnings: tuple[str, ...]
 
@@ -305,38 +372,64 @@ def match_headers(headers: Sequence[str], kind: str, mapping: Mapping | None = N
 
     mapped = {name: header for name, header in (mapping.columns if mapping else {}).items()
               if name in table}
-    for name, header in mapped.items():
-        positions = [i for i, key in enumerate(keys) if key and key == label_key(header)]
-        if len(positions) == 1:
-            columns[name] = positions[0]
-        elif positions:
-            problems.append(
-                f"The mapping file reads {name} from {header!r}, but the file has "
-                f"{len(positions)} columns with that header; rename all but one."
-            )
-        else:
-            warnings.append(
-                f"The mapping file reads {name} from {header!r}, but this file has no such "
-                f"column (headers found: {_listing(headers)}); the usual headers were tried instead."
-            )
+    declined = {name for name, wanted in mapped.items() if wanted == ""}
+    for name, wanted in mapped.items():
+        if name in declined:
+            continue
+        found = []
+        for header in wanted if isinstance(wanted, tuple) else (wanted,):
+            positions = [i for i, key in enumerate(keys) if key and key == label_key(header)]
+            if len(positions) > 1:
+                problems.append(
+                    f"The mapping file reads {name} from {header!r}, but the file has "
+                    f"{len(positions)} columns with that header; rename all but one."
+                )
+            elif not positions:
+                warnings.append(
+                    f"The mapping file reads {name} from {header!r}, but this file has no such "
+                    f"column (headers found: {_listing(headers)}); the usual headers were tried instead."
+                )
+            found.extend(positions[:1])
+        if isinstance(wanted, tuple) and len(found) == 2:
+            columns[name] = (found[0], found[1])
+        elif not isinstance(wanted, tuple) and found:
+            columns[name] = found[0]
 
     alias_of = {label_key(alias): name for name, aliases in table.items()
                 for alias in (name, *aliases)}
-    claimed = {position: name for name, position in columns.items()}
+    claimed = {position: name for name, place in columns.items()
+               for position in (place if isinstance(place, tuple) else (place,))}
     candidates: dict[str, list[int]] = {}
+    times: list[int] = []   # a time column beside the date (SPEC §3.3), joined below
     for position, key in enumerate(keys):
         if position in claimed or not key:
             continue
         name = alias_of.get(key)
-        if name is None:
+        if kind == "sessions" and key in _TIME_KEYS and "scheduled_start" not in columns:
+            times.append(position)
+            if name == "scheduled_start":  # "Start time" alone is the start
+                candidates.setdefault(name, []).append(position)
+        elif name is None:
             warnings.append(f"Column {headers[position]!r} is not part of the {noun} and was ignored.")
+        elif name in declined:
+            warnings.append(f"Column {headers[position]!r} was ignored: the mapping file says this "
+                            f"file has no {name} column ({name} = \"\").")
         elif name in columns:
+            place = columns[name] if isinstance(columns[name], tuple) else (columns[name],)
             warnings.append(
                 f"Column {headers[position]!r} was ignored: the mapping file reads {name} "
-                f"from {headers[columns[name]]!r}."
+                f"from {' and '.join(repr(headers[p]) for p in place)}."
             )
         else:
             candidates.setdefault(name, []).append(position)
+    dates = [p for p in candidates.get("scheduled_start", []) if p not in times]
+    if len(times) == 1 and len(dates) == 1:
+        # "Date of Service" and "Time": the session's start is the two together
+        candidates.pop("scheduled_start")
+        columns["scheduled_start"] = (dates[0], times[0])
+    else:
+        warnings.extend(f"Column {headers[p]!r} is not part of the {noun} and was ignored."
+                        for p in times if p not in candidates.get("scheduled_start", []))
     for name, positions in candidates.items():
         if len(positions) == 1:
             columns[name] = positions[0]
@@ -355,7 +448,8 @@ def match_headers(headers: Sequence[str], kind: str, mapping: Mapping | None = N
                 f"{', '.join((name, *table[name]))}. To use your own header, name it in a "
                 f"mapping file: [columns] {name} = \"Your header\"."
             )
-    ordered = dict(sorted(columns.items(), key=lambda item: item[1]))
+    ordered = dict(sorted(columns.items(), key=lambda item: item[1] if isinstance(item[1], int)
+                          else item[1][0]))
     return HeaderMatch(ordered, tuple(problems), tuple(warnings))
 
 
@@ -366,6 +460,7 @@ def _listing(headers: Sequence[str]) -> str:
 
 # -- labels in cells -----------------------------------------------------------------------------
 
+_TIME_KEYS = {label_key(header) for header in TIME_HEADERS}
 _STATUS_BY_KEY = {label_key(label): name for name, labels in STATUS_LABELS.items()
                   for label in (name, *labels)}
 _PARTY_BY_KEY = {label_key(label): name for name, labels in PARTY_LABELS.items()
@@ -395,6 +490,24 @@ def party_of(label: str) -> str | None:
     ('therapist', 'client', None)
     """
     return _PARTY_BY_KEY.get(label_key(label))
+
+
+_PAID_BY_KEY = {label_key(label): paid for paid, labels in PAID_LABELS.items() for label in labels}
+
+
+def paid_of(label: str) -> bool | None:
+    """True (paid) or False (unpaid) for a paid cell, or None when it is not known.
+
+    >>> paid_of("Paid"), paid_of("Unpaid"), paid_of("non réglé"), paid_of("maybe")
+    (True, False, False, None)
+    """
+    return _PAID_BY_KEY.get(label_key(label))
+
+
+def accepted_paid() -> str:
+    """One sentence saying what the paid column accepts."""
+    return (f"paid must say whether the fee is paid — paid: {', '.join(PAID_LABELS[True])}; "
+            f"unpaid: {', '.join(PAID_LABELS[False])} (any case, accents optional)")
 
 
 def accepted_statuses(mapping: Mapping | None = None) -> str:

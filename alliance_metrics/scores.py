@@ -110,7 +110,13 @@ def payment_score(paid_on_time, payable):
     ``fee`` > 0, and :math:`p` those whose ``paid_on`` ≤ session date + ``payment_grace_days``
     (7 by default). A fee still unpaid counts as not paid on time.
 
-    Range 0–100, best 100. Undefined when no fee was due.
+    A log without ``paid_on`` may carry a ``paid`` flag instead (Paid/Unpaid, oui/non): a
+    paid session counts as paid on time; an unpaid one counts in :math:`f` only once the
+    session is more than ``payment_grace_days`` before the day of the import that brought it;
+    a session with neither is not in :math:`f` (SPEC §4).
+
+    Range 0–100, best 100. Undefined when no fee was due — or none is known to be paid or not,
+    never 0 for "no data".
 
     >>> payment_score(9, 10)
     90.0
@@ -345,7 +351,7 @@ FACT_COLUMNS = (
     "session_id", "client_id", "therapist_id", "scheduled_start", "session_date", "duration_min",
     "status", "cancelled_by", "cancelled_at", "notice_hours", "outcome", "client_late_min",
     "therapist_late_min", "homework_done", "engagement", "alliance_rating", "goal_rating", "fee",
-    "paid_on", "billable", "counts_in_attendance", "client_on_time", "therapist_on_time",
+    "paid_on", "paid", "billable", "counts_in_attendance", "client_on_time", "therapist_on_time",
     "payment_due_on", "paid_on_time", "homework_counted", "involvement_counted",
     "counts_in_punctuality", "counts_in_engagement", "counts_in_payment",
     "counts_in_therapist_punctuality", "counts_in_alliance",

@@ -8,23 +8,44 @@ every figure consistently.
 
 from __future__ import annotations
 
+import os
+import zoneinfo
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
 class Setting:
-    """One parameter, with its unit in its name and its allowed range."""
+    """One parameter, with its unit in its name and its allowed range.
+
+    A setting with ``choices`` holds one of those texts instead of a number (``minimum`` and
+    ``maximum`` are then unused); its default may be None, "unset until someone sets it".
+    """
 
     name: str
-    default: float
+    default: float | str | None
     minimum: float
     maximum: float
     help: str
     integer: bool = True
     group: str = "contract"
+    choices: tuple[str, ...] = ()
 
-    def check(self, value: float) -> float:
+    @property
+    def is_text(self) -> bool:
+        return bool(self.choices)
+
+    def check(self, value: float | str) -> float | str:
         """Return *value* as this setting's type, or raise ValueError saying what is allowed."""
+        if self.is_text:
+            if value is None and self.default is None:
+                return None  # unset
+            if value not in self.choices:
+                shown = ", ".join(self.choices) if len(self.choices) <= 10 else (
+                    f"one of {len(self.choices)} names such as {', '.join(self.choices[:3])}")
+                raise ValueError(
+                    f"Setting {self.name!r} takes {shown}; you provided {value!r}.")
+            return value
         try:
             number = float(value)
         except (TypeError, ValueError):
@@ -43,6 +64,29 @@ class Setting:
             )
         return int(number) if self.integer else number
 
+
+def machine_timezone() -> str:
+    """The IANA name of this machine's time zone ($TZ, else /etc/localtime's link), else 'UTC'."""
+    zones = zoneinfo.available_timezones()
+    named = os.environ.get("TZ", "").lstrip(":")
+    if named in zones:
+        return named
+    try:
+        target = str(Path("/etc/localtime").resolve())
+        named = target.split("zoneinfo/", 1)[1] if "zoneinfo/" in target else ""
+    except OSError:
+        named = ""
+    if named in zones:
+        return named
+    try:
+        named = Path("/etc/timezone").read_text("utf-8").strip()
+    except OSError:
+        named = ""
+    return named if named in zones else "UTC"
+
+
+#: Day and month orders a date such as 02/03/2026 can be read in (SPEC §3.5).
+DATE_ORDERS = ("dmy", "mdy", "ymd")
 
 SETTINGS: tuple[Setting, ...] = (
     # SPEC §4: the contract's parameters
@@ -112,10 +156,20 @@ SETTINGS: tuple[Setting, ...] = (
             "another of theirs is an ending (a drop-out when that session was missed). Lengthen it "
             "when clients are seen less often than every few weeks.",
             group="privacy"),
+    # Issue 10: reading the dates of imported files (SPEC §3, §3.5)
+    Setting("timezone", machine_timezone(), 0, 0,
+            "The practice's time zone: times written with a zone (2026-03-02T14:00:00Z, "
+            "…+01:00) are converted to it. Default: this machine's zone.",
+            group="import", choices=tuple(sorted(zoneinfo.available_timezones()))),
+    Setting("date_order", None, 0, 0,
+            "How to read dates such as 02/03/2026 when a file does not settle it (every day and "
+            "month 12 or less): dmy (day first, 2 March), mdy (month first, 3 February) or ymd. "
+            "Unset: such a file is refused until the order is chosen.",
+            group="import", choices=DATE_ORDERS),
 )
 
 SETTINGS_BY_NAME: dict[str, Setting] = {setting.name: setting for setting in SETTINGS}
-DEFAULTS: dict[str, float] = {setting.name: setting.default for setting in SETTINGS}
+DEFAULTS: dict[str, float | str | None] = {setting.name: setting.default for setting in SETTINGS}
 
 
 def setting(name: str) -> Setting:

@@ -26,7 +26,8 @@ from alliance_metrics.settings import DEFAULTS, setting
 
 #: Each schema version's SQL file (``sql/<name>.sql``), in order: version N is ``MIGRATIONS[N - 1]``.
 #: A new version appends one file; applying the files after a database's version brings it up to date.
-MIGRATIONS: tuple[str, ...] = ("schema_v1", "schema_v2", "schema_v3_lifecycle", "schema_v4_release_ledger")
+MIGRATIONS: tuple[str, ...] = ("schema_v1", "schema_v2", "schema_v3_lifecycle", "schema_v4_release_ledger",
+                              "schema_v5_import")
 SCHEMA_VERSION = len(MIGRATIONS)
 #: Macros and views that are code, not data: recreated at every open so they match this release.
 DERIVED = ("session_facts", "client_components")
@@ -183,7 +184,8 @@ class Store:
             return cursor.execute(
                 "select (select count(*) from sessions), (select count(*) from clients), "
                 "(select max(import_id) from imports), "
-                "(select string_agg(name || '=' || value, ',' order by name) from settings), "
+                "(select string_agg(name || '=' || coalesce(text_value, value::varchar), ',' order by name) "
+                "from settings), "
                 "(select max(updated_at) from settings)"
             ).fetchone()
         finally:
@@ -220,7 +222,7 @@ class Store:
 
     # -- settings ------------------------------------------------------------------------------
 
-    def settings(self) -> dict[str, float]:
+    def settings(self) -> dict[str, float | str | None]:
         """Every setting's value: the practice's own where it set one, else the default."""
         with closing(self._con.cursor()) as cursor:
             return self._settings(cursor)
@@ -234,27 +236,30 @@ class Store:
         """By setting name, a sentence for each stored value outside its allowed range (written into
         the file by other means than this code): its default applies until a value is saved again."""
         problems = {}
-        for name, value in self.query("select name, value from settings order by name").itertuples(index=False):
+        stored = self.query("select name, value, text_value from settings order by name")
+        for name, value, text in stored.itertuples(index=False):
             if name in DEFAULTS:
+                raw = text if setting(name).is_text else value
                 try:
-                    setting(name).check(value)
+                    setting(name).check(raw)
                 except ValueError as error:
                     problems[name] = (
-                        f"The database holds {value:g} for the setting {name!r}, which is not "
-                        f"allowed ({error}) The default {DEFAULTS[name]:g} applies instead: "
+                        f"The database holds {raw!r} for the setting {name!r}, which is not "
+                        f"allowed ({error}) The default {DEFAULTS[name]!r} applies instead: "
                         "open the Settings page and save a value to repair it."
                     )
         return problems
 
     @staticmethod
-    def _settings(cursor: duckdb.DuckDBPyConnection) -> dict[str, float]:
+    def _settings(cursor: duckdb.DuckDBPyConnection) -> dict[str, float | str | None]:
         """The settings as *cursor* sees them (inside a transaction: with its own changes).
         A stored value outside its range is ignored: the default applies (see setting_problems)."""
         values = dict(DEFAULTS)
-        for name, value in cursor.execute("select name, value from settings").fetchall():
+        for name, value, text in cursor.execute(
+                "select name, value, text_value from settings").fetchall():
             if name in values:
                 try:
-                    values[name] = setting(name).check(value)
+                    values[name] = setting(name).check(text if setting(name).is_text else value)
                 except ValueError:
                     pass
         return values
@@ -264,11 +269,12 @@ class Store:
         values = cls._settings(cursor)
         return {name: values[name] for name in CONTRACT_PARAMETERS}
 
-    def save_settings(self, values: dict[str, float | None]) -> None:
+    def save_settings(self, values: dict[str, float | str | None]) -> None:
         """Store several settings at once, all or none, audited in the same transaction.
 
         A value equal to the default, or None, forgets the practice's own value. When any value is
-        outside its range nothing is stored: :class:`SettingsRejected` gives each one's reason.
+        outside its range (or not one of its choices) nothing is stored: :class:`SettingsRejected`
+        gives each one's reason.
         """
         errors, checked = {}, {}
         for name, value in values.items():
@@ -282,16 +288,17 @@ class Store:
             for name, value in checked.items():
                 cursor.execute("delete from settings where name = $name", {"name": name})
                 if value is not None and value != DEFAULTS[name]:
+                    text = isinstance(value, str)
                     cursor.execute(
-                        "insert into settings (name, value, updated_at) "
-                        "values ($name, $value, current_localtimestamp())",
-                        {"name": name, "value": value},
+                        "insert into settings (name, value, text_value, updated_at) "
+                        "values ($name, $value, $text, current_localtimestamp())",
+                        {"name": name, "value": None if text else value, "text": value if text else None},
                     )
             audit.record(cursor, "settings", **{
                 name: DEFAULTS[name] if value is None else value for name, value in checked.items()})
 
-    def set_setting(self, name: str, value: float) -> None:
-        """Store a practice's own value for setting *name* (checked against its range)."""
+    def set_setting(self, name: str, value: float | str) -> None:
+        """Store a practice's own value for setting *name* (checked against its range or choices)."""
         self.save_settings({name: value})
 
     def reset_setting(self, name: str) -> None:

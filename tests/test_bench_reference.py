@@ -115,8 +115,8 @@ def test_store_agrees_with_the_reference_on_the_hand_log(hand_log, store):
     sessions, clients = hand_log
     # straight into the tables, bypassing the importer: this test is about the scores
     with store.transaction() as cursor:
-        cursor.execute("insert into sessions select *, 0 from read_csv($path)", {"path": str(sessions)})
-        cursor.execute("insert into clients select *, 0 from read_csv($path)", {"path": str(clients)})
+        cursor.execute("insert into sessions by name select *, 0 as import_id from read_csv($path)", {"path": str(sessions)})
+        cursor.execute("insert into clients by name select *, 0 as import_id from read_csv($path)", {"path": str(clients)})
     reference = reference_scores(read_sessions(sessions), read_clients(clients), **PARAMETERS)
     assert disagreements(reference, client_scores(store)) == []
 

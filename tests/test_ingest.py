@@ -91,6 +91,7 @@ def test_every_column_typed(store, tmp_path):
     ("13/03/2026 08:00", datetime(2026, 3, 13, 8, 0)),
 ])
 def test_date_time_formats(store, tmp_path, written, expected):
+    store.set_setting("date_order", "dmy")  # every date of this file could be read both ways (SPEC §3.5)
     import_sessions(store, write(tmp_path, "log.csv", f"client,date,status\nC1,{written},present\n"))
     assert rows(store, "scheduled_start") == [(expected,)]
 
@@ -111,6 +112,7 @@ def test_therapist_cancellation_label(store, tmp_path):
 
 
 def test_headers_match_whatever_the_case_accents_and_spaces(store, tmp_path):
+    store.set_setting("date_order", "dmy")  # every date of this file could be read both ways (SPEC §3.5)
     path = write(tmp_path, "log.csv", " CLIENT ID ;Date et Heure;etat;Durée (min)\n"
                                       "C1;02/03/2026 14:00;Présent;50\n")
     import_sessions(store, path)
@@ -141,6 +143,7 @@ def test_excel_style_cells_are_stored_as_plain_text(store, tmp_path):
 
 
 def test_french_spreadsheet_imports_without_mapping(store, tmp_path):
+    store.set_setting("date_order", "dmy")  # every date of this file could be read both ways (SPEC §3.5)
     text = ("Client;Date;Statut;Tarif\n"
             "Dupont;02/03/2026 14:00;présent;60,5\n"
             "Dupont;09/03/2026 14:00;absent;60\n"
@@ -306,6 +309,7 @@ def test_blank_rows_are_skipped_and_line_numbers_count_them(store, tmp_path):
 
 
 def test_utf16_tab_separated_text(store, tmp_path):
+    store.set_setting("date_order", "dmy")  # every date of this file could be read both ways (SPEC §3.5)
     # what Excel writes as "Unicode text"
     path = write(tmp_path, "log.txt", "Client\tDate\tStatut\nZoé\t02/03/2026 14:00\tvenue\n",
                  encoding="utf-16")
@@ -342,6 +346,7 @@ def test_a_long_list_of_problems_is_cut_with_a_count(store, tmp_path, monkeypatc
 
 
 def test_clients_file(store, tmp_path):
+    store.set_setting("date_order", "dmy")  # every date of this file could be read both ways (SPEC §3.5)
     path = write(tmp_path, "clients.csv",
                  "Code client;Nom;Objectif;Niveau initial;Cible;Date d'entrée;Contrat;Thérapeute\n"
                  "C1;Anne B.;Parler en public;3;8;05/01/2026;2026-01-05;T1\n"

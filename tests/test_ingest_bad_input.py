@@ -89,16 +89,18 @@ def test_unknown_column_is_ignored_with_a_warning(store, tmp_path):
 
 
 @pytest.mark.parametrize("written", ["02/03/26 14:00", "2026-02-30 14:00", "next Monday",
-                                     "2026-03-02", "03/14/2026 14:00"])
+                                     "31/02/2026 14:00", "2026-13-05 14:00", "25:00 02/03/2026"])
 def test_unparseable_date(stocked, tmp_path, written):
-    # two-digit year, 30 February, words, no time, month first (14 is not a month)
-    problems = rejected(stocked, write(tmp_path, "log.csv", f"{HEADER}\nC1,{written},attended\n"))
-    assert problems == (Problem(2, "date", written, (
-        "scheduled_start must be a date and time such as 2026-03-02 14:00 or 02/03/2026 14:00 "
-        "(day first, four-digit year)")),)
+    # two-digit year, 30 February, words, 31 February (day first), month 13, time first
+    [problem] = rejected(stocked, write(tmp_path, "log.csv", f"{HEADER}\nC1,{written},attended\n"))
+    assert (problem.line, problem.column, problem.value) == (2, "date", written)
+    assert problem.reason.startswith("scheduled_start must be a date and time: write it as "
+                                     "2026-03-02 14:00, 2026-03-02T14:00:00Z")
+    assert '[dates] format = "' in problem.reason
 
 
 def test_day_first_date_is_read_as_day_first(store, tmp_path):
+    store.set_setting("date_order", "dmy")  # every date of this file could be read both ways (SPEC §3.5)
     import_sessions(store, write(tmp_path, "log.csv", f"{HEADER},paid_on\n"
                                                       "C1,02/03/2026 14:00,attended,05/03/2026\n"))
     # 02/03/2026 is 2 March (not 3 February); 05/03/2026 is 5 March
@@ -128,13 +130,14 @@ def test_unknown_status_lists_the_accepted_labels_and_the_mapping(stocked, tmp_p
     ("homework_done", "1.5", "homework_done must be a share from 0 to 1 (0.5 = half the agreed "
                              "practice) or yes/no (oui/non); leave it blank when no practice was agreed"),
     ("duration_min", "0", "duration_min must be a whole number of minutes from 1 to 1440"),
-    ("paid_on", "31/02/2026", "paid_on must be a date such as 2026-03-02 or 02/03/2026 (day first, "
-                              "four-digit year)"),
+    ("paid_on", "31/02/2026", "paid_on must be a date: write it as 2026-03-02 14:00"),
+    ("paid", "maybe", "paid must say whether the fee is paid — paid: paid, yes"),
 ])
 def test_impossible_values_are_errors_never_clipped(stocked, tmp_path, column, written, reason):
-    problems = rejected(stocked, write(tmp_path, "log.csv",
-                                       f"{HEADER},{column}\nC1,2026-03-16 14:00,attended,{written}\n"))
-    assert problems == (Problem(2, column, written, reason),)
+    [problem] = rejected(stocked, write(tmp_path, "log.csv",
+                                        f"{HEADER},{column}\nC1,2026-03-16 14:00,attended,{written}\n"))
+    assert (problem.line, problem.column, problem.value) == (2, column, written)
+    assert problem.reason.startswith(reason)
 
 
 def test_same_session_id_twice_with_different_content(stocked, tmp_path):
@@ -190,6 +193,7 @@ def test_cancellation_details_on_a_session_that_was_not_cancelled(stocked, tmp_p
 
 
 def test_latin1_file_is_read_right(store, tmp_path):
+    store.set_setting("date_order", "dmy")  # every date of this file could be read both ways (SPEC §3.5)
     path = write(tmp_path, "log.csv", "Client;Date;Statut\nHélène;02/03/2026 14:00;présent\n",
                  encoding="latin-1")
     report = import_sessions(store, path)
@@ -201,6 +205,7 @@ def test_latin1_file_is_read_right(store, tmp_path):
 
 
 def test_windows_1252_characters_outside_latin1(store, tmp_path):
+    store.set_setting("date_order", "dmy")  # every date of this file could be read both ways (SPEC §3.5)
     # ’ (0x92) and € (0x80) exist in Windows-1252, not in Latin-1
     path = write(tmp_path, "log.csv", "Client;Date;Statut;Tarif\nL’Hôte;02/03/2026 14:00;présent;60 €\n",
                  encoding="cp1252")
@@ -267,12 +272,11 @@ def test_every_rejected_row_is_reported_not_just_the_first(stocked, tmp_path):
 def test_bad_clients_file(store, tmp_path):
     path = write(tmp_path, "clients.csv", "client_id,goal_baseline,goal_target,intake_date\n"
                                           "C1,11,10,2026-01-05\n"
-                                          "C2,4,,05/13/2026\n")
+                                          "C2,4,,2026-13-05\n")
     with pytest.raises(ImportRejected) as raised:
         import_clients(store, path)
-    assert raised.value.report.problems == (
-        Problem(2, "goal_baseline", "11", "goal_baseline must be a number from 0 to 10"),
-        Problem(3, "intake_date", "05/13/2026", "intake_date must be a date such as 2026-03-02 or "
-                                                "02/03/2026 (day first, four-digit year)"),
-    )
+    first, second = raised.value.report.problems
+    assert first == Problem(2, "goal_baseline", "11", "goal_baseline must be a number from 0 to 10")
+    assert (second.line, second.column, second.value) == (3, "intake_date", "2026-13-05")
+    assert second.reason.startswith("intake_date must be a date: write it as 2026-03-02")
     assert store.scalar("select count(*) from clients") == 0

@@ -144,11 +144,16 @@ def test_read_mapping_spec_example(tmp_path):
 
 @pytest.mark.parametrize("text, expected", [
     ('[columns]\npatient = "X"', "'patient', which is not a column Alliance knows. Known columns: session_id"),
-    ('[status]\n"Yes" = "absent"', "maps 'Yes' to 'absent', which is not a status. Allowed: attended"),
+    ('[status]\n"Yes" = "gone"', "maps 'Yes' to 'gone', which is not a status. Allowed: attended"),
     ('[colums]\nclient_id = "X"', "has the section(s) [colums]"),
     ('[columns]\nclient_id = "X"\nfee = "x"', "gives the header 'x' to both client_id and fee"),
     ('[status]\n"Oui" = "no_show"\n"oui" = "attended"', "these are one label"),
-    ('[columns]\nclient_id = 3', 'must be written name = "text"'),
+    ('[columns]\nclient_id = 3', 'write name = "header in your file"'),
+    ('[columns]\nfee = ["A", "B"]', "only scheduled_start and cancelled_at can be"),
+    ('[dates]\norder = "myd"', 'write "dmy" (day first'),
+    ('[dates]\ntimezone = "Paris"', "is not a time-zone name"),
+    ('[dates]\nformat = "%Y"', "has no day (%d) and month (%m)"),
+    ('[dates]\nzone = "UTC"', "[dates] has zone"),
     ('[columns\nclient_id = "X"', "is not valid TOML"),
 ])
 def test_read_mapping_errors_say_what_to_change(text, expected):
@@ -160,3 +165,25 @@ def test_read_mapping_errors_say_what_to_change(text, expected):
 def test_read_mapping_missing_file(tmp_path):
     with pytest.raises(MappingError, match="There is no mapping file"):
         read_mapping(tmp_path / "nope.toml")
+
+
+def test_mapping_status_may_name_a_known_label_and_dates_and_two_columns():
+    # the README's example maps a label to another label, not to a canonical status
+    mapping = read_mapping('[columns]\nscheduled_start = ["Date of Service", "Time"]\n'
+                           '[status]\n"Clinician Canceled" = "cancelled by therapist"\n'
+                           '"Show" = "Présent"\n'
+                           '[dates]\norder = "MDY"\ntimezone = "America/New_York"\n')
+    assert mapping.statuses == {"Clinician Canceled": "therapist_cancel", "Show": "attended"}
+    assert mapping.columns == {"scheduled_start": ("Date of Service", "Time")}
+    assert (mapping.date_order, mapping.timezone, mapping.date_format) == ("mdy", "America/New_York", None)
+    assert read_mapping(mapping.to_toml()) == mapping
+    match = match_headers(["Client", "Date of Service", "Time", "Status"], "sessions", mapping)
+    assert match.columns == {"client_id": 0, "scheduled_start": (1, 2), "status": 3}
+
+
+def test_camel_case_headers_and_french_session_numbers():
+    match = match_headers(["PatientId", "AppointmentID", "AppointmentDay", "Status"], "sessions")
+    assert match.columns == {"client_id": 0, "session_id": 1, "scheduled_start": 2, "status": 3}
+    match = match_headers(["N° séance", "Code client", "Date", "Statut", "Réglé"], "sessions")
+    assert match.columns == {"session_id": 0, "client_id": 1, "scheduled_start": 2, "status": 3,
+                             "paid": 4}

@@ -11,6 +11,7 @@ GROUPS = {
     "attention": "Needs-attention rules (weekly review)",
     "progress": "Expected progress",
     "privacy": "Supervisor view (privacy)",
+    "import": "Importing files",
 }
 
 st.title("Settings")
@@ -24,16 +25,26 @@ with st.form("settings"):
     for group, heading in GROUPS.items():
         st.subheader(heading)
         for setting in (s for s in SETTINGS if s.group == group):
-            kind = int if setting.integer else float  # Streamlit refuses mixed int and float
-            values[setting.name] = st.number_input(
-                setting.name,
-                min_value=kind(setting.minimum),
-                max_value=kind(setting.maximum),
-                value=kind(current[setting.name]),
-                step=kind(1 if setting.integer else 0.5),
-                help=f"{setting.help} Default: {setting.default:g}.",
-                key=f"setting_{setting.name}",
-            )
+            if setting.is_text:  # a choice among texts; None = unset
+                options = [None, *setting.choices] if setting.default is None else list(setting.choices)
+                chosen = current[setting.name] if current[setting.name] in options else setting.default
+                values[setting.name] = st.selectbox(
+                    setting.name, options, index=options.index(chosen),
+                    format_func=lambda choice: "not set" if choice is None else choice,
+                    help=f"{setting.help} Default: {setting.default or 'not set'}.",
+                    key=f"setting_{setting.name}",
+                )
+            else:
+                kind = int if setting.integer else float  # Streamlit refuses mixed int and float
+                values[setting.name] = st.number_input(
+                    setting.name,
+                    min_value=kind(setting.minimum),
+                    max_value=kind(setting.maximum),
+                    value=kind(current[setting.name]),
+                    step=kind(1 if setting.integer else 0.5),
+                    help=f"{setting.help} Default: {setting.default:g}.",
+                    key=f"setting_{setting.name}",
+                )
             if setting.name in problems:
                 st.error(problems[setting.name])
     saved = st.form_submit_button("Save settings", type="primary")

@@ -1,7 +1,7 @@
 -- parsed_clients: each row of the clients file as the clients table will hold it, with the
 -- list of its rejected values (NULL when it has none). One pass over the file.
 -- Reads: staged_clients (the file's cells as text under <column>_text, blank = NULL, with the
--- spreadsheet line).
+-- spreadsheet line). Parameters: $date_formats, $file_zone, $practice_zone, $date_reason (ingest.py).
 create or replace temp table parsed_clients as
 with
 
@@ -20,8 +20,8 @@ typed as (
         staged.*,
         parse_number(goal_baseline_text) as goal_baseline,
         case when goal_target_text is null then 10 else parse_number(goal_target_text) end as goal_target,
-        parse_date(intake_date_text) as intake_date,
-        parse_date(contract_signed_on_text) as contract_signed_on
+        parse_date(intake_date_text, $date_formats, $file_zone, $practice_zone) as intake_date,
+        parse_date(contract_signed_on_text, $date_formats, $file_zone, $practice_zone) as contract_signed_on
     from staged
 ),
 
@@ -36,9 +36,9 @@ checked as (
             case when goal_target_text is not null and not coalesce(goal_target between 0 and 10, false) then problem('goal_target', goal_target_text,
                 'goal_target must be a number from 0 to 10') end,
             case when intake_date_text is not null and intake_date is null then problem('intake_date', intake_date_text,
-                'intake_date must be a date such as 2026-03-02 or 02/03/2026 (day first, four-digit year)') end,
+                'intake_date must be a date: ' || $date_reason) end,
             case when contract_signed_on_text is not null and contract_signed_on is null then problem('contract_signed_on', contract_signed_on_text,
-                'contract_signed_on must be a date such as 2026-03-02 or 02/03/2026 (day first, four-digit year)') end
+                'contract_signed_on must be a date: ' || $date_reason) end
         ], lambda p: p is not null) as problems
     from typed
 ),

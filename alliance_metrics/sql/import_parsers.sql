@@ -33,22 +33,48 @@ create or replace temp macro parse_share(cell, yes_words, no_words) as case
     else parse_number(cell)
 end;
 
--- A local date and time: ISO 8601 (space or T, seconds optional) or day first
--- (02/03/2026 14:00 is 2 March; 14h00 also). A four-digit year from 1900 to 2100.
--- (A format that fails costs time, so the day-first formats are tried only on cells with a '/'.)
-create or replace temp macro plausible_or_null(ts) as case when year(ts) between 1900 and 2100 then ts end;
-create or replace temp macro parse_timestamp(cell) as plausible_or_null(case
-    when contains(cell, '/') then try_strptime(cell, ['%d/%m/%Y %H:%M', '%d/%m/%Y %H:%M:%S', '%d/%m/%Y %Hh%M'])
-    else try_strptime(cell, ['%Y-%m-%d %H:%M', '%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M',
-                             '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%dT%H:%M:%S.%f'])
-end);
+-- An identifier: also without the invisible characters a copy and paste or an export leaves
+-- (control characters such as NUL, the soft hyphen, zero-width spaces and joiners, the BOM).
+create or replace temp macro clean_id(cell) as nullif(trim(regexp_replace(cell,
+    '[\x00-\x1F\x7F\x{00AD}\x{200B}-\x{200F}\x{2060}-\x{2064}\x{FEFF}]', '', 'g')), '');
 
--- A date: 2026-03-02 or 02/03/2026 (day first), or a date and time (its date is kept).
-create or replace temp macro parse_date(cell) as case
-    when length(cell) > 10 then cast(parse_timestamp(cell) as date)
-    when contains(cell, '/') then cast(plausible_or_null(try_strptime(cell, '%d/%m/%Y')) as date)
-    else cast(plausible_or_null(try_strptime(cell, '%Y-%m-%d')) as date)
+-- Dates and times (SPEC §3, §3.5). $formats is the list of strftime formats for dates written
+-- with slashes or dots, day or month first as ingest.py decided from the whole file (never
+-- guessed); file_zone is the zone of the file's times without a zone, practice_zone the
+-- practice's. A four-digit year from 1900 to 2100.
+create or replace temp macro plausible_or_null(ts) as case when year(ts) between 1900 and 2100 then ts end;
+-- ISO 8601 starts 2026-…; a zone is a final Z, or a + or - after the date part, after at least
+-- hours and minutes (2026-03-02T14:00Z: 17 characters; the length test comes first as it is the
+-- cheapest, and spares the common 2026-03-02 14:00 the rest).
+create or replace temp macro iso_cell(cell) as cell[5] = '-';
+create or replace temp macro zoned_cell(cell) as length(cell) > 16 and iso_cell(cell)
+    and (upper(cell[-1]) = 'Z' or contains(substr(cell, 11), '+') or contains(substr(cell, 12), '-'));
+-- 29.04.2016 and 29-04-2016 as 29/04/2016; "9:30am", "9:30 a.m." as "9:30 AM"; runs of spaces as one.
+create or replace temp macro written_date(cell) as regexp_replace(regexp_replace(regexp_replace(
+    cell, '^(\d{1,2})[.\-](\d{1,2})[.\-](\d{4})', '\1/\2/\3'),
+    '\s*([AaPp])\.?\s?[Mm]\.?$', ' \1M'), '\s+', ' ', 'g');
+create or replace temp macro naive_timestamp(cell, formats) as case
+    when iso_cell(cell) then coalesce(try_cast(cell as timestamp),
+        try_strptime(cell, ['%Y-%m-%d %H:%M', '%Y-%m-%dT%H:%M', '%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M:%S.%f',
+                            '%Y-%m-%d %I:%M %p', '%Y-%m-%d %Hh%M']))
+    else coalesce(try_strptime(cell, formats), try_strptime(written_date(cell), formats))
 end;
+create or replace temp macro parse_timestamp(cell, formats, file_zone, practice_zone) as plausible_or_null(case
+    when zoned_cell(cell) then timezone(practice_zone,
+        try_cast(regexp_replace(upper(cell), '\s+([+\-])', '\1') as timestamptz))
+    -- a date alone is a day, not an instant: no zone to convert
+    when length(cell) <= 10 or file_zone = practice_zone then naive_timestamp(cell, formats)
+    else timezone(practice_zone, timezone(file_zone, naive_timestamp(cell, formats)))
+end);
+-- A date cell and a time cell as one (SPEC §3.3): "11/02/2026" and "9:30 AM" (or "9:30 AM - 10:20 AM",
+-- whose end is dropped). A date cell that holds a time already (longer than a date) is kept whole.
+create or replace temp macro date_and_time(day, time_of_day) as case
+    when time_of_day is null or length(day) > 10 then day
+    else day || ' ' || regexp_replace(time_of_day, '\s*[-–].*$', '')
+end;
+-- A date: as a date and time, its day kept.
+create or replace temp macro parse_date(cell, formats, file_zone, practice_zone) as
+    cast(parse_timestamp(cell, formats, file_zone, practice_zone) as date);
 
 -- One rejected value, as the parse queries list them.
 create or replace temp macro problem(field, cell, reason) as

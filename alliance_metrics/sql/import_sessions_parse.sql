@@ -2,7 +2,9 @@
 -- list of its rejected values (NULL when it has none). One pass over the file.
 -- Reads: staged_sessions (the file's cells as text under <column>_text, blank = NULL, with the
 -- spreadsheet line), status_labels and party_labels (the file's own labels, matched in Python
--- by alliance_metrics.labels). Parameters: $yes_words, $no_words, $status_reason, $party_reason.
+-- by alliance_metrics.labels), paid_labels likewise. Parameters: $yes_words, $no_words,
+-- $status_reason, $party_reason, $paid_reason, $date_formats, $file_zone, $practice_zone,
+-- $date_reason (what a date may be, in this file's order), $paid_as_of (ingest.py says which).
 create or replace temp table parsed_sessions as
 with
 
@@ -14,7 +16,7 @@ staged as (
         session_id_text, client_id_text, therapist_id_text, scheduled_start_text,
         duration_min_text, status_text, cancelled_by_text, cancelled_at_text,
         client_late_min_text, therapist_late_min_text, homework_done_text, engagement_text,
-        alliance_rating_text, goal_rating_text, fee_text, paid_on_text
+        alliance_rating_text, goal_rating_text, fee_text, paid_on_text, paid_text
     ) is not null
 ),
 
@@ -25,9 +27,9 @@ typed as (
         status_labels.cancelled_by as label_cancelled_by,
         party_labels.party as given_cancelled_by,
         coalesce(therapist_id_text, 'default') as therapist_id,
-        parse_timestamp(scheduled_start_text) as scheduled_start,
+        parse_timestamp(scheduled_start_text, $date_formats, $file_zone, $practice_zone) as scheduled_start,
         case when duration_min_text is null then 60 else parse_whole(duration_min_text) end as duration_min,
-        parse_timestamp(cancelled_at_text) as cancelled_at,
+        parse_timestamp(cancelled_at_text, $date_formats, $file_zone, $practice_zone) as cancelled_at,
         parse_number(client_late_min_text) as client_late_min,
         parse_number(therapist_late_min_text) as therapist_late_min,
         parse_share(homework_done_text, $yes_words, $no_words) as homework_done,
@@ -35,10 +37,12 @@ typed as (
         parse_number(alliance_rating_text) as alliance_rating,
         parse_number(goal_rating_text) as goal_rating,
         parse_number(fee_text) as fee,
-        parse_date(paid_on_text) as paid_on
+        parse_date(paid_on_text, $date_formats, $file_zone, $practice_zone) as paid_on,
+        paid_labels.paid
     from staged
     left join status_labels on status_labels.label = staged.status_text
     left join party_labels on party_labels.label = staged.cancelled_by_text
+    left join paid_labels on paid_labels.label = staged.paid_text
 ),
 
 checked as (
@@ -50,7 +54,7 @@ checked as (
             case when scheduled_start_text is null then problem('scheduled_start', scheduled_start_text,
                 'scheduled_start is required: the date and time of the session') end,
             case when scheduled_start_text is not null and scheduled_start is null then problem('scheduled_start', scheduled_start_text,
-                'scheduled_start must be a date and time such as 2026-03-02 14:00 or 02/03/2026 14:00 (day first, four-digit year)') end,
+                'scheduled_start must be a date and time: ' || $date_reason) end,
             case when duration_min_text is not null and not coalesce(duration_min between 1 and 1440, false) then problem('duration_min', duration_min_text,
                 'duration_min must be a whole number of minutes from 1 to 1440') end,
             case when status_text is null then problem('status', status_text,
@@ -64,7 +68,7 @@ checked as (
             case when given_cancelled_by <> label_cancelled_by then problem('cancelled_by', cancelled_by_text,
                 'the status says the ' || label_cancelled_by || ' cancelled, but cancelled_by says the ' || given_cancelled_by) end,
             case when cancelled_at_text is not null and cancelled_at is null then problem('cancelled_at', cancelled_at_text,
-                'cancelled_at must be a date and time such as 2026-03-01 09:30 or 01/03/2026 09:30 (day first, four-digit year)') end,
+                'cancelled_at must be a date and time: ' || $date_reason) end,
             case when cancelled_at is not null and status not in ('cancelled', 'late_cancel') then problem('cancelled_at', cancelled_at_text,
                 'cancelled_at is only for cancellations, and this session''s status is ' || status) end,
             case when cancelled_at > scheduled_start then problem('cancelled_at', cancelled_at_text,
@@ -84,7 +88,8 @@ checked as (
             case when fee_text is not null and not coalesce(fee >= 0, false) then problem('fee', fee_text,
                 'fee must be a number, 0 or more') end,
             case when paid_on_text is not null and paid_on is null then problem('paid_on', paid_on_text,
-                'paid_on must be a date such as 2026-03-02 or 02/03/2026 (day first, four-digit year)') end
+                'paid_on must be a date: ' || $date_reason) end,
+            case when paid_text is not null and paid is null then problem('paid', paid_text, $paid_reason) end
         ], lambda p: p is not null) as problems
     from typed
 ),
@@ -94,6 +99,7 @@ final as (
         line,
         -- no session_id in the file: the client and the start identify the session
         coalesce(session_id_text, client_id_text || '@' || strftime(scheduled_start, '%Y-%m-%dT%H:%M:%S')) as session_id,
+        session_id_text is null as id_made,
         client_id_text as client_id,
         therapist_id,
         scheduled_start,
@@ -110,6 +116,8 @@ final as (
         goal_rating,
         fee,
         paid_on,
+        paid,
+        cast($paid_as_of as date) as paid_as_of,
         nullif(problems, []) as problems
     from checked
 )

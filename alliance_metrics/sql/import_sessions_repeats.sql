@@ -17,7 +17,7 @@ final as (
         count(distinct (
             client_id, therapist_id, scheduled_start, duration_min, status, cancelled_by,
             cancelled_at, client_late_min, therapist_late_min, homework_done, engagement,
-            alliance_rating, goal_rating, fee, paid_on
+            alliance_rating, goal_rating, fee, paid_on, paid
         )) as versions
     from parsed_sessions
     semi join repeated using (session_id)

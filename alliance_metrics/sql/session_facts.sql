@@ -50,6 +50,11 @@ derived as (
         goal_rating,
         fee,
         paid_on,
+        -- paid or not, as far as the log says: from paid_on when the log has it (blank =
+        -- unpaid), else from its paid flag; NULL when the log says nothing
+        case when paid_on is not null then true
+             when paid_as_of is null then false
+             else paid end as paid,
 
         -- the contract's rule: a no-show or a late cancellation is billed, unless its fee is 0
         outcome in ('no_show', 'late_cancel') and coalesce(fee, 1) > 0 as billable,
@@ -62,9 +67,17 @@ derived as (
 
         case when outcome in ('attended', 'no_show', 'late_cancel') and fee > 0
              then cast(scheduled_start as date) + cast(payment_grace_days as integer) end as payment_due_on,
-        case when outcome in ('attended', 'no_show', 'late_cancel') and fee > 0
-             then coalesce(paid_on <= cast(scheduled_start as date) + cast(payment_grace_days as integer), false)
-        end as paid_on_time,
+        -- SPEC §4: paid_on decides; a log without paid_on (paid_as_of set) may say paid or unpaid
+        -- instead: paid counts as on time, unpaid counts against the client only once the session
+        -- is more than payment_grace_days before the day it was imported; no word, no count
+        case when outcome in ('attended', 'no_show', 'late_cancel') and fee > 0 then case
+            when paid_on is not null
+                then paid_on <= cast(scheduled_start as date) + cast(payment_grace_days as integer)
+            when paid_as_of is null then false   -- the log has paid_on, blank here: unpaid
+            when paid then true
+            when not paid and cast(scheduled_start as date) + cast(payment_grace_days as integer) < paid_as_of
+                then false
+        end end as paid_on_time,
 
         case when outcome = 'attended' then homework_done end as homework_counted,
         case when outcome = 'attended' then (engagement - 1) / 4.0 end as involvement_counted
