@@ -243,9 +243,10 @@ class Store:
                 try:
                     setting(name).check(raw)
                 except ValueError as error:
+                    shown = lambda value: f"{value:g}" if isinstance(value, float | int) else repr(value)
                     problems[name] = (
-                        f"The database holds {raw!r} for the setting {name!r}, which is not "
-                        f"allowed ({error}) The default {DEFAULTS[name]!r} applies instead: "
+                        f"The database holds {shown(raw)} for the setting {name!r}, which is not "
+                        f"allowed ({error}) The default {shown(DEFAULTS[name])} applies instead: "
                         "open the Settings page and save a value to repair it."
                     )
         return problems
