@@ -141,18 +141,32 @@ class Series:
 
     @property
     def errors(self) -> list[str]:
-        return [error for number, visit in enumerate(self.visits, 1)
-                for error in (f"visit {number}: {e}" for e in visit.errors)]
+        return [f"visit {number}: {error}" for number, visit in enumerate(self.visits, 1)
+                for error in visit.errors]
 
 
-def timed_visit(tab, url: str, title: str, received: list[int], log: Path, timeout_s: float) -> VisitFigures:
+class ReceivedBytes:
+    """The bytes of the websocket frames a browser tab has received since the last ``reset``."""
+
+    def __init__(self, tab) -> None:
+        self.total = 0
+        tab.on("websocket", lambda socket: socket.on("framereceived", self.add))
+
+    def add(self, payload: str | bytes) -> None:
+        self.total += len(payload.encode() if isinstance(payload, str) else payload)
+
+    def reset(self) -> None:
+        self.total = 0
+
+
+def timed_visit(tab, url: str, title: str, received: ReceivedBytes, log: Path, timeout_s: float) -> VisitFigures:
     """Open *url* in *tab*; time it until drawn; say what went wrong, if anything."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     from tests.browser import ALERT, CRASH_WORDS, EXCEPTION, MAIN
 
     logged_before = log.stat().st_size
-    received[0] = 0
+    received.reset()
     figures = VisitFigures()
     try:
         tab.goto(url, wait_until="commit", timeout=timeout_s * 1000)
@@ -160,7 +174,7 @@ def timed_visit(tab, url: str, title: str, received: list[int], log: Path, timeo
         figures.seconds = drawn_ms / 1000
     except PlaywrightTimeout:
         figures.errors.append(f"not drawn within {timeout_s:g} s")
-    figures.bytes_received = received[0]
+    figures.bytes_received = received.total
     try:
         figures.charts = tab.locator('[data-testid="stPlotlyChart"]').count()
         if tab.locator(EXCEPTION).count():
@@ -192,12 +206,7 @@ def time_series(browser, script: str, database: Path, url_path: str, title: str,
         context.add_init_script(AFTERPLOT_HOOK)
         try:
             tab = context.new_page()
-            received = [0]
-
-            def count(payload: str | bytes) -> None:
-                received[0] += len(payload.encode() if isinstance(payload, str) else payload)
-
-            tab.on("websocket", lambda socket: socket.on("framereceived", count))
+            received = ReceivedBytes(tab)
             return [timed_visit(tab, f"{base_url}/{url_path}", title, received, server_log(database), timeout_s)
                     for _ in range(VISITS)]
         finally:
