@@ -29,6 +29,7 @@ Exit status: 0 when every visit completed, goals met or not; 1 when a visit fail
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import os
 import subprocess
@@ -51,6 +52,11 @@ DEMO = "demo"
 SIZE_WORDS = {"k": 1_000, "m": 1_000_000}
 DEFAULT_SIZES = "demo,100k,1m"
 DEFAULT_TIMEOUT_S = 600.0  # a visit that has not drawn by then is reported as failed
+# The Import page, as a user drives it for the "after import" figure: its address and widget keys.
+IMPORT_PAGE = "import_data"
+IMPORT_BUTTON = "import_button"
+SESSIONS_UPLOAD, CLIENTS_UPLOAD = "sessions_file", "clients_file"
+REIMPORTED_ROWS = 1_000
 
 # Plotly gives each chart's <div> its event methods (``emit``…) when it first plots it. This hook,
 # run in every page before Streamlit's code, wraps ``emit`` to stamp the div with the time of its
@@ -86,6 +92,15 @@ DRAWN = """
     if (!plot || !plot.dataset.benchDrawnAt || getComputedStyle(plot).visibility === 'hidden') return false;
   }
   return performance.now();
+}
+"""
+
+
+IMPORT_READY = """
+(key) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const button = document.querySelector(`.st-key-${key} button`);
+  return app.getAttribute('data-test-script-state') === 'notRunning' && button && !button.disabled;
 }
 """
 
@@ -130,6 +145,7 @@ class Series:
 
     name: str
     visits: list[VisitFigures]
+    after_import: VisitFigures | None = None  # the first visit after an import, when measured
 
     @property
     def cold(self) -> VisitFigures:
@@ -141,8 +157,9 @@ class Series:
 
     @property
     def errors(self) -> list[str]:
-        return [f"visit {number}: {error}" for number, visit in enumerate(self.visits, 1)
-                for error in visit.errors]
+        errors = [f"visit {number}: {error}" for number, visit in enumerate(self.visits, 1)
+                  for error in visit.errors]
+        return errors + [f"after an import: {error}" for error in (self.after_import or VisitFigures()).errors]
 
 
 class ReceivedBytes:
@@ -213,10 +230,59 @@ def time_series(browser, script: str, database: Path, url_path: str, title: str,
             context.close()
 
 
-def measure_store(database: Path, timeout_s: float = DEFAULT_TIMEOUT_S) -> tuple[Series, list[Series]]:
+def import_through_the_page(tab, base_url: str, uploads: dict[str, Path], timeout_s: float) -> list[str]:
+    """Import *uploads* (the Import page's uploader key → file) as a user would: open the page,
+    choose the files, press Import, wait for its verdict. What went wrong, if anything."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    from tests.browser import SCRIPT_FINISHED
+
+    try:
+        tab.goto(f"{base_url}/{IMPORT_PAGE}", wait_until="commit", timeout=timeout_s * 1000)
+        tab.wait_for_selector(SCRIPT_FINISHED, state="attached", timeout=timeout_s * 1000)
+        for key, path in uploads.items():
+            tab.locator(f".st-key-{key} input[type=file]").set_input_files(path)
+            tab.locator(f".st-key-{key}").get_by_text(path.name).wait_for(timeout=timeout_s * 1000)
+        button = tab.locator(f".st-key-{IMPORT_BUTTON} button")
+        tab.wait_for_function(IMPORT_READY, arg=IMPORT_BUTTON, polling="raf", timeout=timeout_s * 1000)
+        button.click()
+        verdict_shown = tab.locator('[data-testid="stAlertContentSuccess"], [data-testid="stAlertContentError"]')
+        verdict_shown.first.wait_for(state="attached", timeout=timeout_s * 1000)  # maybe in a closed st.status
+        tab.wait_for_selector(SCRIPT_FINISHED, state="attached", timeout=timeout_s * 1000)
+    except PlaywrightTimeout as error:
+        return [f"the import through /{IMPORT_PAGE} did not finish: {str(error).splitlines()[0]}"]
+    failed = tab.locator('[data-testid="stAlertContentError"]').all_inner_texts()
+    return [f"the import through /{IMPORT_PAGE} failed: {' '.join(failed[0].split())[:200]}"] if failed else []
+
+
+def time_after_import(browser, database: Path, url_path: str, title: str, uploads: dict[str, Path],
+                      timeout_s: float) -> VisitFigures:
+    """On a freshly started server: visit the page (so its caches are filled), import *uploads*
+    through the Import page, and time the next visit to the page — its first after the import."""
+    from tests.browser import VIEWPORT, running_app, server_log
+
+    with running_app(database, timeout_s=120) as base_url:
+        context = browser.new_context(viewport=VIEWPORT)
+        context.add_init_script(AFTERPLOT_HOOK)
+        try:
+            tab = context.new_page()
+            received = ReceivedBytes(tab)
+            url = f"{base_url}/{url_path}"
+            before = timed_visit(tab, url, title, received, server_log(database), timeout_s)
+            failed = import_through_the_page(tab, base_url, uploads, timeout_s)
+            after = timed_visit(tab, url, title, received, server_log(database), timeout_s)
+        finally:
+            context.close()
+    after.errors = [f"before the import: {error}" for error in before.errors] + failed + after.errors
+    return after
+
+
+def measure_store(database: Path, uploads: dict[str, Path] | None = None,
+                  timeout_s: float = DEFAULT_TIMEOUT_S) -> tuple[Series, list[Series]]:
     """The probe, then every page the single user may open, each timed on a server of its own
     (with *database* as its store), then the probe again: the machine is shared, so the yardstick
-    is the faster of the probe's two series, the one that asks most of the pages."""
+    is the faster of the probe's two series, the one that asks most of the pages. With *uploads*
+    (see :func:`reimport_uploads`), each page is also timed on its first visit after an import."""
     from tests.browser import chromium
     from ui.access import SINGLE_USER
     from ui.pages import pages_for
@@ -228,8 +294,10 @@ def measure_store(database: Path, timeout_s: float = DEFAULT_TIMEOUT_S) -> tuple
         for index, page in enumerate(pages_for(SINGLE_USER)):
             progress(f"  {page.file}")
             url_path = "" if index == 0 else page.url_path  # the landing page is served at /
-            pages.append(Series(page.file, time_series(browser, "app.py", database, url_path,
-                                                       page.title, timeout_s)))
+            series = Series(page.file, time_series(browser, "app.py", database, url_path, page.title, timeout_s))
+            if uploads:
+                series.after_import = time_after_import(browser, database, url_path, page.title, uploads, timeout_s)
+            pages.append(series)
         probes.append(time_series(browser, PROBE_SCRIPT, probe_database, "", PROBE_TITLE, timeout_s))
     return Series("(probe)", [faster(*visits) for visits in zip(*probes)]), pages
 
@@ -248,6 +316,21 @@ store = Store(sys.argv[1])
 load_demo_if_empty(store)
 store.close()
 """
+
+
+def reimport_uploads(size: str | int, folder: Path) -> dict[str, Path]:
+    """What the "after import" figure imports through the Import page: on the demo, the demo
+    practice's own files (a first import replaces the demo: the same data again); on a log of
+    *size* sessions in *folder*, its first REIMPORTED_ROWS rows again, unchanged. Either way the
+    import is recorded, so everything kept per data version is computed afresh."""
+    if size == DEMO:
+        from alliance_metrics.inventory import DEMO_DIR
+
+        return {SESSIONS_UPLOAD: DEMO_DIR / "sessions.csv", CLIENTS_UPLOAD: DEMO_DIR / "clients.csv"}
+    again = folder / "sessions-again.csv"
+    with open(folder / "sessions.csv") as log, open(again, "w") as part:
+        part.writelines(itertools.islice(log, REIMPORTED_ROWS + 1))  # the header and the rows
+    return {SESSIONS_UPLOAD: again}
 
 
 def build_store(size: str | int, folder: Path) -> Path:
@@ -273,16 +356,19 @@ def report(results: list[tuple[str | int, tuple[Series, list[Series]]]]) -> tupl
             warm_ratio = warm.seconds / probe.warm.seconds
             cold_ratio = cold.seconds / probe.cold.seconds
             failed = "; ".join(series.errors).replace("|", "\\|")
+            after = series.after_import
             rows.append([
                 size_label(size), series.name,
                 f"{cold.seconds:.2f} s", f"{cold_ratio:.1f}×",
                 "" if is_probe else verdict_or_error(cold.seconds <= cold_goal_seconds(size), cold),
+                "—" if after is None else f"{after.seconds:.2f} s",
+                "" if after is None else verdict_or_error(after.seconds <= cold_goal_seconds(size), after),
                 f"{warm.seconds:.2f} s", f"{warm_ratio:.1f}×",
                 "" if is_probe else verdict_or_error(warm_ratio <= WARM_RATIO_GOAL, warm),
                 kilobytes(cold.bytes_received), kilobytes(warm.bytes_received), str(warm.charts),
                 failed[:160] or "—",
             ])
-    header = ["sessions", "page", "cold", "cold / probe", "cold goal", "warm", "warm / probe",
+    header = ["sessions", "page", "cold", "cold / probe", "cold goal", "after import", "its goal", "warm", "warm / probe",
               "≤ 3× probe", "bytes cold", "bytes warm", "charts", "failed"]
     return table(header, rows), failures
 
@@ -301,9 +387,11 @@ def run(sizes: list[str | int], timeout_s: float = DEFAULT_TIMEOUT_S) -> int:
     with tempfile.TemporaryDirectory(prefix="alliance-bench-browser-") as temporary:
         for size in sizes:
             progress(f"{size_label(size)}: building the store")
-            database = build_store(size, Path(temporary) / str(size))
+            folder = Path(temporary) / str(size)
+            database = build_store(size, folder)
             progress(f"{size_label(size)}: timing the probe and every page in Chromium")
-            results.append((size, measure_store(database, timeout_s)))
+            results.append((size, measure_store(database, reimport_uploads(size, folder), timeout_s)))
+            progress(f"{size_label(size)}: done\n{report(results[-1:])[0]}")  # in case a later size fails
     text, failures = report(results)
     print(section(text, failures))
     return 1 if failures else 0
@@ -316,7 +404,9 @@ def section(text: str, failures: list[str]) -> str:
         f"Goals: warm ≤ {WARM_RATIO_GOAL:g}× the probe's warm (a title and one 50-point plotly chart, "
         "timed in the same run); cold ≤ 2 s on the demo practice, ≤ 3 s at 100,000 and 1,000,000 "
         "sessions. Headless Chromium; each page on a freshly started server in a fresh browser "
-        f"context: *cold* is the first visit, *warm* the third (each a full navigation); from "
+        f"context: *cold* is the first visit, *warm* the third (each a full navigation); *after "
+        "import* is, on another fresh server, the first visit after the page was visited once and "
+        "an import was made through the Import page (cold goal). Each from "
         "navigation start until the script has finished and every plotly chart has drawn. Bytes: "
         "websocket frames the page received. Load average at the end: "
         f"{os.getloadavg()[0]:.2f}.\n",
