@@ -16,7 +16,7 @@ run: $(VENV)/.run-deps
 test: $(VENV)/.test-deps /usr/bin/chromium
 	$(BIN)/python -m pytest
 
-bench: $(VENV)/.test-deps
+bench: $(VENV)/.test-deps /usr/bin/chromium
 	$(BIN)/python bench/run.py
 
 $(VENV)/.run-deps: requirements.txt

@@ -1,6 +1,7 @@
-"""Benchmark the import (issue 2), the scores (issue 3) and the page renders (issue 5).
+"""Benchmark the import (issue 2), the scores (issue 3), the page renders (issue 5) and the pages in
+the browser (issue 16).
 
-    python bench/run.py [--sessions 1000000] [--quick]
+    python bench/run.py [--sessions 1000000] [--quick] [--no-browser]
 
 Each figure is printed beside a baseline measured in the same run, with its goal and PASS/MISS:
 
@@ -15,6 +16,10 @@ Each figure is printed beside a baseline measured in the same run, with its goal
 3. Page render: each page of ``ui.pages.PAGES``, warm (fastest of 3 runs after one), in Streamlit's
    ``AppTest``, against the same for a one-line script (the framework's own overhead). Goal: at
    most 1 s per page at 100,000 sessions, 2 s at 1,000,000.
+4. Pages in the browser: each page timed in headless Chromium, cold and warm, beside a probe app,
+   on the demo practice and on each size's store (``bench/browser.py``, which also runs alone).
+   Goals: warm ≤ 3× the probe; cold ≤ 2 s on the demo, ≤ 3 s at 1,000,000 sessions. ``--quick``
+   and ``--no-browser`` leave it out.
 
 The logs are the demo practice (:mod:`alliance_metrics.demo`, fixed seed, 36 weeks, 40 clients per
 therapist) cut to the exact size: 100,000 sessions and ``--sessions`` (default 1,000,000), or with
@@ -268,7 +273,7 @@ def progress(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def run(sizes: list[int]) -> int:
+def run(sizes: list[int], browser: bool = True) -> int:
     import duckdb
     import pandas as pd
     import streamlit
@@ -280,8 +285,14 @@ def run(sizes: list[int]) -> int:
           f"DuckDB {duckdb.__version__}, pandas {pd.__version__}, Streamlit {streamlit.__version__}. "
           f"Load average at the start: {os.getloadavg()[0]:.2f}. "
           f"Demo practice (seed fixed), {WEEKS} weeks, {CLIENTS_PER_THERAPIST} clients per therapist.\n")
-    imports, scores, renders, failures = [], [], [], []
+    imports, scores, renders, browsed, failures = [], [], [], [], []
     with tempfile.TemporaryDirectory(prefix="alliance-bench-") as temporary:
+        if browser:
+            from bench.browser import DEMO, build_store, measure_store, reimport_uploads
+
+            progress("demo practice: timing the probe and every page in Chromium")
+            database = build_store(DEMO, Path(temporary) / DEMO)
+            browsed.append((DEMO, measure_store(database, reimport_uploads(DEMO, database.parent))))
         for size in sizes:
             folder = Path(temporary) / str(size)
             progress(f"{size:,} sessions: generating the log")
@@ -310,6 +321,9 @@ def run(sizes: list[int]) -> int:
             progress(f"{size:,} sessions: rendering each page")
             rendered = measure("render", db=db)
             renders.append((size, rendered))
+            if browser:
+                progress(f"{size:,} sessions: timing the probe and every page in Chromium")
+                browsed.append((size, measure_store(Path(db), reimport_uploads(size, folder))))
             for page in rendered["pages"]:
                 failures += [f"{page['file']} at {size:,} sessions raised: {e}" for e in page["errors"]]
 
@@ -360,6 +374,12 @@ def run(sizes: list[int]) -> int:
         rows.append([f"{size:,}", "(peak RSS of the app process)", mb(rendered["peak_rss"]), "", "", ""])
     print(table(["sessions", "page", "warm run", "goal", "result", "exception"], rows))
 
+    if browser:
+        from bench.browser import report, section
+
+        text, browser_failures = report(browsed)
+        failures += browser_failures
+        print("\n" + section(text, browser_failures))
     print("\n## Failures\n")
     print("\n".join(f"- {failure}" for failure in failures) if failures else "None.")
     return 1 if failures else 0
@@ -370,7 +390,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, default=None,
                         help="sessions in the largest log (default 1,000,000; 20,000 with --quick)")
     parser.add_argument("--quick", action="store_true",
-                        help="one small size only (a smoke test of this script, not a benchmark)")
+                        help="one small size only, no browser (a smoke test of this script, not a benchmark)")
+    parser.add_argument("--no-browser", action="store_true",
+                        help="skip section 4, the pages timed in Chromium (--quick skips it too)")
     parser.add_argument("--step", choices=sorted(STEPS), help=argparse.SUPPRESS)
     parser.add_argument("--arguments", default="{}", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -384,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
         largest = args.sessions or 1_000_000
         sizes = sorted({min(100_000, largest), largest})
     try:
-        return run(sizes)
+        return run(sizes, browser=not (args.quick or args.no_browser))
     except StepFailed as error:
         print(f"\n{error}", file=sys.stderr)
         return 1

@@ -78,20 +78,21 @@ def server_log(database: str | os.PathLike) -> Path:
 
 @contextmanager
 def running_app(database: str | os.PathLike, *, timeout_s: float = 60,
-                secrets: str | os.PathLike | None = None) -> Iterator[str]:
+                secrets: str | os.PathLike | None = None, script: str = "app.py") -> Iterator[str]:
     """Run the dashboard on 127.0.0.1 with *database* as ``$ALLIANCE_DB``; yield its base URL.
 
     The server's output goes to :func:`server_log`; its last lines are in the error raised
     when the server exits or is not healthy within *timeout_s* seconds.
     With *secrets*, the server reads that TOML file as its only secrets file
     (``--secrets.files``) instead of ``.streamlit/secrets.toml``: an ``[auth]`` section there
-    turns sign-in on (ui/access.py).
+    turns sign-in on (ui/access.py). *script* (from the repository root) is the Streamlit script
+    to serve instead of the dashboard (the benchmark's probe app).
     """
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     log_path = server_log(database)
     command = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
+        sys.executable, "-m", "streamlit", "run", script,
         "--server.headless", "true", "--server.address", "127.0.0.1",
         "--server.port", str(port), "--server.fileWatcherType", "none",
         "--browser.gatherUsageStats", "false",
