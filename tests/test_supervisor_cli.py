@@ -50,7 +50,7 @@ def test_an_unknown_therapist_exits_1_and_writes_nothing(db, key, tmp_path, caps
 def test_an_empty_or_missing_database_exits_1(key, tmp_path, capsys):
     missing = tmp_path / "nowhere.duckdb"
     assert export(missing, tmp_path / "m.json") == 1
-    assert "there is no database at" in capsys.readouterr().err
+    assert "There is no database at" in capsys.readouterr().err
     assert not missing.exists()                          # not created by asking
     empty = tmp_path / "empty.duckdb"
     Store(empty).close()
