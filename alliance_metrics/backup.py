@@ -29,7 +29,7 @@ from pathlib import Path
 
 from alliance_metrics import audit
 from alliance_metrics.erasure import erase_again, tables_with_clients
-from alliance_metrics.pseudonym import SecretFileError, practice_secret, secret_path
+from alliance_metrics.pseudonym import PracticeSecret, SecretFileError, practice_secret, secret_path
 from alliance_metrics.store import Store, StoreError, _sync_folder
 
 #: What the restored file takes from the database it replaces (the ledger's rows win over the backup's).
@@ -85,7 +85,7 @@ def restore(source: str | os.PathLike, database: str | os.PathLike, *, force: bo
             verdict = audit.verify(restored)
             if not verdict.ok:
                 raise StoreError(f"{source} was not restored: its audit log fails its check ({verdict.reason}).")
-            erased_again = _keep_what_stays_done(restored, database if replacing else None)
+            counts = _keep_what_stays_done(restored, database if replacing else None)
         finally:
             restored.close()
         Path(str(database) + ".wal").unlink(missing_ok=True)
@@ -96,7 +96,7 @@ def restore(source: str | os.PathLike, database: str | os.PathLike, *, force: bo
         Path(str(staging) + ".wal").unlink(missing_ok=True)
         Path(str(staging) + ".rewrite").unlink(missing_ok=True)
         raise
-    return erased_again
+    return counts
 
 
 def _keep_what_stays_done(restored: Store, replaced: Path | None) -> dict[str, int]:
@@ -120,7 +120,7 @@ def _keep_what_stays_done(restored: Store, replaced: Path | None) -> dict[str, i
     return counts
 
 
-def _secret_for(erased: int):
+def _secret_for(erased: int) -> PracticeSecret:
     """The practice secret, needed to recognise *erased* clients; never created here (a new key
     would recognise nobody)."""
     if not secret_path().exists():
