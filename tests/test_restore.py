@@ -8,6 +8,7 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -146,3 +147,17 @@ def test_a_restore_onto_a_database_held_open_is_refused(store, tmp_path):
         holder.kill()
         holder.wait()
     assert not Path(store.path + ".restore").exists()
+
+
+def test_a_ledger_row_in_both_files_keeps_the_replaced_databases_figures(store, tmp_path):
+    insert_sessions(store, [row for n in range(12) for row in visits(f"a{n}", "T1")])
+    before = released(store)
+    backup(store, tmp_path / "backup.duckdb")
+    store.close()
+    with duckdb.connect(str(tmp_path / "backup.duckdb")) as altered:   # the backup says otherwise
+        altered.execute("update release_ledger set figures = '{\"n_clients\": 99}'")
+    restore(tmp_path / "backup.duckdb", store.path, force=True)
+    restored = Store(store.path)
+    pd.testing.assert_frame_equal(released(restored), before)
+    assert "99" not in "".join(restored.query("select figures from release_ledger").figures)
+    restored.close()
