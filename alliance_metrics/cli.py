@@ -174,6 +174,7 @@ def cmd_supervisor_export(args) -> int:
 
 def cmd_erase(args) -> int:
     from alliance_metrics.erasure import client_holdings, erase_client
+    from alliance_metrics.pseudonym import SecretFileError, secret_path
 
     store = _open(args)
     try:
@@ -187,7 +188,15 @@ def cmd_erase(args) -> int:
             if answer.strip().lower() != "yes":
                 say("Nothing was erased.")
                 return DONE
+        if not secret_path().exists():
+            say(f"warning: there is no practice key file at {secret_path()}; a new key is made there to "
+                "remember the erased client (as a keyed hash, never the id) so that restoring an older "
+                "backup erases them again. If the practice has a key file, copy it there (or set "
+                "ALLIANCE_SECRET_FILE to its path) before erasing anyone else.", error=True)
         erasure = erase_client(store, args.client_id)
+    except SecretFileError as error:
+        say(f"error: {error} Nothing was erased.", error=True)
+        return REJECTED
     finally:
         store.close()
     say(f"Erased client {args.client_id!r}: {erasure.sessions} session(s) and "
@@ -214,6 +223,9 @@ def cmd_restore(args) -> int:
     database = database_path(args.db)
     counts = restore(args.file, database, force=args.force)
     say(f"Restored {counts['sessions']} session(s) and {counts['clients']} client(s) from {args.file} into {database}.")
+    if counts["clients_erased_again"]:
+        say(f"The backup held {counts['clients_erased_again']} client(s) erased since: erased again "
+            f"{counts['clients_erased_again']} client(s), and the file was rewritten without them.")
     return DONE
 
 

@@ -26,8 +26,9 @@ from alliance_metrics.settings import DEFAULTS, setting
 
 #: Each schema version's SQL file (``sql/<name>.sql``), in order: version N is ``MIGRATIONS[N - 1]``.
 #: A new version appends one file; applying the files after a database's version brings it up to date.
-MIGRATIONS: tuple[str, ...] = ("schema_v1", "schema_v2", "schema_v3_lifecycle", "schema_v4_release_ledger",
-                              "schema_v5_import")
+MIGRATIONS: tuple[str, ...] = (
+    "schema_v1", "schema_v2", "schema_v3_lifecycle", "schema_v4_release_ledger", "schema_v5_import",
+    "schema_v6_erasures")
 SCHEMA_VERSION = len(MIGRATIONS)
 #: Macros and views that are code, not data: recreated at every open so they match this release.
 DERIVED = ("session_facts", "client_components")

@@ -3,11 +3,21 @@ users run them: a real process, a real database file."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import duckdb
 
 from alliance_metrics.store import Store
 from tests.conftest import at, insert_clients, insert_sessions
-from tests.test_cli import cli
+from tests.test_cli import ROOT, cli
+
+
+def cli_with_key(key, *args: str) -> subprocess.CompletedProcess:
+    """Run the command line with the practice key file *key* (erasures remember clients under it)."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(ROOT), "ALLIANCE_SECRET_FILE": str(key)}
+    return subprocess.run([sys.executable, "-m", "alliance_metrics", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
 
 
 def practice(path) -> None:
@@ -45,15 +55,21 @@ def test_erase_backup_restore_and_audit_from_the_command_line(tmp_path):
 
     refused = cli("erase", "ZQX-CANARY-ID", "--db", str(db))          # no terminal, no --yes
     assert refused.returncode == 2 and "--yes" in refused.stderr
-    erased = cli("erase", "ZQX-CANARY-ID", "--yes", "--db", str(db))
+    key = tmp_path / "keys" / "practice.key"
+    erased = cli_with_key(key, "erase", "ZQX-CANARY-ID", "--yes", "--db", str(db))
     assert erased.returncode == 0, erased.stderr
+    assert "warning: there is no practice key file" in erased.stderr and key.exists()
     assert "1 session(s)" in erased.stdout
     assert b"CANARY" not in db.read_bytes() and b"Canaryname" not in db.read_bytes()
+    after_erasure = cli("scores", "--db", str(db)).stdout
+    assert after_erasure != before
 
     assert cli("restore", str(saved), "--db", str(db)).returncode == 1   # no --force
-    restored = cli("restore", str(saved), "--db", str(db), "--force")
+    restored = cli_with_key(key, "restore", str(saved), "--db", str(db), "--force")
     assert restored.returncode == 0, restored.stderr
-    assert cli("scores", "--db", str(db)).stdout == before
+    assert "erased again 1 client(s)" in restored.stdout   # the backup predates the erasure
+    assert cli("scores", "--db", str(db)).stdout == after_erasure
+    assert b"CANARY" not in db.read_bytes() and b"Canaryname" not in db.read_bytes()
 
     log = cli("audit", "--db", str(db))
     assert log.returncode == 0 and "restore" in log.stdout
@@ -97,3 +113,14 @@ def test_a_utf16_file_cut_short_is_refused_with_what_to_do(tmp_path):
     result = cli("import", str(log), "--db", str(tmp_path / "a.duckdb"))
     assert result.returncode == 1
     assert "may be cut short" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_erase_with_an_unusable_key_file_erases_nothing_and_says_why(tmp_path):
+    db = tmp_path / "a.duckdb"
+    practice(db)
+    refused = cli("erase", "ZQX-CANARY-ID", "--yes", "--db", str(db))   # HOME is the repository: no key there
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "must live outside the repository" in refused.stderr and "Nothing was erased" in refused.stderr
+    store = Store(db)
+    assert store.scalar("select count(*) from sessions where client_id = 'ZQX-CANARY-ID'") == 1
+    store.close()

@@ -135,7 +135,7 @@ def test_backup_then_restore_gives_identical_scores(practice, tmp_path):
 
     counts = restore(tmp_path / "backup.duckdb", practice.path, force=True)
 
-    assert counts == {"sessions": 4, "clients": 2}
+    assert counts == {"sessions": 4, "clients": 2, "clients_erased_again": 0}
     restored = Store(practice.path)
     assert scores_text(restored) == before
     assert restored.settings()["grace_min"] == 10

@@ -8,6 +8,7 @@ import streamlit as st
 from alliance_metrics.caseload import band_without, client_label, client_table, expected_progress
 from alliance_metrics.charts import alliance_chart, goal_chart, score_trend, session_timeline
 from alliance_metrics.erasure import client_holdings, erase_client
+from alliance_metrics.pseudonym import SecretFileError, secret_path
 from alliance_metrics.scores import SCORES, SCORES_BY_NAME, client_scores, session_facts, sessions_behind
 from alliance_metrics.undo import delete_session
 from ui import sidebar
@@ -116,14 +117,18 @@ with st.expander("Erase this client (right to erasure)"):
     held = client_holdings(store(), client_id)
     st.write(f"Erasing deletes this client's {held.get('sessions', 0)} session(s), their ratings and payments, "
              "and their row of the clients file, then rewrites the database file so that nothing of them "
-             "remains in it. It cannot be undone (a backup made before still holds them). The supervisor's "
-             "figures already released do not change.")
+             "remains in it. It cannot be undone; a backup made before still holds them, but restoring it "
+             "erases them again. The supervisor's figures already released do not change.")
+    if not secret_path().exists():
+        st.warning(f"There is no practice key file at {secret_path()}: erasing makes a new one there, to "
+                   "remember the erased client as a keyed hash (never their id). If the practice has a key "
+                   "file, copy it there (or set ALLIANCE_SECRET_FILE to its path) first.")
     typed = st.text_input("Type the client's id to confirm", key="erase_confirm",
                           help="The id shown in the Client list above.")
     if st.button("Erase for good", type="primary", disabled=typed != client_id, key="erase_client"):
         try:
             erasure = erase_client(store(), client_id)
-        except ValueError as error:
+        except (ValueError, SecretFileError) as error:
             st.error(str(error))
         else:
             st.session_state["client_done"] = [

@@ -1,4 +1,4 @@
--- Schema version 3 (release ledger): every figure the supervisor's view has released (SPEC §6,
+-- Schema version 4 (release ledger): every figure the supervisor's view has released (SPEC §6,
 -- "No differencing, ever"), so that a later release of the same cell gives the same figure.
 -- One row per released row of a supervisor table: the table, the closed period, the scope
 -- ('practice' or 'therapist:<therapist_id>'), the row's key (a measure, or measure|bin) and the

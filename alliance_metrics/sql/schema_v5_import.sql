@@ -1,4 +1,4 @@
--- Schema (issue 10, importing what practices export): the paid flag, text settings, saved mappings.
+-- Schema version 5 (issue 10, importing what practices export): the paid flag, text settings, saved mappings.
 
 -- sessions.paid: whether the fee is paid, from a `paid` column (Paid/Unpaid, oui/non…) when the
 -- file has no paid_on column; NULL when unknown. sessions.paid_as_of: for a session from a file
