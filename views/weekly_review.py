@@ -83,11 +83,14 @@ if not review.trend.empty:
     st.plotly_chart(score_trend(review.trend, [s.name for s in SCORES], title="Scores by week (12 weeks)"),
                     config=PLOTLY_CONFIG, key="weekly_trend")
 
-# the files are made when a button is clicked, not on every rerun
+# The files are made on every run, not when clicked: a deferred (callable) download runs outside
+# the script's thread, and in the browser tests it sometimes never finished, leaving the button
+# disabled. The scores table is memoised per data version, so this costs one CSV and one HTML page.
 left, right = st.columns(2)
-left.download_button("Download this review (HTML)", lambda: weekly_report_html(review),
+left.download_button("Download this review (HTML)", weekly_report_html(review),
                      file_name=f"alliance-review-{review.week_start:%Y-%m-%d}.html", mime="text/html",
-                     key="download_review")
+                     on_click="ignore", key="download_review")
 right.download_button("Download all scores (CSV)",
-                      lambda: to_csv(client_table(store(), therapist)[["display_name", *SCORE_COLUMNS]]),
-                      file_name="alliance-scores.csv", mime="text/csv", key="download_scores")
+                      to_csv(client_table(store(), therapist)[["display_name", *SCORE_COLUMNS]]),
+                      file_name="alliance-scores.csv", mime="text/csv", on_click="ignore",
+                      key="download_scores")
