@@ -1,10 +1,10 @@
 """Alliance — the dashboard. Sets the page, decides who is looking, draws the shared sidebar, and
-lists the pages that viewer may open."""
+lists the pages that viewer may open (each page checks again: ui/pages.py's guard)."""
 
 import streamlit as st
 
 from ui import access, sidebar
-from ui.pages import pages_for
+from ui.pages import ROOT, asked_for, pages_for, routed
 from ui.state import store
 
 st.set_page_config(page_title="Alliance", layout="wide")
@@ -12,10 +12,23 @@ viewer = access.viewer()
 if viewer.sees_clients:
     sidebar.render(store(), viewer)
 
-allowed = pages_for(viewer.role)
+allowed = {page.url_path: st.Page(ROOT / page.file, title=page.title, url_path=page.url_path)
+           for page in pages_for(viewer.role)}
 navigation: dict[str, list] = {}
-for index, page in enumerate(allowed):
-    navigation.setdefault(page.section, []).append(
-        st.Page(page.file, title=page.title, url_path=page.url_path, default=index == 0)
-    )
-st.navigation(navigation).run()
+for page in pages_for(viewer.role):
+    navigation.setdefault(page.section, []).append(allowed[page.url_path])
+
+
+def landing() -> None:
+    """The bare address opens the viewer's first page at its own address, so that every page
+    keeps one address (a bookmarked /weekly_review opens the weekly review, not "Page not
+    found"); a page file run alone that handed over to this router opens itself."""
+    st.switch_page(allowed.get(asked_for.get() or "") or next(iter(allowed.values())))
+
+
+navigation[""] = [st.Page(landing, title="Alliance", url_path="home", default=True, visibility="hidden")]
+token = routed.set(True)
+try:
+    st.navigation(navigation).run()
+finally:
+    routed.reset(token)

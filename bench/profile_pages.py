@@ -1,6 +1,6 @@
 """Where a page's script spends its time on the server: cProfile of its cold and warm runs.
 
-    python bench/profile_pages.py [--size 1m] [--top 25] [views/relationships.py ...]
+    python bench/profile_pages.py [--size 1m] [--top 25] [pages/relationships.py ...]
 
 Builds a store of the given size as bench/browser.py does (``demo`` or a number of sessions), opens
 the dashboard in Streamlit's ``AppTest`` and runs each page asked for (default: every page) three

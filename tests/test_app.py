@@ -120,7 +120,7 @@ def test_weekly_review_lists_exactly_who_needs_attention(monkeypatch, small_prac
 
 def test_client_page_explains_a_score_by_its_sessions(monkeypatch, small_practice):
     app = open_app(monkeypatch, small_practice, demo=False)
-    app.switch_page("views/client.py").run()
+    app.switch_page("pages/client.py").run()
     assert not app.exception
     app.selectbox(key="client").select("cleo").run()
     metrics = {metric.label: metric.value for metric in app.metric}
@@ -134,14 +134,14 @@ def test_client_page_explains_a_score_by_its_sessions(monkeypatch, small_practic
 
 def test_settings_page_saves_a_setting_that_changes_the_scores(monkeypatch, small_practice):
     app = open_app(monkeypatch, small_practice, demo=False)
-    app.switch_page("views/settings.py").run()
+    app.switch_page("pages/settings.py").run()
     app.number_input(key="setting_grace_min").set_value(10)
     app.button[0].click()  # the form's submit button: a form sends its values with the click
     app.run()
     assert not app.exception
     assert "Saved: grace_min." in texts(app)
     reopened = open_app(monkeypatch, small_practice, demo=False)   # a new browser session
-    reopened.switch_page("views/settings.py").run()
+    reopened.switch_page("pages/settings.py").run()
     assert reopened.number_input(key="setting_grace_min").value == 10
 
 
@@ -152,7 +152,7 @@ BAD_LOG = (b"client_id,scheduled_start,status,goal_rating\n"
 
 def test_import_page_rejects_a_bad_file_keeps_the_demo_then_replaces_it(monkeypatch, tmp_path):
     app = open_app(monkeypatch, tmp_path / "import.duckdb")
-    app.switch_page("views/import_data.py").run()
+    app.switch_page("pages/import_data.py").run()
     assert "demo practice" in texts(app)
     app.file_uploader(key="sessions_file").upload("log.csv", BAD_LOG, "text/csv")
     app.run()
@@ -164,16 +164,16 @@ def test_import_page_rejects_a_bad_file_keeps_the_demo_then_replaces_it(monkeypa
     assert problems.to_dict("records") == [
         {"line": 3, "column": "goal_rating", "value": "14", "reason": "goal_rating must be a number from 0 to 10"}]
     assert app.get("download_button"), "the rejected rows can be downloaded"
-    app.switch_page("views/your_data.py").run()
+    app.switch_page("pages/your_data.py").run()
     assert "demo practice" in texts(app)                 # the rejected file changed nothing
 
-    app.switch_page("views/import_data.py").run()
+    app.switch_page("pages/import_data.py").run()
     app.file_uploader(key="sessions_file").upload("log.csv", BAD_LOG.replace(b",14\n", b",8\n"), "text/csv")
     app.run()
     app.button(key="import_button").click().run()
     assert not app.exception and not app.error
     assert "2 rows read — 2 inserted" in app.success[0].value
-    app.switch_page("views/your_data.py").run()
+    app.switch_page("pages/your_data.py").run()
     metrics = {metric.label: metric.value for metric in app.metric}
     assert metrics["Clients"] == "1" and metrics["Sessions"] == "2"   # the demo was replaced
     assert "demo practice" not in texts(app)
@@ -195,7 +195,7 @@ def test_edge_states_say_so_instead_of_failing(monkeypatch, tmp_path):
     for page in PAGES:
         app.switch_page(page.file).run()
         assert not app.exception, (page.file, app.exception)
-    app.switch_page("views/client.py").run()
+    app.switch_page("pages/client.py").run()
     assert "No goal ratings yet for this client" in texts(app)             # a client with no ratings
-    app.switch_page("views/relationships.py").run()
+    app.switch_page("pages/relationships.py").run()
     assert "No estimate:" in texts(app)                                    # one client: no correlation

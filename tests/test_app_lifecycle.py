@@ -38,7 +38,7 @@ def reopened(app, db: Path) -> Store:
 def test_erasing_a_client_from_the_client_page(monkeypatch, tmp_path):
     db = practice(tmp_path)
     app = open_app(monkeypatch, db, demo=False)
-    app.switch_page("views/client.py").run()
+    app.switch_page("pages/client.py").run()
     app.selectbox(key="client").set_value("ZQX-CANARY-ID").run()
     assert app.button(key="erase_client").disabled          # not before the id is typed
     app.text_input(key="erase_confirm").input("ZQX-CANARY-ID").run()
@@ -52,7 +52,7 @@ def test_erasing_a_client_from_the_client_page(monkeypatch, tmp_path):
 def test_deleting_a_session_from_the_client_page(monkeypatch, tmp_path):
     db = practice(tmp_path)
     app = open_app(monkeypatch, db, demo=False)
-    app.switch_page("views/client.py").run()
+    app.switch_page("pages/client.py").run()
     app.selectbox(key="client").set_value("ZQX-CANARY-ID").run()
     app.selectbox(key="delete_session_choice").set_value("a2").run()
     app.checkbox(key="delete_session_confirm").check().run()
@@ -72,7 +72,7 @@ def test_undo_and_backup_on_the_your_data_page(monkeypatch, tmp_path):
     import_sessions(store, again)
     store.close()
     app = open_app(monkeypatch, db, demo=False)
-    app.switch_page("views/your_data.py").run()
+    app.switch_page("pages/your_data.py").run()
     app.selectbox(key="undo_choice").set_value(2).run()
     app.checkbox(key="undo_confirm").check().run()
     app.button(key="undo_import").click().run()
@@ -94,7 +94,7 @@ def test_settings_saved_in_one_transaction_and_a_bad_stored_value_shown_at_its_f
         cursor.execute("insert into settings (name, value) values ('k_anonymity', 3)")
     store.close()
     app = open_app(monkeypatch, db, demo=False)
-    app.switch_page("views/settings.py").run()
+    app.switch_page("pages/settings.py").run()
     assert not app.exception, app.exception
     assert any("holds 3 for the setting 'k_anonymity'" in error.value for error in app.error)
     app.number_input(key="setting_grace_min").set_value(10)
@@ -126,7 +126,7 @@ def test_a_signed_in_users_changes_are_audited_under_their_name(monkeypatch, tmp
     app.user = {"is_logged_in": True, "email": "therapist@example.org", "alliance_role": "therapist",
                 "alliance_therapist_id": "default"}
     app.run()
-    app.switch_page("views/settings.py").run()
+    app.switch_page("pages/settings.py").run()
     app.number_input(key="setting_grace_min").set_value(8)
     app.button[0].click().run()
     assert not app.exception, app.exception

@@ -52,30 +52,30 @@ def visits(cold: float, warm: float, bytes_received: int = 0) -> list[VisitFigur
 
 def test_report_judges_each_page_against_the_probe_of_its_run():
     probe = Series("(probe)", visits(1.0, 0.5, 5_000))
-    fine = Series("views/a.py", visits(1.9, 1.5, 32_000),   # cold 1.9 ≤ 2 s; warm 1.5 / 0.5 = 3.0× ≤ 3×
+    fine = Series("pages/a.py", visits(1.9, 1.5, 32_000),   # cold 1.9 ≤ 2 s; warm 1.5 / 0.5 = 3.0× ≤ 3×
                   after_import=VisitFigures(2.1))              # after an import 2.1 s > 2 s
-    slow = Series("views/b.py", visits(2.5, 1.6, 17_500_000))  # cold 2.5 > 2 s; warm 1.6 / 0.5 = 3.2×
+    slow = Series("pages/b.py", visits(2.5, 1.6, 17_500_000))  # cold 2.5 > 2 s; warm 1.6 / 0.5 = 3.2×
     text, failures = report([(DEMO, (probe, [fine, slow])), (1_000_000, (probe, [slow]))])
     rows = {tuple(cell.strip() for cell in line.split("|")[1:3]): [c.strip() for c in line.split("|")[3:-1]]
             for line in text.splitlines()[2:]}
     # columns: cold, cold / probe, cold goal, after import, its goal, warm, warm / probe, ≤ 3× probe,
     # bytes cold, bytes warm, …
-    assert rows[("demo", "views/a.py")][:10] == ["1.90 s", "1.9×", "PASS", "2.10 s", "**MISS**", "1.50 s",
+    assert rows[("demo", "pages/a.py")][:10] == ["1.90 s", "1.9×", "PASS", "2.10 s", "**MISS**", "1.50 s",
                                                   "3.0×", "PASS", "32 kB", "32 kB"]
-    assert rows[("demo", "views/b.py")][:10] == ["2.50 s", "2.5×", "**MISS**", "—", "", "1.60 s", "3.2×",
+    assert rows[("demo", "pages/b.py")][:10] == ["2.50 s", "2.5×", "**MISS**", "—", "", "1.60 s", "3.2×",
                                                   "**MISS**", "17.5 MB", "17.5 MB"]
-    assert rows[("1,000,000", "views/b.py")][2] == "PASS"   # cold 2.5 ≤ 3 s at a million sessions
+    assert rows[("1,000,000", "pages/b.py")][2] == "PASS"   # cold 2.5 ≤ 3 s at a million sessions
     assert rows[("demo", "(probe)")][2] == ""                # the probe is the yardstick, not judged
     assert failures == []
 
 
 def test_report_lists_a_failed_visit():
     probe = Series("(probe)", visits(1.0, 0.5))
-    broken = Series("views/c.py", [VisitFigures(errors=["the page shows an exception"]), *visits(1, 1)[1:]],
+    broken = Series("pages/c.py", [VisitFigures(errors=["the page shows an exception"]), *visits(1, 1)[1:]],
                     after_import=VisitFigures(1.0, errors=["the import through /import_data failed: …"]))
     text, failures = report([(DEMO, (probe, [broken]))])
-    assert failures == ["views/c.py at demo: visit 1: the page shows an exception",
-                        "views/c.py at demo: after an import: the import through /import_data failed: …"]
+    assert failures == ["pages/c.py at demo: visit 1: the page shows an exception",
+                        "pages/c.py at demo: after an import: the import through /import_data failed: …"]
     assert "**ERROR**" in text
 
 

@@ -27,7 +27,7 @@ pytestmark = [
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 # url_paths of the pages that must draw at least one plotly chart on the demo practice.
 PAGES_WITH_CHARTS = frozenset({"weekly_review", "client", "relationships"})
-DEFAULT_PAGE = PAGES[0]  # single-user: the first page is the landing page, at the bare address
+DEFAULT_PAGE = PAGES[0]  # single-user: the bare address opens the first page
 LANDING = replace(DEFAULT_PAGE, url_path="")
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
@@ -73,8 +73,8 @@ def dashboard(tmp_path_factory):
         context.on("request", lambda request: requests.append(request.url))
         opened = Dashboard(base_url, server_log(database), context.new_page(), requests)
         # The first request to a fresh server is a deep link, as a bookmark would be: until
-        # app.py has run once, Streamlit serves the files of a pages/ folder without it (MPA
-        # v1): that is why the page files live in views/.
+        # app.py has run once, Streamlit serves the files of pages/ without it (each page's
+        # guard hands the run to app.py: tests/test_direct_links.py has every page and role).
         opened.visit(PAGES[-1])
         yield opened
         context.close()
@@ -82,8 +82,7 @@ def dashboard(tmp_path_factory):
 
 @pytest.mark.parametrize("spec", PAGES, ids=lambda spec: spec.url_path)
 def test_page_opens_without_error(dashboard, spec):
-    spec = LANDING if spec == DEFAULT_PAGE else spec   # Streamlit serves the default page at /
-    shown = dashboard.visit(spec)
+    shown = dashboard.visit(spec)   # at its own address, the landing page too
     assert not shown.not_found, f"/{spec.url_path}: Streamlit says 'Page not found'"
     assert shown.exceptions == 0, dashboard.explain(spec)
     assert shown.crash_alerts == [], dashboard.explain(spec)
@@ -98,7 +97,6 @@ def test_page_opens_without_error(dashboard, spec):
 @pytest.mark.parametrize("url_path", sorted(PAGES_WITH_CHARTS))
 def test_page_draws_its_charts(dashboard, url_path):
     spec = next(spec for spec in PAGES if spec.url_path == url_path)
-    spec = LANDING if spec == DEFAULT_PAGE else spec
     assert dashboard.visit(spec).charts >= 1, dashboard.explain(spec)
 
 

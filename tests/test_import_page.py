@@ -26,7 +26,7 @@ def frames(app, *columns):
 def test_upload_choose_preview_import_and_the_choices_come_back(monkeypatch, tmp_path):
     database = tmp_path / "page.duckdb"
     app = open_app(monkeypatch, database, demo=False)
-    app.switch_page("views/import_data.py").run()
+    app.switch_page("pages/import_data.py").run()
     app.file_uploader(key="sessions_file").upload("export.csv", EXPORT, "text/csv")
     app.run()
     assert not app.exception
@@ -61,7 +61,7 @@ def test_upload_choose_preview_import_and_the_choices_come_back(monkeypatch, tmp
 
     # the same headers again, in a new session: the saved choices are offered
     again = open_app(monkeypatch, database, demo=False)
-    again.switch_page("views/import_data.py").run()
+    again.switch_page("pages/import_data.py").run()
     again.file_uploader(key="sessions_file").upload("export-december.csv", EXPORT, "text/csv")
     again.run()
     assert "the choices saved as “export” are used" in texts(again)
@@ -75,7 +75,7 @@ def test_upload_choose_preview_import_and_the_choices_come_back(monkeypatch, tmp
 
 def test_undecided_dates_are_refused_until_an_order_is_chosen(monkeypatch, tmp_path):
     app = open_app(monkeypatch, tmp_path / "page.duckdb", demo=False)
-    app.switch_page("views/import_data.py").run()
+    app.switch_page("pages/import_data.py").run()
     app.file_uploader(key="sessions_file").upload(
         "log.csv", b"client,date,status\nC1,11/02/2026 09:30,attended\n", "text/csv")
     app.run()

@@ -50,9 +50,9 @@ def shown_text(app: AppTest) -> str:
 def test_without_identity_one_user_sees_every_page_and_is_told_so(monkeypatch, demo_db):
     app = app_as(monkeypatch, demo_db, None)
     assert app.title[0].value == "Weekly review"
-    app.switch_page("views/client.py").run()
+    app.switch_page("pages/client.py").run()
     assert A_DEMO_NAME in shown_text(app) + str(app.selectbox(key="client").options)  # the control
-    app.switch_page("views/weekly_review.py").run()
+    app.switch_page("pages/weekly_review.py").run()
     assert "Single-user mode" in "\n".join(c.value for c in app.sidebar.caption)
     for page in PAGES:
         app.switch_page(page.file).run()
@@ -82,7 +82,7 @@ def test_a_therapist_sees_only_their_own_clients(monkeypatch, demo_db):
                                          "alliance_therapist_id": "T02"})
     assert app.title[0].value == "Weekly review"
     assert not app.sidebar.selectbox              # no choice of therapist
-    app.switch_page("views/client.py").run()
+    app.switch_page("pages/client.py").run()
     options = app.selectbox(key="client").options
     clients = generate_practice().clients
     own = set(clients.loc[clients.therapist_id == "T02", "client_id"])
@@ -109,6 +109,8 @@ def test_supervisor_code_imports_nothing_that_reaches_client_rows(path):
             names = {alias.name for alias in node.names}
             if node.module == "ui.state":
                 assert names == {"practice_supervisor_view"}, f"{path.name} imports {names} from ui.state"
+            elif node.module == "ui.pages":
+                assert names == {"guard"}, f"{path.name} imports {names} from ui.pages"
             elif node.module == "ui":
                 assert names == {"supervision"}, f"{path.name} imports {names} from ui"
             else:

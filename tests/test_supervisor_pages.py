@@ -76,7 +76,7 @@ def supervisor_page(monkeypatch, db, demo: bool) -> AppTest:
     app.secrets["auth"] = AUTH
     app.user = {"is_logged_in": True, "alliance_role": "supervisor"}
     app.run()
-    app.switch_page("views/supervisor_trends.py").run()
+    app.switch_page("pages/supervisor.py").run()
     assert not app.exception, app.exception
     return app
 
@@ -145,7 +145,7 @@ def test_a_key_path_that_is_a_folder_is_an_error_on_the_page(monkeypatch, solo_d
     app.secrets["auth"] = AUTH
     app.user = {"is_logged_in": True, "alliance_role": "supervisor"}
     app.run()
-    app.switch_page("views/supervisor_trends.py").run()
+    app.switch_page("pages/supervisor.py").run()
     assert not app.exception, app.exception
     assert "is a folder" in app.error[0].value
 
@@ -169,7 +169,7 @@ def test_the_open_exports_page_refuses_crafted_files_with_a_sentence(monkeypatch
     app.secrets["auth"] = AUTH
     app.user = {"is_logged_in": True, "alliance_role": "supervisor"}
     app.run()
-    app.switch_page("views/supervisor_exports.py").run()
+    app.switch_page("pages/open_exports.py").run()
     app.file_uploader(key="export_files").upload("export.json", crafted, "application/json").run()
     assert not app.exception, app.exception
     assert message in app.error[0].value

@@ -1,17 +1,33 @@
-"""The dashboard's pages, in one list: app.py builds the navigation from it, the tests open each one.
+"""The dashboard's pages, in one list, and the guard every page file passes first.
 
-``roles`` says who may open a page (ui/access.py). Supervisor pages read only anonymised
-aggregates (alliance_metrics.anonymise); every other page shows identified data.
+app.py builds the navigation from :data:`PAGES`; the tests open each one. ``roles`` says who may
+open a page (ui/access.py). Supervisor pages read only anonymised aggregates
+(alliance_metrics.anonymise); every other page shows identified data.
+
+Each page file's first statement is ``guard(__file__)``, the same check app.py applies
+(:func:`may_open`), so a page is as safe run alone as through the router. Streamlit does run
+them alone: on a freshly started server, until app.py has run once, it serves the files of
+``pages/`` by their own address (its multipage v1 mode), and ``AppTest`` does so on every run.
+Run that way, the guard signs the visitor in, checks their role, then runs app.py in the same
+run, which draws the sidebar and navigation and runs the page again through the router. A page's
+file is named after its address, so the router finds the page the visitor asked for.
 """
 
 from __future__ import annotations
 
+import runpy
+from contextvars import ContextVar
 from dataclasses import dataclass
+from pathlib import Path
 
-from ui.access import SINGLE_USER, SUPERVISOR, THERAPIST
+import streamlit as st
+
+from ui import access
+from ui.access import SINGLE_USER, SUPERVISOR, THERAPIST, Viewer
 
 IDENTIFIED = (THERAPIST, SINGLE_USER)
 EVERYONE = (THERAPIST, SUPERVISOR, SINGLE_USER)
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -19,23 +35,63 @@ class PageSpec:
     file: str        # path from the repository root
     title: str
     section: str
-    url_path: str    # the page's address: http://127.0.0.1:PORT/<url_path>; a role's landing
-                     # page (its first) is served at / instead (Streamlit's default page)
+    url_path: str    # the page's address, http://127.0.0.1:PORT/<url_path>: the file's name
     roles: tuple[str, ...] = IDENTIFIED
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("views/weekly_review.py", "Weekly review", "Therapist", "weekly_review"),
-    PageSpec("views/client.py", "Client", "Therapist", "client"),
-    PageSpec("views/relationships.py", "Relationships", "Therapist", "relationships"),
-    PageSpec("views/your_data.py", "Your data", "Data", "your_data"),
-    PageSpec("views/import_data.py", "Import", "Data", "import_data"),
-    PageSpec("views/settings.py", "Settings", "Data", "settings"),
-    PageSpec("views/supervisor_trends.py", "Supervisor view", "Supervisor", "supervisor", EVERYONE),
-    PageSpec("views/supervisor_exports.py", "Open exports", "Supervisor", "open_exports", EVERYONE),
+    PageSpec("pages/weekly_review.py", "Weekly review", "Therapist", "weekly_review"),
+    PageSpec("pages/client.py", "Client", "Therapist", "client"),
+    PageSpec("pages/relationships.py", "Relationships", "Therapist", "relationships"),
+    PageSpec("pages/your_data.py", "Your data", "Data", "your_data"),
+    PageSpec("pages/import_data.py", "Import", "Data", "import_data"),
+    PageSpec("pages/settings.py", "Settings", "Data", "settings"),
+    PageSpec("pages/supervisor.py", "Supervisor view", "Supervisor", "supervisor", EVERYONE),
+    PageSpec("pages/open_exports.py", "Open exports", "Supervisor", "open_exports", EVERYONE),
 )
+
+# True while app.py's router runs a page (reset when the run ends, however it ends).
+routed: ContextVar[bool] = ContextVar("routed", default=False)
+# The page a guard handed over to app.py: the router's landing opens it if Streamlit did not
+# say which page was asked for (the page file was the main script).
+asked_for: ContextVar[str | None] = ContextVar("asked_for", default=None)
 
 
 def pages_for(role: str) -> list[PageSpec]:
     """The pages *role* may open, the first of them its landing page."""
-    return [page for page in PAGES if role in page.roles]
+    return [page for page in PAGES if may_open(role, page)]
+
+
+def may_open(role: str, page: PageSpec) -> bool:
+    """The one access rule, used by app.py's navigation and by every page's guard."""
+    return role in page.roles
+
+
+def spec_of(file: str) -> PageSpec | None:
+    """The page whose file is *file* (a path, as in ``__file__``)."""
+    path = Path(file).resolve()
+    return next((page for page in PAGES if (ROOT / page.file).resolve() == path), None)
+
+
+def guard(file: str) -> Viewer:
+    """Every page's first call: sign in (or stop at the sign-in screen), refuse a role the page is
+    not for, pin a signed-in therapist to their own caseload; return the viewer.
+
+    Run outside app.py, the checks pass first, then app.py runs the page through the router
+    and this run of the page file ends there.
+    """
+    viewer = access.viewer()
+    page = spec_of(file)
+    if page is None or not may_open(viewer.role, page):
+        st.error("This page is not open to you. Use the pages listed in the menu.")
+        st.stop()
+    if viewer.therapist_id is not None:
+        st.session_state["therapist"] = viewer.therapist_id
+    if not routed.get():
+        token = asked_for.set(page.url_path)
+        try:
+            runpy.run_path(str(ROOT / "app.py"))
+        finally:
+            asked_for.reset(token)
+        st.stop()
+    return viewer

@@ -4,7 +4,9 @@ import streamlit as st
 
 from alliance_metrics.supervisor_export import ExportError, combine, loads_export
 from ui import supervision
+from ui.pages import guard
 
+guard(__file__)
 st.title("Open exports")
 st.write("Open one or more files made with **Supervisor view → Download the export** or "
          "`python -m alliance_metrics supervisor-export`. Several files are combined; a cell hidden in "

@@ -12,9 +12,11 @@ from alliance_metrics.report import format_figure, weekly_report_html
 from alliance_metrics.review import latest_week, weekly_review
 from alliance_metrics.scores import SCORE_COLUMNS, SCORES
 from ui import sidebar
+from ui.pages import guard
 from ui.state import store
 from ui.widgets import PLOTLY_CONFIG, session_table
 
+guard(__file__)
 st.title("Weekly review")
 if holdings(store()).is_demo:
     st.info("This is the **demo practice** (invented clients). Import your own session log on the "

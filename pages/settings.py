@@ -4,6 +4,7 @@ import streamlit as st
 
 from alliance_metrics.settings import SETTINGS
 from alliance_metrics.store import SettingsRejected
+from ui.pages import guard
 from ui.state import store
 
 GROUPS = {
@@ -14,6 +15,7 @@ GROUPS = {
     "import": "Importing files",
 }
 
+guard(__file__)
 st.title("Settings")
 st.caption("Changing a setting recomputes every score and rule with the new value. "
            "Defaults are shown in each help text. All the changes of one save are stored together, or none.")

@@ -12,6 +12,7 @@ from alliance_metrics.labels import JOINABLE, MAPPING_STATUSES, Mapping, Mapping
 from alliance_metrics.inventory import holdings, replacing_demo
 from alliance_metrics.preview import preview_sessions, save_mapping, saved_mapping_for, written_out
 from alliance_metrics.settings import DATE_ORDERS, SETTINGS_BY_NAME
+from ui.pages import guard
 from ui.state import store
 from ui.widgets import plain
 
@@ -20,6 +21,7 @@ FROM_FILE = "as the file shows"
 ORDER_NAMES = {FROM_FILE: FROM_FILE, "dmy": "day first (02/03/2026 = 2 March)",
                "mdy": "month first (02/03/2026 = 3 February)", "ymd": "year first (2026/03/02)"}
 
+guard(__file__)
 st.title("Import")
 st.markdown(
     "Upload your session log: one row per **scheduled** session (CSV with `,` or `;`, Excel `.xlsx`, "

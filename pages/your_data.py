@@ -10,8 +10,10 @@ from alliance_metrics.export import spreadsheet_safe, to_csv
 from alliance_metrics.inventory import holdings
 from alliance_metrics.store import StoreError
 from alliance_metrics.undo import imports_with_undo, undo_import
+from ui.pages import guard
 from ui.state import store
 
+guard(__file__)
 st.title("Your data")
 for message in st.session_state.pop("your_data_done", []):
     st.success(message)

@@ -12,9 +12,11 @@ from alliance_metrics.pseudonym import SecretFileError, secret_path
 from alliance_metrics.scores import SCORES, SCORES_BY_NAME, client_scores, session_facts, sessions_behind
 from alliance_metrics.undo import delete_session
 from ui import sidebar
+from ui.pages import guard
 from ui.state import store
 from ui.widgets import PLOTLY_CONFIG, percent, plain, session_table
 
+guard(__file__)
 st.title("Client")
 for message in st.session_state.pop("client_done", []):
     st.success(message)

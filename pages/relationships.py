@@ -7,9 +7,11 @@ from alliance_metrics.charts import SCORE_COLOURS, relation_scatter
 from alliance_metrics.relations import PRIMARY, family_reading, lagged, reference_reading, within_client_values
 from alliance_metrics.scores import SCORES, SCORES_BY_NAME
 from ui import sidebar
+from ui.pages import guard
 from ui.state import store
 from ui.widgets import PLOTLY_CONFIG, show_relation
 
+guard(__file__)
 st.title("Relationships")
 st.caption(
     "Three different questions. *Between clients*: do clients who score higher progress more? "

@@ -4,8 +4,10 @@ import streamlit as st
 
 from alliance_metrics.supervisor_export import export_json, supervisor_report_html
 from ui import supervision
+from ui.pages import guard
 from ui.state import practice_supervisor_view
 
+guard(__file__)
 st.title("Supervisor view")
 view = practice_supervisor_view()
 if view is None:
