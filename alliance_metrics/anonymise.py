@@ -57,7 +57,8 @@ import pandas as pd
 
 from alliance_metrics import ledger
 from alliance_metrics.pseudonym import PracticeSecret, practice_pseudonym, practice_secret, pseudonym
-from alliance_metrics.scores import SCORES, client_scores, progress_pct, progress_points
+from alliance_metrics.score_queries import client_scores
+from alliance_metrics.scores import SCORES, progress_pct, progress_points
 from alliance_metrics.settings import setting
 from alliance_metrics.store import Store
 

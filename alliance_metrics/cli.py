@@ -117,7 +117,8 @@ def _write_problems(path: Path, report) -> None:
 
 def cmd_scores(args) -> int:
     from alliance_metrics.export import to_csv, to_json
-    from alliance_metrics.scores import SCORE_COLUMNS, client_scores
+    from alliance_metrics.score_queries import client_scores
+    from alliance_metrics.scores import SCORE_COLUMNS
 
     store = _open(args)
     try:

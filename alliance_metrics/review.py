@@ -22,7 +22,8 @@ from alliance_metrics.attention import (
 )
 from alliance_metrics.caseload import expected_progress
 from alliance_metrics.inventory import client_directory
-from alliance_metrics.scores import SCORES, client_scores, pooled_scores, session_facts
+from alliance_metrics.score_queries import client_scores, session_facts
+from alliance_metrics.scores import SCORES, pooled_scores
 from alliance_metrics.store import Store, per_data_version
 
 COMPARISON_WEEKS = 4
@@ -137,7 +138,7 @@ def fees_not_yet_due(facts: pd.DataFrame, today: date) -> pd.DataFrame:
 
     SPEC §4 counts every unpaid fee as not paid on time, due or not, so the payment score of a
     recent week is low until its fees fall due; the weekly review says so. Uses the columns
-    ``paid_on`` and ``payment_due_on`` of :func:`alliance_metrics.scores.session_facts`
+    ``paid_on`` and ``payment_due_on`` of :func:`alliance_metrics.score_queries.session_facts`
     (the due date is set when a fee is owed: > 0, for a session attended, missed or cancelled late).
 
     >>> facts = pd.DataFrame({"paid_on": [None, None, date(2026, 3, 4), None],
