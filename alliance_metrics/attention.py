@@ -115,7 +115,6 @@ RULES: tuple[Rule, ...] = (
          "unbooked_alert_days days after the week.",
          ("active_client_days", "unbooked_alert_days")),
 )
-RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
 
 
 # -- formatting -----------------------------------------------------------------------------------

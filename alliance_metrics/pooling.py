@@ -99,7 +99,7 @@ def combine(views: Sequence[SupervisorView]) -> SupervisorView:
     )
 
 
-def _pool(pieces: list[dict], k: int | None = None) -> dict:
+def _pool(pieces: list[dict]) -> dict:
     """One cell from the same cell of several views: suppressed if any is; else n add, means re-weight."""
     if any(piece["suppressed"] for piece in pieces):
         return {"n_clients": pd.NA, "mean": math.nan, "median": math.nan, "suppressed": True}

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
+from alliance_metrics import sql
 from alliance_metrics.attention import (
     FACT_COLUMNS,
     Threshold,
@@ -49,11 +50,7 @@ def monday(day: date | datetime) -> date:
 
 def latest_week(store: Store, therapist_id: str | None = None) -> date | None:
     """The Monday of the most recent week with a held (not merely booked) session."""
-    latest = store.scalar(
-        "select max(scheduled_start) from sessions where status <> 'booked' "
-        "and (cast($therapist_id as varchar) is null or therapist_id = $therapist_id)",
-        {"therapist_id": therapist_id},
-    )
+    latest = store.scalar(sql.load("latest_held_session"), {"therapist_id": therapist_id})
     return None if latest is None else monday(latest)
 
 

@@ -190,12 +190,11 @@ def progress_pct(goal_baseline, goal_latest, goal_target):
 
 @dataclass(frozen=True)
 class Score:
-    """A registered score: its column name, its function, and who it describes."""
+    """A registered score: its column name, its function and its label."""
 
     name: str
     function: Callable
     label: str
-    side: str  # 'client' or 'therapist'
 
     @property
     def arguments(self) -> tuple[str, ...]:
@@ -209,12 +208,12 @@ class Score:
 
 #: Every 0–100 score, in SPEC §5's column order. Tests check shared properties over this registry.
 SCORES: tuple[Score, ...] = (
-    Score("attendance", attendance_score, "Attendance", "client"),
-    Score("punctuality", punctuality_score, "Punctuality", "client"),
-    Score("engagement", engagement_score, "Engagement", "client"),
-    Score("payment", payment_score, "Payment", "client"),
-    Score("therapist_punctuality", therapist_punctuality_score, "Therapist punctuality", "therapist"),
-    Score("alliance", alliance_score, "Alliance (client-rated)", "therapist"),
+    Score("attendance", attendance_score, "Attendance"),
+    Score("punctuality", punctuality_score, "Punctuality"),
+    Score("engagement", engagement_score, "Engagement"),
+    Score("payment", payment_score, "Payment"),
+    Score("therapist_punctuality", therapist_punctuality_score, "Therapist punctuality"),
+    Score("alliance", alliance_score, "Alliance (client-rated)"),
 )
 SCORES_BY_NAME = {score.name: score for score in SCORES}
 
