@@ -5,7 +5,7 @@
 - SQL lives in ``alliance_metrics/sql/``. The modules that still write SQL inline are listed in
   ``INLINE_SQL``, a list that can only shrink: the test fails when an unlisted module writes SQL,
   and when a listed one no longer does (then strike it off).
-- Every module says what it is for in a docstring.
+- Every module says what it is for in a docstring, and the README's Development section names it.
 """
 
 from __future__ import annotations
@@ -113,3 +113,11 @@ def test_the_allow_list_names_existing_modules():
 def test_each_module_says_what_it_is_for(path):
     docstring = ast.get_docstring(ast.parse(path.read_text("utf-8")))
     assert docstring and docstring.strip(), f"{path.relative_to(ROOT)} has no docstring"
+
+
+def test_the_readme_names_every_module_of_the_library():
+    readme = (ROOT / "README.md").read_text("utf-8")
+    development = readme[readme.index("## Development"):]
+    missing = [path.name for path in MODULES
+               if path.parent == LIBRARY and not path.name.startswith("__") and f"`{path.name}`" not in development]
+    assert not missing, f"README's Development section does not name {', '.join(missing)}"
