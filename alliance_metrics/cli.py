@@ -117,7 +117,8 @@ def _write_problems(path: Path, report) -> None:
 
 def cmd_scores(args) -> int:
     from alliance_metrics.export import to_csv, to_json
-    from alliance_metrics.scores import SCORE_COLUMNS, client_scores
+    from alliance_metrics.score_queries import client_scores
+    from alliance_metrics.scores import SCORE_COLUMNS
 
     store = _open(args)
     try:
@@ -133,7 +134,8 @@ def cmd_scores(args) -> int:
 def cmd_supervisor_export(args) -> int:
     from alliance_metrics.anonymise import supervisor_view
     from alliance_metrics.pseudonym import SecretFileError, practice_secret, secret_path
-    from alliance_metrics.supervisor_export import supervisor_report_html, write_export
+    from alliance_metrics.supervisor_file import write_export
+    from alliance_metrics.supervisor_report import supervisor_report_html
 
     out = _new_file_in_existing_folder(args.out)
     html = _new_file_in_existing_folder(args.html) if args.html else None

@@ -81,7 +81,6 @@ STATUS_MEANING: dict[str, tuple[str, str | None]] = {
     "booked": ("booked", None),
     "therapist_cancel": ("cancelled", "therapist"),
 }
-CANCELLATIONS = ("cancelled", "late_cancel")
 
 #: Who cancelled (column cancelled_by) → labels accepted.
 PARTY_LABELS: dict[str, tuple[str, ...]] = {

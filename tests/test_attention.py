@@ -48,7 +48,7 @@ from alliance_metrics.attention import (
     billable_missed,
     needs_attention,
 )
-from alliance_metrics.scores import session_facts
+from alliance_metrics.score_queries import session_facts
 from alliance_metrics.settings import DEFAULTS, SETTINGS, SETTINGS_BY_NAME
 from tests.conftest import at, day, insert_sessions
 
