@@ -121,7 +121,12 @@ class ProblemGroup:
     hint: str = ""
 
     def describe(self) -> str:
-        """One line: where, how many, an example, why, and the hint."""
+        """One line: where, how many, an example, why, the hint, and the code in brackets.
+
+        >>> ProblemGroup("Objectif", "out_of_range", "goal_rating must be a number from 0 to 10",
+        ...              2, (5, 9), "14").describe()
+        "Objectif: 2 lines (lines 5, 9), e.g. '14' — goal_rating must be a number from 0 to 10 [out_of_range]"
+        """
         where = f"{self.column}: " if self.column else ""
         many = f"{self.count:,} line{'s' * (self.count != 1)}"
         shown = ", ".join(f"{line:,}" for line in self.lines) + (", …" if self.count > len(self.lines) else "")
@@ -129,7 +134,8 @@ class ProblemGroup:
         example = f"e.g. {self.example!r}" if self.example else ""
         head = ", ".join(part for part in (lines, example) if part)
         text = f"{where}{head} — {self.reason}" if head else f"{where}{self.reason}"
-        return f"{text}. {self.hint}" if self.hint else text
+        text = f"{text}. {self.hint}" if self.hint else text
+        return f"{text} [{self.code}]" if self.code else text
 
 
 #: How many lines a problem group names.

@@ -436,7 +436,8 @@ def test_problems_frame(store, tmp_path):
     with pytest.raises(ImportRejected) as rejected:
         import_sessions(store, path)
     frame = rejected.value.report.problems_frame()
-    assert list(frame.columns) == ["line", "column", "value", "reason"]
+    # the code comes last: scripts reading the first four columns by position read them as before
+    assert list(frame.columns) == ["line", "column", "value", "reason", "code"]
     assert frame.to_dict("records") == [
         {"line": 2, "column": "engagement", "value": "0",
-         "reason": "engagement must be a whole number from 1 to 5"}]
+         "reason": "engagement must be a whole number from 1 to 5", "code": "out_of_range"}]
