@@ -134,7 +134,8 @@ class ProblemGroup:
         example = f"e.g. {self.example!r}" if self.example else ""
         head = ", ".join(part for part in (lines, example) if part)
         text = f"{where}{head} — {self.reason}" if head else f"{where}{self.reason}"
-        text = f"{text}. {self.hint}" if self.hint else text
+        if self.hint:   # a reason may end its own sentence
+            text = f"{text} {self.hint}" if text.endswith(".") else f"{text}. {self.hint}"
         return f"{text} [{self.code}]" if self.code else text
 
 
