@@ -23,7 +23,8 @@ are kept. Lines repeating another line exactly are imported once, with a warning
 cancellation (NULL for other statuses); goal_target 10.
 
 **Bad input** (SPEC §3.4). Every rejected value is reported as a :class:`Problem`
-(spreadsheet line, header as written, value, reason); one problem rejects the whole import
+(spreadsheet line, header as written, value, reason, code); the SQL and this module say what is
+wrong as a code, :mod:`alliance_metrics.problems` words it. One problem rejects the whole import
 — nothing is written to sessions or clients. Each import, committed or rejected, adds a
 row to ``imports`` with the SHA-256 of the file's bytes.
 

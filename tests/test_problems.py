@@ -300,3 +300,10 @@ def test_a_declared_month_name_format_reads_what_the_hint_suggests(store, tmp_pa
     report = import_sessions(store, path, mapping=f'[dates]\nformat = "{declared}"\n')
     assert report.inserted == 1
     assert store.scalar("select strftime(scheduled_start, '%Y-%m-%d %H:%M') from sessions") == "2026-11-02 09:30"
+
+
+def test_every_code_is_documented_in_the_data_dictionary_in_order():
+    dictionary = (resources.files("alliance_metrics").parent / "docs" / "data-dictionary.md").read_text("utf-8")
+    section = dictionary.split("## Import problem codes", 1)[1].split("\n## ", 1)[0]
+    documented = re.findall(r"^\| ([a-z_]+) \|", section, flags=re.MULTILINE)
+    assert [code for code in documented if code != "code"] == list(CATALOGUE)
