@@ -307,3 +307,20 @@ def test_every_code_is_documented_in_the_data_dictionary_in_order():
     section = dictionary.split("## Import problem codes", 1)[1].split("\n## ", 1)[0]
     documented = re.findall(r"^\| ([a-z_]+) \|", section, flags=re.MULTILINE)
     assert [code for code in documented if code != "code"] == list(CATALOGUE)
+
+
+@pytest.mark.parametrize("written, code", [
+    ("02/03/26", "date_two_digit_year"), ("2.3.26 9:30", "date_two_digit_year"),
+    ("02/03/2026 25:00", "not_a_date"),               # a four-digit year is no two-digit one
+    ("2 novembre 2026", "date_month_name"), ("Sept 3, 2026", "date_month_name"),
+    ("3-Mar-2026", "date_month_name"),
+    ("junk 12", "not_a_date"), ("May", "not_a_date"),  # a word starting like a month; no number
+    ("46329", "date_excel_serial"), ("46329.5", "date_excel_serial"), ("4632", "not_a_date"),
+])
+def test_the_shape_of_an_unreadable_date_picks_its_code(store, tmp_path, written, code):
+    path = tmp_path / "log.csv"
+    path.write_text(f"{HEADER}\nC1,\"{written}\",attended\n")
+    with pytest.raises(ImportRejected) as raised:
+        import_sessions(store, path, mapping='[dates]\norder = "dmy"\n')
+    [problem] = raised.value.report.problems
+    assert (problem.line, problem.value, problem.code) == (2, written, code)

@@ -90,11 +90,15 @@ create or replace temp macro number_code(cell, low, high) as case
 end;
 -- Why a date cell did not parse, when its shape says more than "not a date"; run only on refused
 -- cells. Five digits: an Excel date serial (46329 is 3 Nov 2026) exported as a number. A two-digit
--- year (02/03/26): its century is never guessed. A month written as a word (2 Nov 2026, 2 novembre).
+-- year (02/03/26): its century is never guessed. A month written as a word, English or French
+-- (2 Nov 2026, 2 novembre 2026), beside a number.
 create or replace temp macro date_code(cell) as case
     when regexp_full_match(cell, '\d{5}([.,]\d+)?') then 'date_excel_serial'
     when regexp_matches(cell, '^\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2}(\D|$)') then 'date_two_digit_year'
-    when regexp_matches(lower(cell), '(^|[^a-zà-ÿ])(jan|feb|f[ée]v|mar|apr|avr|may|mai|jun|jui|jul|aug|ao[uû]|sep|oct|nov|dec|d[ée]c)')
+    when regexp_matches(cell, '\d') and regexp_matches(lower(cell), '(^|[^a-zà-ÿ])(jan|janv|janvier|january|feb|february'
+        || '|f[ée]vr?|f[ée]vrier|mar|march|mars|apr|april|avr|avril|may|mai|jun|june|juin|jul|july|juil|juillet'
+        || '|aug|august|ao[uû]t|sept?|september|septembre|oct|october|octobre|nov|november|novembre|dec|december'
+        || '|d[ée]c|d[ée]cembre)\.?([^a-zà-ÿ]|$)')
         then 'date_month_name'
     else 'not_a_date'
 end;
