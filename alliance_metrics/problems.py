@@ -28,7 +28,8 @@ from string import Formatter
 from alliance_metrics.columns import CLIENT_COLUMNS, SESSION_COLUMNS, Column
 from alliance_metrics.labels import PAID_LABELS, PARTY_LABELS, STATUS_LABELS, Mapping
 
-__all__ = ["CATALOGUE", "CELL_CODES", "Words", "accepted_labels", "allowed", "date_rule", "hint", "reason"]
+__all__ = ["CATALOGUE", "CELL_CODES", "Words", "accepted_labels", "allowed", "date_rule",
+           "delimiter_name", "excel_serial_date", "hint", "month_name_format", "reason", "row_noun"]
 
 
 @dataclass(frozen=True)
