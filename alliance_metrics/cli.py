@@ -109,7 +109,7 @@ def cmd_import(args) -> int:
 
 
 def _write_problems(path: Path, report) -> None:
-    """Every problem of *report*, one per line (line, column, value, reason), as safe CSV."""
+    """Every problem of *report*, one per line (line, column, value, reason, code), as safe CSV."""
     from alliance_metrics.export import to_csv
 
     path.write_text(to_csv(report.problems_frame()), encoding="utf-8")
