@@ -153,7 +153,7 @@ def cmd_supervisor_export(args) -> int:
         written = write_export(view, out)
         if html:
             html.write_text(supervisor_report_html(view), encoding="utf-8")
-        with store.transaction() as cursor:
+        with store.transaction(totals="none") as cursor:
             audit.record(cursor, "export", kind="supervisor_export", k=view.k)
     except SecretFileError as error:
         say(f"error: {error}", error=True)

@@ -332,7 +332,7 @@ def _import(store: Store, jobs: list[_Job], mapping: Mapping | str | os.PathLike
     sources = [_inspect(job) for job in jobs]
     settings = store.settings()
     try:
-        with store.transaction() as cursor:
+        with store.transaction(totals="touched") as cursor:
             cursor.execute(sql("import_parsers"))
             staged = [_stage(cursor, source, mapping, settings) for source in sources]
             failed = [item for item in staged if item.problems]
@@ -342,7 +342,7 @@ def _import(store: Store, jobs: list[_Job], mapping: Mapping | str | os.PathLike
         staged = [_Staged(source) for source in sources]
         failed = [item for item in staged if item.source is failure.source]
         failed[0].problems.append(Problem(0, "", "", failure.reason))
-        with store.transaction() as cursor:
+        with store.transaction(totals="none") as cursor:   # records the rejection only
             reports = _finish(cursor, staged, failed)
     if failed:
         raise ImportRejected(reports[staged.index(failed[0])], tuple(reports))
@@ -384,6 +384,10 @@ def _write(cursor: duckdb.DuckDBPyConnection, item: _Staged, import_id: int) -> 
     updated = _scalar(cursor, sql(f"import_{kind}_update"), {"import_id": import_id})
     undo.prune_replaced(cursor, kind, import_id)
     inserted = _scalar(cursor, sql(f"import_{kind}_insert"), {"import_id": import_id})
+    # the clients whose totals this import may change: the file's, and those of the stored rows it
+    # changed as they were before (a session moved to another client changes both)
+    Store.touch_clients(cursor, f"select client_id from parsed_{kind} union all select client_id "
+                                f"from replaced_{kind} where replaced_by = $import_id", {"import_id": import_id})
     unchanged = _scalar(cursor, f"select count(*) from parsed_{kind}") - updated - inserted
     cursor.execute(
         "update imports set rows_inserted = $inserted, rows_updated = $updated, "
