@@ -205,7 +205,7 @@ def import_sessions(
     *,
     mapping: Mapping | str | os.PathLike | None = None,
     file_name: str | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_bytes: int | None = DEFAULT_MAX_BYTES,
 ) -> ImportReport:
     """Import a session log (SPEC §3): all its rows, or none.
 
@@ -216,7 +216,7 @@ def import_sessions(
     mapping : a :class:`~alliance_metrics.labels.Mapping`, or what
         :func:`~alliance_metrics.labels.read_mapping` reads (path or TOML text).
     file_name : the name to report and record (default: the path's name), e.g. an upload's.
-    max_bytes : larger files are refused.
+    max_bytes : larger files are refused (the browser upload's limit); None: any size.
 
     Returns
     -------
@@ -239,7 +239,7 @@ def import_clients(
     *,
     mapping: Mapping | str | os.PathLike | None = None,
     file_name: str | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_bytes: int | None = DEFAULT_MAX_BYTES,
 ) -> ImportReport:
     """Import a clients file (SPEC §3): all its rows, or none. As :func:`import_sessions`."""
     job = _Job("clients", Path(path), file_name, max_bytes)
@@ -252,14 +252,16 @@ def import_files(
     clients_path: str | os.PathLike | None = None,
     *,
     mapping: Mapping | str | os.PathLike | None = None,
+    max_bytes: int | None = DEFAULT_MAX_BYTES,
 ) -> list[ImportReport]:
     """Import a clients file (when given), then a session log, in one transaction.
 
     Both are written, or neither: when one file is rejected, the other is recorded as
     rejected too, with a problem saying why. Returns the reports, clients first.
+    *max_bytes* is the browser upload's limit; the command line passes None (any size).
     """
-    jobs = [_Job("clients", Path(clients_path))] if clients_path is not None else []
-    jobs.append(_Job("sessions", Path(sessions_path)))
+    jobs = [_Job("clients", Path(clients_path), max_bytes=max_bytes)] if clients_path is not None else []
+    jobs.append(_Job("sessions", Path(sessions_path), max_bytes=max_bytes))
     return _import(store, jobs, mapping)
 
 
@@ -271,7 +273,7 @@ class _Job:
     kind: str
     path: Path
     file_name: str | None = None
-    max_bytes: int = DEFAULT_MAX_BYTES
+    max_bytes: int | None = DEFAULT_MAX_BYTES
 
 
 @dataclass
@@ -402,7 +404,7 @@ def _stage(cursor: duckdb.DuckDBPyConnection, source: _Source, mapping: Mapping 
     """Load one file into temporary tables and list its problems; write nothing."""
     item = _Staged(source)
     kind, name = source.kind, source.file_name
-    if source.size > source.max_bytes:
+    if source.max_bytes is not None and source.size > source.max_bytes:
         return _whole_file(item, (
             f"{name} is {_megabytes(source.size)}, over the import limit of "
             f"{_megabytes(source.max_bytes)}. Split it (by year, say) and import each part."
@@ -813,7 +815,7 @@ class _Source:
     kind: str
     path: Path
     file_name: str
-    max_bytes: int
+    max_bytes: int | None
     size: int
     sha256: str
     format: str          # 'csv', 'xlsx', 'parquet', or 'xls' (refused)

@@ -409,7 +409,11 @@ class Store:
             cursor.execute("use alliance_copy")
             for (statement,) in [*sequences, *table_sql]:
                 cursor.execute(statement)
+            for name in DERIVED:   # code: from this release's SQL, in order (the catalog omits defaults)
+                cursor.execute(sql(name))
             for name, kind, parameters, body in macros:
+                if name in DERIVED:
+                    continue
                 cursor.execute(
                     f"create macro {_identifier(name)}({', '.join(map(_identifier, parameters))}) as "
                     f"{'table ' if kind == 'table_macro' else ''}{body}")
