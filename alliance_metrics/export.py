@@ -53,16 +53,15 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike) -> None:
     Fields holding a line break or a carriage return are quoted (pandas leaves a lone ``\r``
     unquoted, which breaks the row in some readers).
     """
-    from alliance_metrics.store import sql
+    from alliance_metrics.sql import load
 
-    names = ", ".join(
+    cells = ", ".join(
         f"{'spreadsheet_safe(' + quoted + ')' if _is_text(frame[column]) else quoted} as {quoted}"
         for column in frame.columns for quoted in ['"' + str(column).replace('"', '""') + '"'])
     with closing(duckdb.connect()) as con:
-        con.execute(sql("spreadsheet_safe"))
-        con.register("frame", frame)
-        con.execute(f"copy (select {names} from frame) to $path (format csv, header true, "
-                    "delimiter ',', quote '\"', new_line '\n')", {"path": str(path)})
+        con.execute(load("spreadsheet_safe"))
+        con.from_df(frame).project(cells).create_view("safe_frame")
+        con.execute(load("write_csv"), {"path": str(path)})
 
 
 def _is_text(column: pd.Series) -> bool:
