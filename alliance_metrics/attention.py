@@ -430,8 +430,10 @@ def _alliance_concern(r: _Review) -> pd.DataFrame:
     rated = r.history[r.history["alliance_rating"].notna()]
     rating = rated["alliance_rating"]
     previous = rating.groupby(rated["client"], sort=False).shift(1)
-    # rounded so that 36.9 → 35.9 is a drop of exactly 1, not 0.999…
-    dropped = (previous - rating).round(9) >= drop_points
+    # rounded so that 36.9 → 35.9 is a drop of exactly 1, not 0.999…; a drop is a fall (with
+    # ratings that never vary the computed threshold is 0, and 38 → 38 is no drop)
+    fall = (previous - rating).round(9)
+    dropped = (fall > 0) & (fall >= drop_points)
     low = (rating < concern) & ~(previous < concern)   # a new crossing: the previous was not below
     fired = (rated["scheduled_start"] >= r.start) & (dropped | low)
     rows = rated[fired]

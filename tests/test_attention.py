@@ -319,6 +319,22 @@ def test_thresholds_are_computed_from_the_practice_spread():
     assert "s_w = 1" in alliance.explanation and "60 ratings of 20 clients" in alliance.explanation
 
 
+def test_ratings_that_never_vary_flag_no_drop(store):
+    # 20 clients (letters A…T) rated 38 weekly from 2026-02-09 to the reviewed week's Monday:
+    # no within-client spread (SS 0, N − k = 80 − 20 = 60 ≥ 30) → s_w = 0 and a computed
+    # threshold of 0; 38 → 38 on 2026-03-02 is no drop, so nobody is flagged (it once read
+    # "down 0 from 38" for every client)
+    letters = "ABCDEFGHIJKLMNOPQRST"
+    insert_sessions(store, [
+        *(s(f"{c}{w}", f"2026-{month}-{d:02d} 10:00", alliance_rating=38)
+          for c in letters for w, (month, d) in enumerate([("02", 9), ("02", 16), ("02", 23), ("03", 2)])),
+        *(s(f"{c}9", "2026-03-10 10:00", "booked") for c in letters),
+    ])
+    facts = session_facts(store)
+    assert alert_thresholds(facts, WEEK, DEFAULTS)["alliance_drop_points"].value == 0
+    assert needs_attention(facts, WEEK, DEFAULTS).empty
+
+
 def test_thresholds_fall_back_with_too_little_data_and_obey_the_practice():
     # 10 clients × 3 ratings: N − k = 20 < 30 → the assumed spreads 1.0 and 0.6
     facts = calibration_facts(10, [36.0, 38.0, 37.0])
