@@ -3,7 +3,9 @@
 One connection per process, a fresh cursor per query (DuckDB connections are not safe to share
 between threads; cursors are — see STACK.md). Every value reaches SQL as a bound parameter; SQL
 text lives in ``alliance_metrics/sql/``. Every write goes through :meth:`Store.transaction`, which
-also rebuilds what is kept derived from the data (each client's all-time totals) before it commits.
+also brings what is kept derived from the data (each client's all-time totals) up to date before it
+commits: rebuilt, or refreshed for the clients the write names. Opening writes nothing unless a
+migration is due; ``Store(path, read_only=True)`` opens the file read-only for commands that read.
 """
 
 from __future__ import annotations
