@@ -244,7 +244,7 @@ class Store:
             cursor = self._con.cursor()
             cursor.execute("begin transaction")
             try:
-                if totals == "touched":
+                if totals != "none":   # a rebuild ignores it, but code that names clients works in both
                     cursor.execute("create or replace temp table touched_clients (client_id varchar)")
                 yield cursor
                 if totals != "none":
@@ -253,6 +253,7 @@ class Store:
                         cursor.execute(sql(name if totals == "rebuild" else f"{name}_refresh"), parameters)
                 if totals == "touched":
                     cursor.execute("drop view touched_sessions")
+                if totals != "none":
                     cursor.execute("drop table touched_clients")
             except BaseException:
                 cursor.execute("rollback")
