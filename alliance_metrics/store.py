@@ -3,7 +3,9 @@
 One connection per process, a fresh cursor per query (DuckDB connections are not safe to share
 between threads; cursors are — see STACK.md). Every value reaches SQL as a bound parameter; SQL
 text lives in ``alliance_metrics/sql/``. Every write goes through :meth:`Store.transaction`, which
-also rebuilds what is kept derived from the data (each client's all-time totals) before it commits.
+also brings what is kept derived from the data (each client's all-time totals) up to date before it
+commits: rebuilt, or refreshed for the clients the write names. Opening writes nothing unless a
+migration is due; ``Store(path, read_only=True)`` opens the file read-only for commands that read.
 """
 
 from __future__ import annotations
@@ -236,7 +238,7 @@ class Store:
             cursor = self._con.cursor()
             cursor.execute("begin transaction")
             try:
-                if totals == "touched":
+                if totals != "none":   # a rebuild ignores it, but code that names clients works in both
                     cursor.execute("create or replace temp table touched_clients (client_id varchar)")
                 yield cursor
                 if totals != "none":
@@ -245,6 +247,7 @@ class Store:
                         cursor.execute(sql(name if totals == "rebuild" else f"{name}_refresh"), parameters)
                 if totals == "touched":
                     cursor.execute("drop view touched_sessions")
+                if totals != "none":
                     cursor.execute("drop table touched_clients")
             except BaseException:
                 cursor.execute("rollback")
