@@ -16,7 +16,7 @@ import os
 import threading
 from collections import OrderedDict
 from contextlib import closing, contextmanager
-from functools import cache, wraps
+from functools import wraps
 from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar
 
