@@ -12,6 +12,7 @@ from alliance_metrics.report import format_figure, weekly_report_html
 from alliance_metrics.review import latest_week, weekly_review
 from alliance_metrics.scores import SCORE_COLUMNS, SCORES
 from ui import sidebar
+from ui.downloads import download_when_asked
 from ui.pages import guard
 from ui.state import store
 from ui.widgets import PLOTLY_CONFIG, capped_rows, session_table
@@ -90,14 +91,15 @@ if not review.trend.empty:
     st.plotly_chart(score_trend(review.trend, [s.name for s in SCORES], title="Scores by week (12 weeks)"),
                     config=PLOTLY_CONFIG, key="weekly_trend")
 
-# The files are made on every run, not when clicked: a deferred (callable) download runs outside
-# the script's thread, and in the browser tests it sometimes never finished, leaving the button
-# disabled. The scores table is a read of the kept totals (0.03 s at a million sessions); the HTML
-# report costs more at that size (about 1.5 s), to win back in issue 16.
+# The report is made when asked (ui/downloads.py: a Prepare button, then the download, the file
+# kept for this data version, week and therapist); the scores table is a read of the kept totals
+# (0.03 s at a million sessions), made with the page.
 left, right = st.columns(2)
-left.download_button("Download this review (HTML)", weekly_report_html(review),
-                     file_name=f"alliance-review-{review.week_start:%Y-%m-%d}.html", mime="text/html",
-                     on_click="ignore", key="download_review")
+download_when_asked("Download this review (HTML)", lambda: weekly_report_html(review),
+                    file_name=f"alliance-review-{review.week_start:%Y-%m-%d}.html", mime="text/html",
+                    key="download_review", prepare_label="Prepare this review as a file (HTML)",
+                    version=(store().opened, store().data_version(), review.week_start, therapist),
+                    container=left)
 right.download_button("Download all scores (CSV)",
                       to_csv(client_table(store(), therapist)[["display_name", *SCORE_COLUMNS]]),
                       file_name="alliance-scores.csv", mime="text/csv", on_click="ignore",
