@@ -53,13 +53,15 @@ def test_nothing_is_built_until_prepare_is_pressed_then_it_is_kept_for_its_versi
     assert at.session_state["builds"] == 2
 
 
-def test_the_weekly_review_builds_its_report_only_when_asked(monkeypatch, tmp_path):
+def test_the_weekly_review_builds_its_files_only_when_asked(monkeypatch, tmp_path):
     app = open_app(monkeypatch, tmp_path / "alliance.duckdb")
     assert app.title[0].value == "Weekly review"
-    assert not any("download_review" in element.proto.id for element in app.get("download_button"))
-    app.button(key=prepare_key("download_review")).click().run()
-    assert not app.exception, app.exception
-    assert any("download_review" in element.proto.id for element in app.get("download_button"))
+    assert not app.get("download_button")
+    for key in ("download_review", "download_scores"):
+        app.button(key=prepare_key(key)).click().run()
+        assert not app.exception, app.exception
+        assert any(key in element.proto.id for element in app.get("download_button"))
+    assert len(app.get("download_button")) == 2   # the first file is still offered
 
 
 def test_the_supervisor_view_builds_its_report_only_when_asked(monkeypatch, tmp_path):

@@ -16,12 +16,14 @@ pytestmark = [
 TIMEOUT_MS = 60_000
 
 
-@pytest.mark.parametrize(("url_path", "title", "key", "file_name", "heading"), [
-    ("weekly_review", "Weekly review", "download_review", "alliance-review-", "<h1>Weekly review</h1>"),
+@pytest.mark.parametrize(("url_path", "title", "key", "file_name", "start", "inside"), [
+    ("weekly_review", "Weekly review", "download_review", "alliance-review-", "<!doctype html>",
+     "<h1>Weekly review</h1>"),
+    ("weekly_review", "Weekly review", "download_scores", "alliance-scores.csv", "display_name,", "attendance"),
     ("supervisor", "Supervisor view", "download_supervisor_report", "alliance-supervisor-report.html",
-     "<h1>Supervision report</h1>"),
-], ids=["weekly_review", "supervisor"])
-def test_prepare_then_download_delivers_the_report(tmp_path, url_path, title, key, file_name, heading):
+     "<!doctype html>", "<h1>Supervision report</h1>"),
+], ids=["weekly_review", "scores_csv", "supervisor"])
+def test_prepare_then_download_delivers_the_file(tmp_path, url_path, title, key, file_name, start, inside):
     with running_app(tmp_path / "alliance.duckdb", timeout_s=120) as base_url, chromium() as browser:
         page = browser.new_page(viewport=VIEWPORT, accept_downloads=True)
         shown = visit(page, base_url, url_path, title=title, timeout_ms=TIMEOUT_MS)
@@ -39,7 +41,7 @@ def test_prepare_then_download_delivers_the_report(tmp_path, url_path, title, ke
             arrived = started.value
             assert arrived.failure() is None, arrived.failure()
             assert arrived.suggested_filename.startswith(file_name), arrived.suggested_filename
-            text = arrived.path().read_text(encoding="utf-8")
-            assert text.startswith("<!doctype html>") and heading in text, text[:300]
+            text = arrived.path().read_text(encoding="utf-8-sig")
+            assert text.startswith(start) and inside in text, text[:300]
         assert download.is_enabled()
         assert page.locator(f".st-key-{prepare_key(key)} button").count() == 0
