@@ -78,14 +78,22 @@ Object.defineProperty(HTMLDivElement.prototype, 'emit', {
 });
 """
 
-# True (as the time since navigation start, in ms) once the script has finished, no element is
-# still loading its code (Streamlit shows a skeleton while the plotly or table component loads) and
-# every plotly chart is visible and drawn. Polled on every animation frame: a page busy drawing is
-# not polled.
+# True (as the time since navigation start, in ms) once the script has finished, the page's
+# heading is shown, no element is still loading its code (Streamlit shows a skeleton while the
+# plotly or table component loads) and every plotly chart is visible and drawn. Polled on every
+# animation frame: a page busy drawing is not polled. The heading matters: the bare address (and a
+# page's first visit on a fresh server) runs the router, which switches to the page in a second
+# run, and between the two runs the app reads "notRunning" with nothing drawn yet — the smoke once
+# timed that gap as the weekly review. An exception or "Page not found" ends the wait too (the
+# visit reports them).
 DRAWN = """
-() => {
+(title) => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  const heading = document.querySelector('[data-testid="stMain"] h1');
+  if (!(heading && heading.textContent.includes(title))
+      && !document.querySelector('[data-testid="stException"]')
+      && !document.body.textContent.includes('Page not found')) return false;
   if (app.querySelector('[data-testid="stSkeleton"]')) return false;  // an element still loading
   for (const chart of document.querySelectorAll('[data-testid="stPlotlyChart"]')) {
     const plot = chart.querySelector('.js-plotly-plot');
@@ -187,7 +195,7 @@ def timed_visit(tab, url: str, title: str, received: ReceivedBytes, log: Path, t
     figures = VisitFigures()
     try:
         tab.goto(url, wait_until="commit", timeout=timeout_s * 1000)
-        drawn_ms = tab.wait_for_function(DRAWN, polling="raf", timeout=timeout_s * 1000).json_value()
+        drawn_ms = tab.wait_for_function(DRAWN, arg=title, polling="raf", timeout=timeout_s * 1000).json_value()
         figures.seconds = drawn_ms / 1000
     except PlaywrightTimeout:
         figures.errors.append(f"not drawn within {timeout_s:g} s")
