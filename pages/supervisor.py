@@ -1,7 +1,5 @@
 """The supervisor's view of this practice: anonymised aggregates only (SPEC §6)."""
 
-import hashlib
-
 import streamlit as st
 
 from alliance_metrics.supervisor_export import export_json, supervisor_report_html
@@ -26,8 +24,8 @@ export = export_json(view)
 left.download_button("Download the export (JSON)", export, file_name="alliance-supervisor-export.json",
                      mime="application/json", key="download_export")
 # The report is made when asked (ui/downloads.py) and kept while the view is the same: the
-# export's text, which holds every figure of the view and its sources, names that version.
+# export's text, which holds every figure of the view and its sources, is that version.
 download_when_asked("Download the report (HTML)", lambda: supervisor_report_html(view),
                     file_name="alliance-supervisor-report.html", mime="text/html", key="download_supervisor_report",
                     prepare_label="Prepare the report (HTML)", container=right,
-                    version=hashlib.sha256(export.encode("utf-8")).hexdigest())
+                    version=export)
