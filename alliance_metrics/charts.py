@@ -6,6 +6,9 @@ deficiencies; each score has one colour everywhere.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -120,21 +123,88 @@ def alliance_chart(facts: pd.DataFrame, title: str = "Session alliance ratings")
     return _layout(figure, title, "Rating (0–40)")
 
 
+#: The most dots a scatter draws one by one (issue 16). Beyond it the browser spends seconds to
+#: minutes on markers nobody can tell apart (685,306 SVG markers took about 100 s at a million
+#: sessions), so the points are counted in a DENSITY_BINS × DENSITY_BINS grid instead — at most
+#: 1,600 cells, whatever the data size.
+MAX_POINTS = 2_000
+DENSITY_BINS = 40
+
+
+@dataclass(frozen=True)
+class DensityGrid:
+    """Points counted in a grid of equal cells: ``counts[i, j]`` points have x in
+    ``[x_edges[i], x_edges[i + 1])`` and y in ``[y_edges[j], y_edges[j + 1])`` (the last cell of
+    each axis includes its upper edge), so ``counts.sum()`` is the number of points."""
+
+    x_edges: np.ndarray
+    y_edges: np.ndarray
+    counts: np.ndarray
+
+    @property
+    def total(self) -> int:
+        return int(self.counts.sum())
+
+
+def density_grid(x, y, bins: int = DENSITY_BINS) -> DensityGrid:
+    """Count the points (x, y) in a *bins* × *bins* grid spanning their range (numpy's histogram2d).
+    Points with a missing coordinate are left out.
+
+    >>> grid = density_grid([0.0, 0.0, 1.0, float("nan")], [0.0, 0.1, 1.0, 2.0], bins=2)
+    >>> grid.counts.tolist(), grid.total
+    ([[2.0, 0.0], [0.0, 1.0]], 3)
+    """
+    x, y = np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
+    known = ~(np.isnan(x) | np.isnan(y))
+    counts, x_edges, y_edges = np.histogram2d(x[known], y[known], bins=bins)
+    return DensityGrid(x_edges, y_edges, counts)
+
+
+def _tint(colour: str, share: float) -> str:
+    """*colour* ('#RRGGBB') mixed with white: share 0 is white, 1 the colour itself."""
+    red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return "#" + "".join(f"{round(255 - share * (255 - c)):02X}" for c in (red, green, blue))
+
+
 def relation_scatter(points: pd.DataFrame, x: str, y: str, x_title: str, y_title: str,
                      slope: float | None, intercept: float | None, title: str,
                      colour: str = "#0072B2", dots: str = "Clients") -> go.Figure:
-    """A scatter of *points* (each one of *dots*) with its OLS trend line when one was estimated."""
-    figure = go.Figure(go.Scatter(
-        x=points[x], y=points[y], mode="markers", name=dots,
-        marker=dict(color=colour, size=8, opacity=0.7),
-        hovertemplate=f"{x_title}: %{{x:.1f}}<br>{y_title}: %{{y:.1f}}<extra></extra>"))
-    if slope is not None and intercept is not None and len(points):
-        low, high = float(points[x].min()), float(points[x].max())
+    """A scatter of *points* (each one of *dots*) with its OLS trend line when one was estimated.
+
+    Up to :data:`MAX_POINTS` points are drawn one by one, with WebGL; more are drawn as a density:
+    a :func:`density_grid` heatmap, each cell shaded by how many points fall in it, and the title
+    says how many points it counts. Points with a missing x or y are not drawn.
+    """
+    shown = points[points[x].notna() & points[y].notna()]
+    n = len(shown)
+    if n <= MAX_POINTS:
+        figure = go.Figure(go.Scattergl(
+            x=shown[x], y=shown[y], mode="markers", name=dots,
+            marker=dict(color=colour, size=8, opacity=0.7),
+            hovertemplate=f"{x_title}: %{{x:.1f}}<br>{y_title}: %{{y:.1f}}<extra></extra>"))
+    else:
+        grid = density_grid(shown[x], shown[y])
+        centres_x = (grid.x_edges[:-1] + grid.x_edges[1:]) / 2
+        centres_y = (grid.y_edges[:-1] + grid.y_edges[1:]) / 2
+        counts = np.where(grid.counts > 0, grid.counts, np.nan).T   # rows are y; an empty cell is blank
+        figure = go.Figure(go.Heatmap(
+            x=centres_x, y=centres_y, z=counts, name=dots,
+            colorscale=[[0.0, _tint(colour, 0.12)], [1.0, colour]], hoverongaps=False,
+            colorbar=dict(title=dict(text=dots, side="right"), thickness=12),
+            hovertemplate=(f"{x_title}: about %{{x:.1f}}<br>{y_title}: about %{{y:.1f}}<br>"
+                           f"%{{z:,.0f}} {dots.lower()}<extra></extra>")))
+        title = (f"{title}<br><sup>{n:,} {dots.lower()}: too many to draw one by one, so each cell "
+                 f"is shaded by how many fall in it</sup>")
+    if slope is not None and intercept is not None and n:
+        low, high = float(shown[x].min()), float(shown[x].max())
         figure.add_trace(go.Scatter(x=[low, high], y=[intercept + slope * low, intercept + slope * high],
                                     mode="lines", name="Trend (OLS)", line=dict(color="#000000", dash="dash"),
                                     hoverinfo="skip"))
     figure.update_xaxes(title=x_title)
-    return _layout(figure, title, y_title)
+    _layout(figure, title, y_title, height=340 if n <= MAX_POINTS else 380)
+    if n > MAX_POINTS:
+        figure.update_layout(margin=dict(t=64))   # room for the title's second line
+    return figure
 
 
 # -- the supervisor's aggregates (alliance_metrics.anonymise): suppressed cells are named ---------

@@ -174,8 +174,8 @@ def _weekly_review(store: Store, week_start: date, therapist_id: str | None, tod
     facts = session_facts(store, therapist_id=therapist_id, until=week_end + look_ahead,
                           columns=tuple(dict.fromkeys((*FACT_COLUMNS, "goal_rating", "payment_due_on"))))
     progress = expected_progress(store, until=week_end)
-    flags = needs_attention(facts, week_start, settings, off_track=progress.off_track)
     thresholds = alert_thresholds(facts, week_start, settings)
+    flags = needs_attention(facts, week_start, settings, off_track=progress.off_track, thresholds=thresholds)
     in_week = facts[(facts.scheduled_start >= pd.Timestamp(week_start)) & (facts.scheduled_start < pd.Timestamp(week_end))]
     return WeeklyReview(
         week_start=week_start,

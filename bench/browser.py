@@ -77,14 +77,22 @@ Object.defineProperty(HTMLDivElement.prototype, 'emit', {
 });
 """
 
-# True (as the time since navigation start, in ms) once the script has finished, no element is
-# still loading its code (Streamlit shows a skeleton while the plotly or table component loads) and
-# every plotly chart is visible and drawn. Polled on every animation frame: a page busy drawing is
-# not polled.
+# True (as the time since navigation start, in ms) once the script has finished, the page's
+# heading is shown, no element is still loading its code (Streamlit shows a skeleton while the
+# plotly or table component loads) and every plotly chart is visible and drawn. Polled on every
+# animation frame: a page busy drawing is not polled. The heading matters: the bare address (and a
+# page's first visit on a fresh server) runs the router, which switches to the page in a second
+# run, and between the two runs the app reads "notRunning" with nothing drawn yet — the smoke once
+# timed that gap as the weekly review. An exception or "Page not found" ends the wait too (the
+# visit reports them).
 DRAWN = """
-() => {
+(title) => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  const heading = document.querySelector('[data-testid="stMain"] h1');
+  if (!(heading && heading.textContent.includes(title))
+      && !document.querySelector('[data-testid="stException"]')
+      && !document.body.textContent.includes('Page not found')) return false;
   if (app.querySelector('[data-testid="stSkeleton"]')) return false;  // an element still loading
   for (const chart of document.querySelectorAll('[data-testid="stPlotlyChart"]')) {
     const plot = chart.querySelector('.js-plotly-plot');
@@ -186,7 +194,7 @@ def timed_visit(tab, url: str, title: str, received: ReceivedBytes, log: Path, t
     figures = VisitFigures()
     try:
         tab.goto(url, wait_until="commit", timeout=timeout_s * 1000)
-        drawn_ms = tab.wait_for_function(DRAWN, polling="raf", timeout=timeout_s * 1000).json_value()
+        drawn_ms = tab.wait_for_function(DRAWN, arg=title, polling="raf", timeout=timeout_s * 1000).json_value()
         figures.seconds = drawn_ms / 1000
     except PlaywrightTimeout:
         figures.errors.append(f"not drawn within {timeout_s:g} s")
@@ -244,14 +252,41 @@ def import_through_the_page(tab, base_url: str, uploads: dict[str, Path], timeou
             tab.locator(f".st-key-{key}").get_by_text(path.name).wait_for(timeout=timeout_s * 1000)
         button = tab.locator(f".st-key-{IMPORT_BUTTON} button")
         tab.wait_for_function(IMPORT_READY, arg=IMPORT_BUTTON, polling="raf", timeout=timeout_s * 1000)
-        button.click()
         verdict_shown = tab.locator('[data-testid="stAlertContentSuccess"], [data-testid="stAlertContentError"]')
-        verdict_shown.first.wait_for(state="attached", timeout=timeout_s * 1000)  # maybe in a closed st.status
+        click_until_answered(tab, button, verdict_shown, timeout_s)
         tab.wait_for_selector(SCRIPT_FINISHED, state="attached", timeout=timeout_s * 1000)
     except PlaywrightTimeout as error:
         return [f"the import through /{IMPORT_PAGE} did not finish: {str(error).splitlines()[0]}"]
     failed = tab.locator('[data-testid="stAlertContentError"]').all_inner_texts()
     return [f"the import through /{IMPORT_PAGE} failed: {' '.join(failed[0].split())[:200]}"] if failed else []
+
+
+def click_until_answered(tab, button, answer, timeout_s: float, settle_s: float = 3.0) -> None:
+    """Click *button* until *answer* is in the page (attached: it may sit in a closed st.status).
+
+    A click that lands while an upload's rerun is being set up can be lost: the script then runs
+    without the button pressed, and the page sits idle, button enabled, with no answer — the
+    smoke's guided import once waited out its whole timeout so. When the page has been idle that
+    way for *settle_s* seconds, the click is made again (an import that did run shows its answer
+    before the page is idle, so nothing is imported twice). PlaywrightTimeout after *timeout_s*."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    deadline = time.monotonic() + timeout_s
+    button.click()
+    idle_since = None
+    while not answer.count():
+        if time.monotonic() > deadline:
+            raise PlaywrightTimeout(f"no answer to the click within {timeout_s:g} s")
+        tab.wait_for_timeout(250)
+        if answer.count():
+            break
+        if tab.evaluate(IMPORT_READY, IMPORT_BUTTON):
+            idle_since = idle_since or time.monotonic()
+            if time.monotonic() - idle_since >= settle_s:
+                button.click()   # the click was lost to a rerun
+                idle_since = None
+        else:
+            idle_since = None
 
 
 def time_after_import(browser, database: Path, url_path: str, title: str, uploads: dict[str, Path],

@@ -93,7 +93,7 @@ session_table(
     behind[["scheduled_start", "outcome", "notice_hours", "client_late_min", "therapist_late_min",
             "homework_done", "engagement", "alliance_rating", "goal_rating", "fee", "paid_on",
             "client_on_time", "paid_on_time", "billable"]],
-    key="sessions_behind",
+    key="sessions_behind", narrow="The score above counts every one of them.",
 )
 
 st.subheader("Correct or erase")

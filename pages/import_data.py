@@ -14,7 +14,7 @@ from alliance_metrics.preview import preview_sessions, save_mapping, saved_mappi
 from alliance_metrics.settings import DATE_ORDERS, SETTINGS_BY_NAME
 from ui.pages import guard
 from ui.state import store
-from ui.widgets import plain
+from ui.widgets import capped_rows, plain
 
 NONE = "(none)"
 FROM_FILE = "as the file shows"
@@ -49,7 +49,8 @@ def show_result(result: dict) -> None:
                  f"{sum(group.count for group in report.groups):,} problem(s), by column and reason "
                  "below. Fix these rows (or change the choices above) and import again.")
         st.dataframe(report.groups_frame(), hide_index=True, key="problem_groups")
-        st.dataframe(report.problems_frame(), hide_index=True, key="problems")
+        st.dataframe(capped_rows(report.problems_frame(), "problems", "The file below lists every one."),
+                     hide_index=True, key="problems")
         st.download_button("Download every problem, line by line (CSV)", to_csv(report.problems_frame()),
                            file_name="alliance-rejected-rows.csv", mime="text/csv",
                            on_click="ignore", key="download_problems")

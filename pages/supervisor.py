@@ -5,6 +5,7 @@ import streamlit as st
 from alliance_metrics.supervisor_file import export_json
 from alliance_metrics.supervisor_report import supervisor_report_html
 from ui import supervision
+from ui.downloads import download_when_asked
 from ui.pages import guard
 from ui.state import practice_supervisor_view
 
@@ -20,7 +21,12 @@ st.header("Send to a supervisor")
 st.write("The export holds exactly what this page shows — aggregates of at least "
          f"{view.k} clients, no identifier, no exact date — as a file the supervisor opens in Alliance.")
 left, right = st.columns(2)
-left.download_button("Download the export (JSON)", export_json(view), file_name="alliance-supervisor-export.json",
+export = export_json(view)
+left.download_button("Download the export (JSON)", export, file_name="alliance-supervisor-export.json",
                      mime="application/json", key="download_export")
-right.download_button("Download the report (HTML)", supervisor_report_html(view),
-                      file_name="alliance-supervisor-report.html", mime="text/html", key="download_supervisor_report")
+# The report is made when asked (ui/downloads.py) and kept while the view is the same: the
+# export's text, which holds every figure of the view and its sources, is that version.
+download_when_asked("Download the report (HTML)", lambda: supervisor_report_html(view),
+                    file_name="alliance-supervisor-report.html", mime="text/html", key="download_supervisor_report",
+                    prepare_label="Prepare the report (HTML)", container=right,
+                    version=export)

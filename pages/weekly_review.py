@@ -12,9 +12,10 @@ from alliance_metrics.report import format_figure, weekly_report_html
 from alliance_metrics.review import latest_week, weekly_review
 from alliance_metrics.scores import SCORE_COLUMNS, SCORES
 from ui import sidebar
+from ui.downloads import download_when_asked
 from ui.pages import guard
 from ui.state import store
-from ui.widgets import PLOTLY_CONFIG, session_table
+from ui.widgets import PLOTLY_CONFIG, capped_rows, session_table
 
 guard(__file__)
 st.title("Weekly review")
@@ -31,6 +32,9 @@ chosen = st.date_input("Week", value=latest, key="week", format="DD/MM/YYYY",
                        help="Pick any day: the review covers its week, Monday to Sunday. "
                             "It opens on the most recent week with sessions.")
 review = weekly_review(store(), chosen, therapist)
+# what a capped table (ui.widgets.MAX_TABLE_ROWS) says about the rows it leaves out
+see_all = ("The report at the bottom of the page lists them all"
+           + ("; choosing one therapist in the sidebar shortens the list." if therapist is None else "."))
 st.caption(f"Monday {review.week_start:%d %B %Y} to Sunday {review.week_end:%d %B %Y}, "
            "compared with the mean of the four weeks before.")
 
@@ -49,9 +53,10 @@ else:
     st.caption(f"{len(review.attention)} client(s) — {review.current_clients} clients are current — most reasons "
                "first; thresholds are on the **Settings** page. Open a client on the **Client** page to see the "
                "sessions behind each reason.")
+    listed = capped_rows(review.attention.sort_values(["n_reasons", "display_name"], ascending=[False, True]),
+                         "clients", "Those with the most reasons come first. " + see_all)
     st.dataframe(
-        review.attention.sort_values(["n_reasons", "display_name"], ascending=[False, True])
-        .assign(reasons=review.attention.reasons.map(" ".join))[["display_name", "client_id", "n_reasons", "reasons"]],
+        listed.assign(reasons=listed.reasons.map(" ".join))[["display_name", "client_id", "n_reasons", "reasons"]],
         hide_index=True, key="attention",
         column_config={"display_name": "Client", "client_id": "Code", "n_reasons": "Reasons",
                        "reasons": st.column_config.TextColumn("Why", width="large")},
@@ -70,7 +75,7 @@ if review.billable.empty:
     st.write("No billable missed session this week.")
 else:
     session_table(review.billable[["scheduled_start", "display_name", "outcome", "notice_hours", "fee", "paid_on"]],
-                  key="billable")
+                  key="billable", narrow=see_all)
     st.write(f"Total billable: **{review.billable.fee.sum():,.2f}**"
              + (f" ({review.billable.fee.isna().sum()} without a fee recorded)" if review.billable.fee.isna().any() else ""))
 
@@ -79,21 +84,24 @@ if review.sessions.empty:
     st.write("No session was scheduled this week.")
 else:
     session_table(review.sessions[["scheduled_start", "display_name", "outcome", "client_late_min", "homework_done",
-                                   "engagement", "alliance_rating", "goal_rating"]], key="week_sessions")
+                                   "engagement", "alliance_rating", "goal_rating"]], key="week_sessions",
+                  narrow=see_all)
 
 if not review.trend.empty:
     st.plotly_chart(score_trend(review.trend, [s.name for s in SCORES], title="Scores by week (12 weeks)"),
                     config=PLOTLY_CONFIG, key="weekly_trend")
 
-# The files are made on every run, not when clicked: a deferred (callable) download runs outside
-# the script's thread, and in the browser tests it sometimes never finished, leaving the button
-# disabled. The scores table is a read of the kept totals (0.03 s at a million sessions); the HTML
-# report costs more at that size (about 1.5 s), to win back in issue 16.
+# Both files are made when asked (ui/downloads.py: a Prepare button, then the download, each file
+# kept until the data, the week or the therapist change): at a million sessions the HTML report
+# took about 1.5 s and the scores CSV 2–3 s of every run of the page.
 left, right = st.columns(2)
-left.download_button("Download this review (HTML)", weekly_report_html(review),
-                     file_name=f"alliance-review-{review.week_start:%Y-%m-%d}.html", mime="text/html",
-                     on_click="ignore", key="download_review")
-right.download_button("Download all scores (CSV)",
-                      to_csv(client_table(store(), therapist)[["display_name", *SCORE_COLUMNS]]),
-                      file_name="alliance-scores.csv", mime="text/csv", on_click="ignore",
-                      key="download_scores")
+download_when_asked("Download this review (HTML)", lambda: weekly_report_html(review),
+                    file_name=f"alliance-review-{review.week_start:%Y-%m-%d}.html", mime="text/html",
+                    key="download_review", prepare_label="Prepare this review as a file (HTML)",
+                    version=(store().opened, store().data_version(), review.week_start, therapist),
+                    container=left)
+download_when_asked("Download all scores (CSV)",
+                    lambda: to_csv(client_table(store(), therapist)[["display_name", *SCORE_COLUMNS]]),
+                    file_name="alliance-scores.csv", mime="text/csv", key="download_scores",
+                    prepare_label="Prepare all scores as a file (CSV)",
+                    version=(store().opened, store().data_version(), therapist), container=right)

@@ -213,6 +213,22 @@ def test_a_supervisor_signs_in_and_sees_the_supervisor_pages_only(signin, tab):
     assert_no_client_data(tab)
 
 
+def prepare(tab, label: str, download: str) -> None:
+    """Press the Prepare button *label* (ui/downloads.py: the file is made when asked) until the
+    download button *download* takes its place; again if a rerun swallowed the press."""
+    for attempt in range(2):
+        wait_until_finished(tab)
+        if tab.get_by_role("button", name=download).count():
+            return
+        tab.get_by_role("button", name=label).click()
+        try:
+            tab.get_by_role("button", name=download).wait_for(timeout=45_000)
+            return
+        except PlaywrightTimeout:
+            if attempt:
+                raise
+
+
 def click_to_download(tab, label: str):
     """Click the download button *label* once the page is idle; click again if a rerun swallowed it.
 
@@ -242,6 +258,7 @@ def test_a_therapist_signs_in_and_sees_only_their_own_clients(signin, tab):
     assert f"Signed in as therapist {THERAPIST_ID}." in sidebar.inner_text()
     assert not sidebar.get_by_test_id("stSelectbox").count()   # no choice of another caseload
     # The review's tables are drawn on a canvas: read its scores file instead.
+    prepare(tab, "Prepare all scores as a file (CSV)", "Download all scores (CSV)")
     download = click_to_download(tab, "Download all scores (CSV)")
     with open(download.value.path(), encoding="utf-8-sig", newline="") as scores:
         in_review = {row["display_name"] for row in csv.DictReader(scores)}

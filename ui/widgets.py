@@ -10,6 +10,9 @@ import streamlit as st
 from alliance_metrics.relations import FLUCKIGER_2018, Relation
 
 PLOTLY_CONFIG = {"displaylogo": False}
+#: The most rows a table sends to the browser (issue 16: the weekly review once shipped 5.7 MB for
+#: a table of 17,000 rows nobody scrolls through). More are cut, and a caption says so.
+MAX_TABLE_ROWS = 500
 
 
 MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
@@ -48,9 +51,20 @@ def show_relation(relation: Relation, compare_with_reference: bool = False) -> N
         )
 
 
-def session_table(frame, key: str) -> None:
+def capped_rows(frame, what: str, narrow: str):
+    """The first :data:`MAX_TABLE_ROWS` rows of *frame*; when it has more, a caption says how many
+    of how many are shown (*what*: "sessions", "clients") and how to see others (*narrow*, a
+    sentence). The caller orders *frame* so that the first rows are the ones to read first."""
+    if len(frame) <= MAX_TABLE_ROWS:
+        return frame
+    st.caption(f"The first {MAX_TABLE_ROWS:,} of {len(frame):,} {what} are shown. {narrow}")
+    return frame.head(MAX_TABLE_ROWS)
+
+
+def session_table(frame, key: str, narrow: str = "Choose a shorter period or one therapist to see the others.") -> None:
     """Sessions as a table, every column labelled and formatted the same way on every page;
-    outcomes in words."""
+    outcomes in words. At most :data:`MAX_TABLE_ROWS` rows (:func:`capped_rows`; *narrow* says how
+    to see the others)."""
     from alliance_metrics.charts import OUTCOME_LABELS
 
     config = {
@@ -70,6 +84,7 @@ def session_table(frame, key: str) -> None:
         "paid_on_time": "Paid on time",
         "billable": "Billable",
     }
+    frame = capped_rows(frame, "sessions", narrow)
     shown = frame.assign(outcome=frame.outcome.map(OUTCOME_LABELS)) if "outcome" in frame else frame
     st.dataframe(shown, hide_index=True, key=key,
                  column_config={name: config[name] for name in shown.columns if name in config})

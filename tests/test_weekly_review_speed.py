@@ -1,0 +1,95 @@
+"""The weekly review's cheaper inputs (issue 16) give exactly what the plain computation gives, on
+the demo practice: thresholds grouped by integer codes instead of client ids, computed once and
+handed to needs_attention, and the off-track flag's accuracy computed on first use only."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+import pytest
+
+from alliance_metrics import progress
+from alliance_metrics.attention import (
+    _CALIBRATED, FACT_COLUMNS, FALLBACK_SPREAD, Threshold, _settings, alert_thresholds, needs_attention,
+    reliable_change, within_client_spread,
+)
+from alliance_metrics.caseload import expected_progress
+from alliance_metrics.inventory import client_directory, load_demo_if_empty, therapists
+from alliance_metrics.review import latest_week, weekly_review
+from alliance_metrics.scores import session_facts
+from alliance_metrics.store import Store
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    store = Store(tmp_path_factory.mktemp("demo") / "alliance.duckdb")
+    assert load_demo_if_empty(store)
+    yield store
+    store.close()
+
+
+def thresholds_by_client_id(facts, week_start, settings) -> dict[str, Threshold]:
+    """alert_thresholds as it was computed before: the spread grouped by the client ids."""
+    values = _settings(settings)
+    end = pd.Timestamp(week_start).normalize() + timedelta(days=7)
+    held = facts[(pd.to_datetime(facts["scheduled_start"]) < end) & facts["outcome"].eq("attended")]
+    found = {}
+    for name, (column, window) in _CALIBRATED.items():
+        if values[name] > 0:
+            found[name] = Threshold(name, float(values[name]), "practice setting")
+            continue
+        m = 1 if window is None else int(values[window])
+        spread, n, k = within_client_spread(held[column], held["client_id"])
+        found[name] = (Threshold(name, reliable_change(FALLBACK_SPREAD[column], m), "fallback",
+                                 FALLBACK_SPREAD[column], n, k) if spread is None
+                       else Threshold(name, reliable_change(spread, m), "computed", spread, n, k))
+    return found
+
+
+def weeks_and_therapists(store):
+    latest = latest_week(store)
+    for therapist in (None, *therapists(store)):
+        for back in (0, 1, 5, 20):
+            yield latest - timedelta(weeks=back), therapist
+
+
+def test_thresholds_and_flags_are_those_of_the_plain_computation(demo):
+    settings = demo.settings()
+    checked = 0
+    for week, therapist in weeks_and_therapists(demo):
+        facts = session_facts(demo, therapist_id=therapist, until=week + timedelta(days=40),
+                              columns=tuple(dict.fromkeys((*FACT_COLUMNS, "goal_rating", "payment_due_on"))))
+        thresholds = alert_thresholds(facts, week, settings)
+        assert thresholds == thresholds_by_client_id(facts, week, settings)
+        off_track = expected_progress(demo, until=week + timedelta(days=7)).off_track
+        given = needs_attention(facts, week, settings, off_track=off_track, thresholds=thresholds)
+        pd.testing.assert_frame_equal(given, needs_attention(facts, week, settings, off_track=off_track))
+        checked += len(given)
+    assert checked > 50   # the demo's weeks do flag clients: the comparison is not of empty lists
+
+
+def test_the_review_shows_the_thresholds_its_flags_used(demo):
+    week, settings = latest_week(demo), demo.settings()
+    review = weekly_review(demo, week)
+    facts = session_facts(demo, until=week + timedelta(days=7 + int(settings["unbooked_alert_days"]) + 1),
+                          columns=tuple(dict.fromkeys((*FACT_COLUMNS, "goal_rating", "payment_due_on"))))
+    assert review.thresholds == thresholds_by_client_id(facts, week, settings)
+    flags = needs_attention(facts, week, settings,
+                            off_track=expected_progress(demo, until=week + timedelta(days=7)).off_track)
+    assert review.rule_counts.clients.sum() == len(flags) > 0
+
+
+def test_flag_accuracy_on_first_use_is_the_one_computed_with_the_band(demo):
+    expected = expected_progress(demo)
+    assert "accuracy" not in vars(expected)          # not computed until asked for
+    settings = demo.settings()
+    ratings = demo.query_named("goal_ratings", {"until": None})
+    attended = ratings[ratings.status == "attended"]
+    last_seen = attended.groupby("client_id")["scheduled_start"].max()
+    cutoff = attended["scheduled_start"].max() - pd.Timedelta(days=int(settings["ending_gap_days"]))
+    ended = last_seen.index[last_seen < cutoff]
+    traj = progress.trajectories(ratings, client_directory(demo)[["client_id", "goal_baseline", "goal_target"]])
+    band = progress.expected_band(traj, min_clients=int(settings["expected_band_min_clients"]))
+    assert expected.accuracy == progress.flag_accuracy(traj, band, ended)
+    assert expected.accuracy.message
