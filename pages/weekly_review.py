@@ -1,20 +1,19 @@
 """The Monday page: what happened last week, who needs attention and why, what is billable."""
 
-from datetime import timedelta
-
+import pandas as pd
 import streamlit as st
 
 from alliance_metrics.caseload import client_table
 from alliance_metrics.charts import score_trend
 from alliance_metrics.export import to_csv
 from alliance_metrics.inventory import holdings
-from alliance_metrics.report import format_figure, weekly_report_html
+from alliance_metrics.report import format_figure, signed_points, weekly_report_html
 from alliance_metrics.review import latest_week, weekly_review
 from alliance_metrics.scores import SCORE_COLUMNS, SCORES
 from ui import sidebar
-from ui.pages import guard
+from ui.pages import guard, switch_to
 from ui.state import store
-from ui.widgets import PLOTLY_CONFIG, session_table
+from ui.widgets import PLOTLY_CONFIG, plain, session_table
 
 guard(__file__)
 st.title("Weekly review")
@@ -31,31 +30,39 @@ chosen = st.date_input("Week", value=latest, key="week", format="DD/MM/YYYY",
                        help="Pick any day: the review covers its week, Monday to Sunday. "
                             "It opens on the most recent week with sessions.")
 review = weekly_review(store(), chosen, therapist)
-st.caption(f"Monday {review.week_start:%d %B %Y} to Sunday {review.week_end:%d %B %Y}, "
-           "compared with the mean of the four weeks before.")
-
-cells = st.columns(5)
-for index, row in enumerate(review.headlines.itertuples()):
-    delta = None if row.change != row.change else (f"{row.change:+.0f} pts" if row.unit == "%" else f"{row.change:+.1f}")
-    cells[index % 5].metric(row.label, format_figure(row.this_week, row.unit), delta,
-                            delta_color="inverse" if row.measure in ("missed", "billable_amount") else "normal")
-if review.payment_note:
-    st.caption(review.payment_note)
+st.caption(f"Monday {review.week_start:%d %B %Y} to Sunday {review.week_end:%d %B %Y}.")
 
 st.subheader("Needs attention")
 if review.attention.empty:
     st.success("Nobody needs particular attention this week.")
 else:
-    st.caption(f"{len(review.attention)} client(s) — {review.current_clients} clients are current — most reasons "
-               "first; thresholds are on the **Settings** page. Open a client on the **Client** page to see the "
-               "sessions behind each reason.")
-    st.dataframe(
-        review.attention.sort_values(["n_reasons", "display_name"], ascending=[False, True])
-        .assign(reasons=review.attention.reasons.map(" ".join))[["display_name", "client_id", "n_reasons", "reasons"]],
-        hide_index=True, key="attention",
-        column_config={"display_name": "Client", "client_id": "Code", "n_reasons": "Reasons",
-                       "reasons": st.column_config.TextColumn("Why", width="large")},
-    )
+    st.caption(f"{len(review.attention)} of the {review.current_clients} current clients, those with the most "
+               "reasons first. Thresholds are on the **Settings** page; open a client to see the sessions "
+               "behind each reason.")
+    # One block per client, two side by side on a wide screen and one under the other on a phone
+    # (a row of columns stacks in reading order), the reasons written out in full.
+    rows = review.attention.to_dict("records")
+    for pair in range(0, len(rows), 2):
+        for cell, row in zip(st.columns(2), rows[pair:pair + 2]):
+            with cell.container(border=True):
+                named = row["display_name"] != row["client_id"]
+                st.markdown(f"**{plain(row['display_name'])}**" + (f" · {plain(row['client_id'])}" if named else ""))
+                st.markdown("\n".join(f"- {plain(reason)}" for reason in row["reasons"]))
+                if st.button(f"Open {plain(row['display_name'])}", key=f"open_client_{row['client_id']}"):
+                    st.session_state["open_client"] = row["client_id"]
+                    switch_to("client")
+
+st.subheader("The week in figures")
+st.caption("Each figure beside its change from the mean of the four weeks before.")
+headline_rows = review.headlines.to_dict("records")
+for first in range(0, len(headline_rows), 5):   # row by row, so that a phone shows them in this order too
+    for cell, row in zip(st.columns(5), headline_rows[first:first + 5]):
+        change = row["change"]
+        delta = None if pd.isna(change) else signed_points(change) if row["unit"] == "%" else f"{change:+.1f}"
+        cell.metric(row["label"], format_figure(row["this_week"], row["unit"]), delta,
+                    delta_color="inverse" if row["measure"] in ("missed", "billable_amount") else "normal")
+if review.payment_note:
+    st.caption(review.payment_note)
 
 with st.expander("How many clients each rule flagged, and the thresholds in use"):
     st.dataframe(review.rule_counts[["title", "clients"]], hide_index=True, key="rule_counts",
