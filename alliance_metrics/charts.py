@@ -60,8 +60,16 @@ def small_multiples(names: list[str], titles: list[str], columns: int = 2,
     figure = make_subplots(rows=rows, cols=columns, shared_xaxes="all", shared_yaxes="all",
                            subplot_titles=titles, vertical_spacing=min(0.3 / rows, 0.12),
                            horizontal_spacing=0.06)
-    figure.update_layout(height=60 + rows * panel_height, showlegend=False)
+    figure.update_layout(height=90 + rows * panel_height, showlegend=False)
     figure.update_annotations(font_size=13)   # the panels' titles
+    return figure
+
+
+def _small_multiples_layout(figure: go.Figure, title: str) -> go.Figure:
+    """The common layout, with room above the first row's panel titles for the figure's title."""
+    _layout(figure, title, "", height=figure.layout.height)
+    figure.update_layout(showlegend=False, margin=dict(t=80),
+                         title=dict(yref="container", y=1, yanchor="top", pad=dict(t=12)))
     return figure
 
 
@@ -83,9 +91,7 @@ def score_trend(trend: pd.DataFrame, scores: list[str], title: str = "Scores by 
         ), **_panel(index, columns))
     figure.update_yaxes(range=[0, 105], ticksuffix=" %", nticks=4)
     figure.update_xaxes(tickformat="%d %b", type="date", nticks=5)
-    _layout(figure, title, "", height=figure.layout.height)
-    figure.update_layout(showlegend=False)
-    return figure
+    return _small_multiples_layout(figure, title)
 
 
 def session_timeline(facts: pd.DataFrame, title: str = "Every scheduled session") -> go.Figure:
@@ -155,8 +161,7 @@ def alliance_chart(facts: pd.DataFrame, concern_below: float,
         line=dict(color=SCORE_COLOURS["alliance"], width=2),
         hovertemplate="%{x|%d %b %Y}: %{y:.1f}/40<extra>alliance</extra>"))
     figure.add_hline(y=concern_below, line=dict(color="#999999", dash="dash"),
-                     annotation_text=f"{concern_below:g}: concern threshold (setting alliance_concern_below)",
-                     annotation_position="bottom left")
+                     annotation_text=f"concern below {concern_below:g} (Settings)", annotation_position="top left")
     figure.update_yaxes(range=alliance_range(rated.alliance_rating, concern_below))
     return _layout(figure, title, "Rating (of 40)")
 
@@ -216,9 +221,7 @@ def period_trend(trends: pd.DataFrame, measures: list[str], labels: dict[str, st
                                   text="suppressed", showarrow=False, textangle=-90, yanchor="bottom",
                                   font=dict(color="#777777", size=10))
     figure.update_xaxes(type="category", categoryorder="array", categoryarray=periods)
-    _layout(figure, title, "", height=figure.layout.height)
-    figure.update_layout(showlegend=False)
-    return figure
+    return _small_multiples_layout(figure, title)
 
 
 def binned_counts(bins: pd.DataFrame, value: str, title: str, y_title: str, colour: str) -> go.Figure:

@@ -13,7 +13,7 @@ from alliance_metrics.scores import SCORE_COLUMNS, SCORES
 from ui import sidebar
 from ui.pages import guard, switch_to
 from ui.state import store
-from ui.widgets import PLOTLY_CONFIG, plain, session_table
+from ui.widgets import EMPTY_CELL, PLOTLY_CONFIG, plain, session_table
 
 guard(__file__)
 st.title("Weekly review")
@@ -66,10 +66,10 @@ if review.payment_note:
 
 with st.expander("How many clients each rule flagged, and the thresholds in use"):
     st.dataframe(review.rule_counts[["title", "clients"]], hide_index=True, key="rule_counts",
-                 column_config={"title": "Rule", "clients": "Clients flagged"})
+                 column_config={"title": "Rule", "clients": "Clients flagged"}, placeholder=EMPTY_CELL)
     for threshold in review.thresholds.values():
         st.caption(threshold.explanation)
-    st.caption("A drop in alliance or involvement is flagged only when it is larger than the "
+    st.caption("A drop in the alliance rating or the engagement rating is flagged only when it is larger than the "
                "session-to-session noise of the ratings, so that the list picks out a few clients.")
 
 st.subheader("Billable missed sessions")

@@ -7,11 +7,12 @@ import streamlit as st
 
 from alliance_metrics.backup import backup
 from alliance_metrics.export import spreadsheet_safe, to_csv
-from alliance_metrics.inventory import holdings
+from alliance_metrics.inventory import DEMO_REPLACED, holdings
 from alliance_metrics.store import StoreError
 from alliance_metrics.undo import imports_with_undo, undo_import
 from ui.pages import guard
 from ui.state import store
+from ui.widgets import EMPTY_CELL
 
 guard(__file__)
 st.title("Your data")
@@ -24,8 +25,7 @@ if held.is_empty:
 if held.is_demo:
     st.info(
         "You are looking at the **demo practice**: invented clients and sessions, so that every page "
-        "has something to show. Import your own session log on the **Import** page; from then on "
-        "the dashboard shows your data (the demo sessions stay until you use a fresh database)."
+        f"has something to show. Import your own session log on the **Import** page. {DEMO_REPLACED}"
     )
 
 columns = st.columns(4)
@@ -55,6 +55,7 @@ st.dataframe(
         "rows_rejected": "Rejected",
         "why_not_undoable": st.column_config.TextColumn("Cannot be undone because"),
     },
+    placeholder=EMPTY_CELL,
 )
 st.download_button("Download the import history (CSV)", to_csv(shown), file_name="alliance-imports.csv",
                    mime="text/csv", key="imports_csv")

@@ -10,6 +10,8 @@ import streamlit as st
 from alliance_metrics.relations import FLUCKIGER_2018, Relation
 
 PLOTLY_CONFIG = {"displaylogo": False}
+#: What every table shows in an empty cell (st.dataframe's default is "None").
+EMPTY_CELL = "—"
 
 
 MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
@@ -61,7 +63,7 @@ def session_table(frame, key: str) -> None:
         "client_late_min": st.column_config.NumberColumn("Client late (min)", format="%.0f"),
         "therapist_late_min": st.column_config.NumberColumn("Therapist late (min)", format="%.0f"),
         "homework_done": st.column_config.ProgressColumn("Practice", min_value=0.0, max_value=1.0, format="percent"),
-        "engagement": st.column_config.NumberColumn("Involvement (1–5)", format="%d"),
+        "engagement": st.column_config.NumberColumn("Engagement rating (1–5)", format="%d"),
         "alliance_rating": st.column_config.NumberColumn("Alliance (0–40)", format="%.1f"),
         "goal_rating": st.column_config.NumberColumn("Goal (0–10)", format="%.0f"),
         "fee": st.column_config.NumberColumn("Fee", format="%.2f"),
@@ -72,4 +74,5 @@ def session_table(frame, key: str) -> None:
     }
     shown = frame.assign(outcome=frame.outcome.map(OUTCOME_LABELS)) if "outcome" in frame else frame
     st.dataframe(shown, hide_index=True, key=key,
-                 column_config={name: config[name] for name in shown.columns if name in config})
+                 column_config={name: config[name] for name in shown.columns if name in config},
+                 placeholder=EMPTY_CELL)
