@@ -220,7 +220,7 @@ def period_trend(trends: pd.DataFrame, measures: list[str], labels: dict[str, st
             figure.add_annotation(x=period, xref=f"x{axis}", yref=f"y{axis} domain", y=0.02,
                                   text="suppressed", showarrow=False, textangle=-90, yanchor="bottom",
                                   font=dict(color="#777777", size=10))
-    figure.update_xaxes(type="category", categoryorder="array", categoryarray=periods)
+    figure.update_xaxes(type="category", categoryorder="array", categoryarray=periods, nticks=6)
     return _small_multiples_layout(figure, title)
 
 

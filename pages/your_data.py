@@ -28,11 +28,12 @@ if held.is_demo:
         f"has something to show. Import your own session log on the **Import** page. {DEMO_REPLACED}"
     )
 
-columns = st.columns(4)
+columns = st.columns([1, 1, 1, 2])   # the date range needs room not to end in "…"
 columns[0].metric("Clients", f"{held.clients:,}")
 columns[1].metric("Sessions", f"{held.sessions:,}")
 columns[2].metric("Therapists", f"{held.therapists:,}")
-columns[3].metric("Sessions from – to", f"{held.first_session:%d %b %Y} – {held.last_session:%d %b %Y}")
+columns[3].metric("Sessions from – to", f"{held.first_session:%b %Y} – {held.last_session:%b %Y}",
+                  help=f"From {held.first_session:%d %B %Y} to {held.last_session:%d %B %Y}.")
 st.caption(
     f"The database is a single file on this machine: `{store().path}`. Nothing leaves the machine."
 )
@@ -48,7 +49,9 @@ st.dataframe(
     column_config={
         "import_id": st.column_config.NumberColumn("#"),
         "imported_at": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"),
+        "kind": "Kind",
         "file_name": "File",
+        "outcome": "Outcome",
         "rows_inserted": "Inserted",
         "rows_updated": "Updated",
         "rows_unchanged": "Unchanged",

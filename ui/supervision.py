@@ -75,4 +75,5 @@ def render(view: SupervisorView) -> None:
     therapists = view.therapists.assign(value=_shown(view.therapists, "mean"),
                                         measure=view.therapists.measure.map(MEASURE_LABELS))
     st.dataframe(therapists.pivot(index="therapist", columns="measure", values="value").reset_index(),
-                 hide_index=True, key="supervisor_therapists", placeholder=EMPTY_CELL)
+                 hide_index=True, key="supervisor_therapists", column_config={"therapist": "Therapist"},
+                 placeholder=EMPTY_CELL)
