@@ -58,7 +58,8 @@ headline_rows = review.headlines.to_dict("records")
 for first in range(0, len(headline_rows), 5):   # row by row, so that a phone shows them in this order too
     for cell, row in zip(st.columns(5), headline_rows[first:first + 5]):
         change = row["change"]
-        delta = None if pd.isna(change) else signed_points(change) if row["unit"] == "%" else f"{change:+.1f}"
+        delta = (None if pd.isna(change) else signed_points(change) if row["unit"] == "%"
+                 else f"{change:+,.2f}" if row["unit"] == "amount" else f"{change:+.1f}")
         cell.metric(row["label"], format_figure(row["this_week"], row["unit"]), delta,
                     delta_color="inverse" if row["measure"] in ("missed", "billable_amount") else "normal")
 if review.payment_note:
