@@ -58,7 +58,7 @@ def small_multiples(names: list[str], titles: list[str], columns: int = 2,
     columns = max(1, min(columns, len(names)))
     rows = max(1, -(-len(names) // columns))
     figure = make_subplots(rows=rows, cols=columns, shared_xaxes="all", shared_yaxes="all",
-                           subplot_titles=titles, vertical_spacing=min(0.3 / rows, 0.12),
+                           subplot_titles=titles if len(names) > 1 else None,   # one: the figure's title says it vertical_spacing=min(0.3 / rows, 0.12),
                            horizontal_spacing=0.06)
     figure.update_layout(height=90 + rows * panel_height, showlegend=False)
     figure.update_annotations(font_size=13)   # the panels' titles
