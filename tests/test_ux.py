@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -205,3 +206,16 @@ def test_supervisor_view_is_made_again_in_a_new_month(monkeypatch, tmp_path):
     december = practice_supervisor_view(today=date(2026, 12, 1))
     assert made == [date(2026, 11, 1), date(2026, 12, 1)]
     assert (november.last_period, again.last_period, december.last_period) == ("2026-10", "2026-10", "2026-11")
+
+
+def test_a_supervisor_can_sign_out(monkeypatch, tmp_path):
+    from tests.test_roles import AUTH
+
+    monkeypatch.setenv("ALLIANCE_DB", str(tmp_path / "s.duckdb"))
+    app = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60)
+    app.secrets["auth"] = AUTH
+    app.user = {"is_logged_in": True, "alliance_role": "supervisor"}
+    app.run()
+    assert not app.exception, app.exception
+    assert [b.label for b in app.sidebar.button] == ["Sign out"]
+    assert [c.value for c in app.sidebar.caption] == ["Signed in as supervisor."]
