@@ -127,7 +127,7 @@ class WeeklyReview:
         if self.not_yet_due.empty:
             return None
         n, last = len(self.not_yet_due), pd.Timestamp(self.not_yet_due.payment_due_on.max())
-        return (f"Payment counts an unpaid fee as not paid on time even before it is due (SPEC §4): "
+        return (f"Payment counts an unpaid fee as not paid on time even before it is due: "
                 f"{n} of this week's fees {'are' if n > 1 else 'is'} unpaid but not late "
                 f"yet ({'the last is ' if n > 1 else ''}due by {last:%A %d %B}). The figure rises as "
                 f"{'they are' if n > 1 else 'it is'} paid on time.")
