@@ -54,14 +54,14 @@ else:
 
 st.subheader("The week in figures")
 st.caption("Each figure beside its change from the mean of the four weeks before.")
-headline_rows = review.headlines.to_dict("records")
-for first in range(0, len(headline_rows), 5):   # row by row, so that a phone shows them in this order too
-    for cell, row in zip(st.columns(5), headline_rows[first:first + 5]):
+# one wrapping row, in HEADLINES order: five to a line on a laptop, two on a phone
+with st.container(horizontal=True, wrap=True, gap="medium"):
+    for row in review.headlines.to_dict("records"):
         change = row["change"]
         delta = (None if pd.isna(change) else signed_points(change) if row["unit"] == "%"
                  else f"{change:+,.2f}" if row["unit"] == "amount" else f"{change:+.1f}")
-        cell.metric(row["label"], format_figure(row["this_week"], row["unit"]), delta,
-                    delta_color="inverse" if row["measure"] in ("missed", "billable_amount") else "normal")
+        st.metric(row["label"], format_figure(row["this_week"], row["unit"]), delta, width=160,
+                  delta_color="inverse" if row["measure"] in ("missed", "billable_amount") else "normal")
 if review.payment_note:
     st.caption(review.payment_note)
 
