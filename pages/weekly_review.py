@@ -15,6 +15,8 @@ from ui.pages import guard, switch_to
 from ui.state import store
 from ui.widgets import EMPTY_CELL, PLOTLY_CONFIG, plain, session_table
 
+ATTENTION_PAGE = 20   # needs-attention blocks drawn at a time
+
 guard(__file__)
 st.title("Weekly review")
 if holdings(store()).is_demo:
@@ -41,7 +43,9 @@ else:
                "behind each reason.")
     # One block per client, two side by side on a wide screen and one under the other on a phone
     # (a row of columns stacks in reading order), the reasons written out in full.
-    rows = review.attention.to_dict("records")
+    # A large practice can flag thousands of clients: draw the most urgent ATTENTION_PAGE, more on request.
+    limit = st.session_state.setdefault("attention_limit", ATTENTION_PAGE)
+    rows = review.attention.head(limit).to_dict("records")
     for pair in range(0, len(rows), 2):
         for cell, row in zip(st.columns(2), rows[pair:pair + 2]):
             with cell.container(border=True):
@@ -51,6 +55,12 @@ else:
                 if st.button(f"Open {plain(row['display_name'])}", key=f"open_client_{row['client_id']}"):
                     st.session_state["open_client"] = row["client_id"]
                     switch_to("client")
+    if len(review.attention) > len(rows):
+        left = len(review.attention) - len(rows)
+        st.caption(f"The {len(rows)} with the most reasons are shown; {left:,} more need attention.")
+        if st.button(f"Show {min(left, ATTENTION_PAGE)} more", key="attention_more"):
+            st.session_state["attention_limit"] = limit + ATTENTION_PAGE
+            st.rerun()
 
 st.subheader("The week in figures")
 st.caption("Each figure beside its change from the mean of the four weeks before.")

@@ -58,6 +58,22 @@ def test_needs_attention_comes_first_and_opens_the_client(monkeypatch, small_pra
     assert {m.label: m.value for m in app.metric}["Attendance"] == "50 %"
 
 
+def test_a_long_list_is_drawn_twenty_at_a_time(monkeypatch, tmp_path):
+    # 22 clients, each a no-show on Monday 2 March 2026: 22 need attention, one reason each
+    path = tmp_path / "many.duckdb"
+    store = Store(path)
+    insert_sessions(store, [dict(session_id=f"n{i}", client_id=f"k{i:02d}", status="no_show",
+                                 scheduled_start=at("2026-03-02 10:00")) for i in range(22)])
+    store.close()
+    app = open_app(monkeypatch, path, demo=False)
+    opens = lambda: [b.key for b in app.button if b.key.startswith("open_client_")]
+    assert opens() == [f"open_client_k{i:02d}" for i in range(20)]       # by code (no names)
+    assert "The 20 with the most reasons are shown; 2 more need attention." in texts(app)
+    app.button(key="attention_more").click().run()
+    assert opens() == [f"open_client_k{i:02d}" for i in range(22)]
+    assert not any(b.key == "attention_more" for b in app.button)
+
+
 # -- 2. Readable charts ---------------------------------------------------------------------------
 
 TREND = pd.DataFrame({"period_start": pd.to_datetime(["2026-03-02", "2026-03-09"]),
