@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from alliance_metrics.anonymise import AUTO
 from alliance_metrics.attention import RULES
 from alliance_metrics.charts import alliance_chart, alliance_range, period_trend, score_trend
 from alliance_metrics.inventory import DEMO_REPLACED
@@ -21,8 +20,8 @@ from alliance_metrics.review import most_urgent_first
 from alliance_metrics.scores import SCORES
 from alliance_metrics.settings import SETTINGS
 from alliance_metrics.store import Store
-from tests.conftest import at, day, insert_clients, insert_sessions
-from tests.test_app import WEEK, open_app, small_practice, texts  # noqa: F401 (a fixture)
+from tests.conftest import at, insert_sessions
+from tests.test_app import open_app, small_practice, texts  # noqa: F401 (small_practice: a fixture)
 from ui.pages import PAGES
 from ui.widgets import EMPTY_CELL
 
