@@ -139,16 +139,18 @@ def goal_chart(trajectory: pd.DataFrame, band: pd.DataFrame | None, target: floa
 
 def alliance_range(ratings: pd.Series, concern_below: float) -> list[float]:
     """The y range of :func:`alliance_chart`: the ratings' own range and the concern line, one
-    point of margin each side, within 0–40 — so that a client's variation between 34 and 39
-    is not flattened into the top of a 0–40 axis.
+    point of margin each side (at most one beyond 0–40, so that a rating of 40 is drawn whole) —
+    so that a client's variation between 34 and 39 is not flattened into the top of a 0–40 axis.
 
     >>> alliance_range(pd.Series([37.5, 39.0]), 36)
     [35.0, 40.0]
     >>> alliance_range(pd.Series([12.0, 20.0]), 36)
     [11.0, 37.0]
+    >>> alliance_range(pd.Series([40.0]), 36)
+    [35.0, 41.0]
     """
     values = [*pd.Series(ratings, dtype=float).dropna().tolist(), float(concern_below)]
-    return [max(0.0, min(values) - 1), min(40.0, max(values) + 1)]
+    return [max(-1.0, min(values) - 1), min(41.0, max(values) + 1)]
 
 
 def alliance_chart(facts: pd.DataFrame, concern_below: float,

@@ -110,8 +110,8 @@ def test_alliance_chart_fits_the_ratings_and_draws_the_setting():
     facts = pd.DataFrame({"scheduled_start": pd.to_datetime(["2026-03-02", "2026-03-09", "2026-03-16"]),
                           "alliance_rating": [37.0, None, 39.5]})
     figure = json.loads(alliance_chart(facts, 34).to_json())
-    # ratings 37–39.5 and the line at 34, a point of margin each side, within 0–40
-    assert figure["layout"]["yaxis"]["range"] == [33.0, 40.0]
+    # ratings 37–39.5 and the line at 34, a point of margin each side
+    assert figure["layout"]["yaxis"]["range"] == [33.0, 40.5]
     [line] = figure["layout"]["shapes"]
     assert line["y0"] == line["y1"] == 34
     assert alliance_range(pd.Series([20.0, 25.0]), 36) == [19.0, 37.0]
