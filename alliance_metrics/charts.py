@@ -65,10 +65,10 @@ def small_multiples(names: list[str], titles: list[str], columns: int = 2,
     return figure
 
 
-def _small_multiples_layout(figure: go.Figure, title: str) -> go.Figure:
+def _small_multiples_layout(figure: go.Figure, title: str, panel_titles: bool = True) -> go.Figure:
     """The common layout, with room above the first row's panel titles for the figure's title."""
     _layout(figure, title, "", height=figure.layout.height)
-    figure.update_layout(showlegend=False, margin=dict(t=80),
+    figure.update_layout(showlegend=False, margin=dict(t=80 if panel_titles else 50),
                          title=dict(yref="container", y=1, yanchor="top", pad=dict(t=12)))
     return figure
 
@@ -91,7 +91,7 @@ def score_trend(trend: pd.DataFrame, scores: list[str], title: str = "Scores by 
         ), **_panel(index, columns))
     figure.update_yaxes(range=[0, 105], ticksuffix=" %", nticks=4)
     figure.update_xaxes(tickformat="%d %b", type="date", nticks=5)
-    return _small_multiples_layout(figure, title)
+    return _small_multiples_layout(figure, title, panel_titles=len(scores) > 1)
 
 
 def session_timeline(facts: pd.DataFrame, title: str = "Every scheduled session") -> go.Figure:
@@ -223,7 +223,7 @@ def period_trend(trends: pd.DataFrame, measures: list[str], labels: dict[str, st
                                   text="suppressed", showarrow=False, textangle=-90, yanchor="bottom",
                                   font=dict(color="#777777", size=10))
     figure.update_xaxes(type="category", categoryorder="array", categoryarray=periods, nticks=6)
-    return _small_multiples_layout(figure, title)
+    return _small_multiples_layout(figure, title, panel_titles=len(measures) > 1)
 
 
 def binned_counts(bins: pd.DataFrame, value: str, title: str, y_title: str, colour: str) -> go.Figure:
