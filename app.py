@@ -11,6 +11,8 @@ st.set_page_config(page_title="Alliance", layout="wide")
 viewer = access.viewer()
 if viewer.sees_clients:
     sidebar.render(store(), viewer)
+else:
+    sidebar.signed_in(viewer)   # a supervisor: no caseload to choose, but a way to sign out
 
 allowed = {page.url_path: st.Page(ROOT / page.file, title=page.title, url_path=page.url_path)
            for page in pages_for(viewer.role)}

@@ -80,8 +80,9 @@ RULES: tuple[Rule, ...] = (
          "The client arrived more than grace_min minutes late at each of their last "
          "late_arrivals_in_row attended sessions whose arrival time is known. " + _CURRENT,
          ("late_arrivals_in_row", "grace_min", "active_client_days")),
-    Rule("involvement_falling", "Involvement falling",
-         "The mean therapist-rated involvement (engagement, 1–5) at the client's last "
+    Rule("involvement_falling", "Engagement rating falling",
+         "The mean engagement rating (the therapist's 1–5 rating of the client's involvement in "
+         "the session) at the client's last "
          "involvement_window_sessions rated attended sessions is at least involvement_drop_points "
          "below the mean at the involvement_window_sessions rated sessions before them (by "
          "default, the fall that measurement noise alone exceeds in 1 case in 40, computed from "
@@ -408,7 +409,7 @@ def _involvement_falling(r: _Review) -> pd.DataFrame:
     fall = per["before"] - per["recent"]
     per = per[(per["rows"] == 2 * m) & (fall > 0) & (fall >= drop - 1e-9)]
     return _flags(per.index, [
-        f"Involvement falling: mean {_number(now, 2)} (1–5) over the last {m} rated sessions, "
+        f"Engagement rating falling: mean {_number(now, 2)} (1–5) over the last {m} rated sessions, "
         f"down from {_number(then, 2)} over the {m} before."
         for now, then in zip(per["recent"], per["before"])
     ])

@@ -20,7 +20,7 @@ from alliance_metrics.store import Store, per_data_version
 
 #: Session-level measures that can be related to the goal rating within clients.
 SESSION_MEASURES = {
-    "engagement": "Involvement (1–5, therapist-rated)",
+    "engagement": "Engagement rating (1–5, therapist-rated)",
     "homework_done": "Practice done (0–1)",
     "client_late_min": "Client lateness (minutes)",
     "alliance_rating": "Session alliance rating (0–40)",

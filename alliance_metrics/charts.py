@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from alliance_metrics.scores import SCORES_BY_NAME
 
@@ -39,7 +40,6 @@ OUTCOME_LABELS = {
     "no_show": "No-show",
     "booked": "Booked",
 }
-SRS_CONCERN = 36
 
 
 def _layout(figure: go.Figure, title: str, y_title: str, height: int = 340) -> go.Figure:
@@ -52,19 +52,49 @@ def _layout(figure: go.Figure, title: str, y_title: str, height: int = 340) -> g
     return figure
 
 
+def small_multiples(names: list[str], titles: list[str], columns: int = 2,
+                    panel_height: int = 150) -> go.Figure:
+    """An empty grid of one panel per name (*titles* above them), *columns* wide, every panel
+    on one shared time axis and one shared value axis, so that the panels compare at a glance
+    (small multiples: Tufte 1983). Panel *i* (from 0, row by row) is at row ``i // columns + 1``,
+    column ``i % columns + 1``."""
+    columns = max(1, min(columns, len(names)))
+    rows = max(1, -(-len(names) // columns))
+    figure = make_subplots(rows=rows, cols=columns, shared_xaxes="all", shared_yaxes="all",
+                           subplot_titles=titles if len(names) > 1 else None,   # one: the figure's title says it vertical_spacing=min(0.3 / rows, 0.12),
+                           horizontal_spacing=0.06)
+    figure.update_layout(height=90 + rows * panel_height, showlegend=False)
+    figure.update_annotations(font_size=13)   # the panels' titles
+    return figure
+
+
+def _small_multiples_layout(figure: go.Figure, title: str, panel_titles: bool = True) -> go.Figure:
+    """The common layout, with room above the first row's panel titles for the figure's title."""
+    _layout(figure, title, "", height=figure.layout.height)
+    figure.update_layout(showlegend=False, margin=dict(t=80 if panel_titles else 50),
+                         title=dict(yref="container", y=1, yanchor="top", pad=dict(t=12)))
+    return figure
+
+
+def _panel(index: int, columns: int) -> dict:
+    return dict(row=index // columns + 1, col=index % columns + 1)
+
+
 def score_trend(trend: pd.DataFrame, scores: list[str], title: str = "Scores by week",
-                x: str = "period_start") -> go.Figure:
-    """Lines of pooled scores over periods (a :func:`review.weekly_trend`-shaped frame)."""
-    figure = go.Figure()
-    for name in scores:
+                x: str = "period_start", columns: int = 2) -> go.Figure:
+    """Pooled scores over periods (a :func:`review.weekly_trend`-shaped frame) as small
+    multiples: one panel per score, all on the same time axis and the same 0–100 axis."""
+    columns = min(columns, len(scores))
+    figure = small_multiples(scores, [SCORES_BY_NAME[name].label for name in scores], columns)
+    for index, name in enumerate(scores):
         figure.add_trace(go.Scatter(
             x=trend[x], y=trend[name], mode="lines+markers", name=SCORES_BY_NAME[name].label,
-            line=dict(color=SCORE_COLOURS[name], width=2),
+            line=dict(color=SCORE_COLOURS[name], width=2), marker=dict(size=5),
             hovertemplate="%{x|%d %b %Y}: %{y:.0f} %<extra>" + SCORES_BY_NAME[name].label + "</extra>",
-        ))
-    figure.update_yaxes(range=[0, 105], ticksuffix=" %")
-    figure.update_xaxes(tickformat="%d %b %Y", type="date")
-    return _layout(figure, title, "Score (0–100)", height=380)
+        ), **_panel(index, columns))
+    figure.update_yaxes(range=[0, 105], ticksuffix=" %", nticks=4)
+    figure.update_xaxes(tickformat="%d %b", type="date", nticks=5)
+    return _small_multiples_layout(figure, title, panel_titles=len(scores) > 1)
 
 
 def session_timeline(facts: pd.DataFrame, title: str = "Every scheduled session") -> go.Figure:
@@ -110,17 +140,35 @@ def goal_chart(trajectory: pd.DataFrame, band: pd.DataFrame | None, target: floa
     return _layout(figure, title, "Goal rating (0–10)")
 
 
-def alliance_chart(facts: pd.DataFrame, title: str = "Session alliance ratings") -> go.Figure:
-    """The client's session alliance ratings with the SRS concern line at 36/40."""
+def alliance_range(ratings: pd.Series, concern_below: float) -> list[float]:
+    """The y range of :func:`alliance_chart`: the ratings' own range and the concern line, one
+    point of margin each side (at most one beyond 0–40, so that a rating of 40 is drawn whole) —
+    so that a client's variation between 34 and 39 is not flattened into the top of a 0–40 axis.
+
+    >>> alliance_range(pd.Series([37.5, 39.0]), 36)
+    [35.0, 40.0]
+    >>> alliance_range(pd.Series([12.0, 20.0]), 36)
+    [11.0, 37.0]
+    >>> alliance_range(pd.Series([40.0]), 36)
+    [35.0, 41.0]
+    """
+    values = [*pd.Series(ratings, dtype=float).dropna().tolist(), float(concern_below)]
+    return [max(-1.0, min(values) - 1), min(41.0, max(values) + 1)]
+
+
+def alliance_chart(facts: pd.DataFrame, concern_below: float,
+                   title: str = "Session alliance ratings") -> go.Figure:
+    """The client's session alliance ratings, on an axis fitted to them (:func:`alliance_range`),
+    with the concern line at *concern_below* (the ``alliance_concern_below`` setting)."""
     rated = facts[facts.alliance_rating.notna()]
     figure = go.Figure(go.Scatter(
         x=rated.scheduled_start, y=rated.alliance_rating, mode="lines+markers", name="Alliance rating",
         line=dict(color=SCORE_COLOURS["alliance"], width=2),
         hovertemplate="%{x|%d %b %Y}: %{y:.1f}/40<extra>alliance</extra>"))
-    figure.add_hline(y=SRS_CONCERN, line=dict(color="#999999", dash="dash"),
-                     annotation_text="36: concern threshold (SRS)")
-    figure.update_yaxes(range=[0, 41])
-    return _layout(figure, title, "Rating (0–40)")
+    figure.add_hline(y=concern_below, line=dict(color="#999999", dash="dash"),
+                     annotation_text=f"concern below {concern_below:g} (Settings)", annotation_position="top left")
+    figure.update_yaxes(range=alliance_range(rated.alliance_rating, concern_below))
+    return _layout(figure, title, "Rating (of 40)")
 
 
 #: The most dots a scatter draws one by one (issue 16). Beyond it the browser spends seconds to
@@ -221,24 +269,31 @@ def _notes(figure: go.Figure, notes: dict[str, str]) -> None:
         figure.add_annotation(x=period, text=text, **HIDDEN_NOTE)
 
 
-def period_trend(trends: pd.DataFrame, measures: list[str], labels: dict[str, str], title: str) -> go.Figure:
-    """Mean of each measure per period; suppressed cells are not drawn, and say "suppressed"."""
-    figure = go.Figure()
-    for measure in measures:
+def period_trend(trends: pd.DataFrame, measures: list[str], labels: dict[str, str], title: str,
+                 columns: int = 2) -> go.Figure:
+    """Mean of each measure per period, one panel per measure on a shared period axis (small
+    multiples); suppressed cells are not drawn, and each panel says "suppressed" over them."""
+    columns = min(columns, len(measures))
+    figure = small_multiples(measures, [labels.get(m, m) for m in measures], columns,
+                             panel_height=150 if len(measures) > 1 else 260)
+    periods = list(dict.fromkeys(trends.period))
+    for index, measure in enumerate(measures):
         rows = trends[trends.measure == measure]
-        mean = rows["mean"].where(~rows.suppressed.astype(bool))
+        hidden = rows.suppressed.astype(bool)
+        mean = rows["mean"].where(~hidden)
         figure.add_trace(go.Scatter(
             x=rows.period, y=mean, mode="lines+markers", name=labels.get(measure, measure),
             line=dict(color=MEASURE_COLOURS.get(measure, "#0072B2"), width=2), connectgaps=False,
             customdata=rows.n_clients.astype("Float64").astype(str).replace("<NA>", "suppressed"),
             hovertemplate="%{x}: mean %{y:.1f} (%{customdata} clients)<extra>" + labels.get(measure, measure) + "</extra>",
-        ))
-    shown = trends[trends.measure.isin(measures)]
-    by_period = shown.groupby("period", sort=False).suppressed.agg(["all", "any"])
-    _notes(figure, {period: "suppressed" if row["all"] else "partly suppressed"
-                    for period, row in by_period.iterrows() if row["any"]})
-    figure.update_xaxes(type="category", categoryorder="array", categoryarray=list(dict.fromkeys(trends.period)))
-    return _layout(figure, title, "Mean over clients", height=360)
+        ), **_panel(index, columns))
+        axis = "" if index == 0 else str(index + 1)
+        for period in rows.period[hidden]:
+            figure.add_annotation(x=period, xref=f"x{axis}", yref=f"y{axis} domain", y=0.02,
+                                  text="suppressed", showarrow=False, textangle=-90, yanchor="bottom",
+                                  font=dict(color="#777777", size=10))
+    figure.update_xaxes(type="category", categoryorder="array", categoryarray=periods, nticks=6)
+    return _small_multiples_layout(figure, title, panel_titles=len(measures) > 1)
 
 
 def binned_counts(bins: pd.DataFrame, value: str, title: str, y_title: str, colour: str) -> go.Figure:

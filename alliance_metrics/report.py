@@ -37,6 +37,18 @@ def format_figure(value: float, unit: str) -> str:
     return f"{value:.0f} %" if unit == "%" else f"{value:,.2f}" if unit == "amount" else f"{value:.0f}"
 
 
+def signed_points(value: float, decimals: int = 0) -> str:
+    """A change or a progress in points, signed, with the noun's number right: '—' when undefined.
+
+    >>> signed_points(1), signed_points(-1.2), signed_points(3), signed_points(0), signed_points(0.5, 1)
+    ('+1 point', '-1 point', '+3 points', '+0 points', '+0.5 points')
+    """
+    if pd.isna(value):
+        return "—"
+    text = f"{value:+.{decimals}f}"
+    return f"{text} point" if abs(float(text)) == 1 else f"{text} points"
+
+
 def weekly_report_html(review: WeeklyReview) -> str:
     """The weekly review as a standalone HTML page."""
     headlines = pd.DataFrame({

@@ -107,7 +107,8 @@ class WeeklyReview:
     headlines: pd.DataFrame
     trend: pd.DataFrame
     sessions: pd.DataFrame      # the week's sessions with their facts and the client's name
-    attention: pd.DataFrame     # one row per client: client_id, display_name, reasons, n_reasons
+    attention: pd.DataFrame     # one row per client: client_id, display_name, reasons, n_reasons;
+                                # most reasons first (most_urgent_first)
     billable: pd.DataFrame      # the week's billable missed sessions with amounts
     not_yet_due: pd.DataFrame   # the week's sessions whose fee is unpaid but not due yet
     rule_counts: pd.DataFrame   # code, title, clients: how many clients each rule flagged
@@ -124,10 +125,23 @@ class WeeklyReview:
         if self.not_yet_due.empty:
             return None
         n, last = len(self.not_yet_due), pd.Timestamp(self.not_yet_due.payment_due_on.max())
-        return (f"Payment counts an unpaid fee as not paid on time even before it is due (SPEC §4): "
+        return (f"Payment counts an unpaid fee as not paid on time even before it is due: "
                 f"{n} of this week's fees {'are' if n > 1 else 'is'} unpaid but not late "
                 f"yet ({'the last is ' if n > 1 else ''}due by {last:%A %d %B}). The figure rises as "
                 f"{'they are' if n > 1 else 'it is'} paid on time.")
+
+
+def most_urgent_first(attention: pd.DataFrame) -> pd.DataFrame:
+    """The needs-attention list in reading order: the clients with the most reasons first, then
+    by name (then code), numbered from 0.
+
+    >>> table = pd.DataFrame({"client_id": ["b", "a", "c"], "display_name": ["Bea", "Ann", "Cy"],
+    ...                       "n_reasons": [1, 1, 3]})
+    >>> most_urgent_first(table).client_id.tolist()
+    ['c', 'a', 'b']
+    """
+    return attention.sort_values(["n_reasons", "display_name", "client_id"],
+                                 ascending=[False, True, True]).reset_index(drop=True)
 
 
 def fees_not_yet_due(facts: pd.DataFrame, today: date) -> pd.DataFrame:
@@ -183,7 +197,7 @@ def _weekly_review(store: Store, week_start: date, therapist_id: str | None, tod
         headlines=headlines(store, week_start, therapist_id),
         trend=weekly_trend(store, week_start, therapist_id=therapist_id),
         sessions=named(in_week),
-        attention=named(attention_by_client(flags)),
+        attention=most_urgent_first(named(attention_by_client(flags))),
         billable=named(billable_missed(facts, week_start)),
         not_yet_due=named(fees_not_yet_due(in_week, today)),
         rule_counts=rule_counts(flags),

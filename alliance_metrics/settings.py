@@ -108,12 +108,12 @@ SETTINGS: tuple[Setting, ...] = (
             "Flag a client who arrived late (beyond grace_min) this many attended sessions in a row.",
             group="attention"),
     Setting("involvement_window_sessions", 3, 2, 10,
-            "Involvement is falling when the mean of the last this-many rated sessions is below "
-            "the mean of the this-many before.",
+            "The engagement rating (1–5) is falling when its mean over the last this-many rated "
+            "sessions is below its mean over the this-many before.",
             group="attention"),
     Setting("involvement_drop_points", 0, 0, 4,
-            "How far (in points of the 1–5 involvement rating) the recent mean must fall below the "
-            "earlier one for involvement to count as falling. 0 (the default): computed from the "
+            "How far (in points of the 1–5 engagement rating) the recent mean must fall below the "
+            "earlier one for the engagement rating to count as falling. 0 (the default): computed from the "
             "practice's own ratings, 1.96 · s_w · √(2/m), the fall that measurement noise alone "
             "exceeds in 1 client-week in 40 (s_w: the spread of a client's ratings around their own "
             "mean; m: involvement_window_sessions).",

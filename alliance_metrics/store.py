@@ -346,6 +346,23 @@ class Store:
             audit.record(cursor, "settings", **{
                 name: DEFAULTS[name] if value is None else value for name, value in checked.items()})
 
+    def save_valid_settings(self, values: dict[str, float | str | None]) -> dict[str, str]:
+        """Store those of *values* that are allowed (all together, as :meth:`save_settings`) and
+        return, by setting name, the reason each of the others was not stored.
+
+        What the Settings page's Save does: one field out of range must not lose the others.
+        """
+        errors = {}
+        for name, value in values.items():
+            try:
+                None if value is None else setting(name).check(value)
+            except ValueError as error:
+                errors[name] = str(error)
+        valid = {name: value for name, value in values.items() if name not in errors}
+        if valid:
+            self.save_settings(valid)
+        return errors
+
     def set_setting(self, name: str, value: float | str) -> None:
         """Store a practice's own value for setting *name* (checked against its range or choices)."""
         self.save_settings({name: value})

@@ -9,6 +9,7 @@ from alliance_metrics.caseload import band_without, client_label, client_table, 
 from alliance_metrics.charts import alliance_chart, goal_chart, score_trend, session_timeline
 from alliance_metrics.erasure import client_holdings, erase_client
 from alliance_metrics.pseudonym import SecretFileError, secret_path
+from alliance_metrics.report import signed_points
 from alliance_metrics.score_queries import client_scores, session_facts
 from alliance_metrics.scores import SCORES, SCORES_BY_NAME, sessions_behind
 from alliance_metrics.undo import delete_session
@@ -27,6 +28,9 @@ if table.empty:
     st.stop()
 
 labels = client_label(table)
+opened = st.session_state.pop("open_client", None)   # "Open <name>" on the weekly review
+if opened in labels:
+    st.session_state["client"] = opened
 client_id = st.selectbox("Client", list(labels), format_func=labels.get, key="client")
 client = table.set_index("client_id").loc[client_id]
 
@@ -71,7 +75,7 @@ else:
     st.caption("The band is drawn from the practice's other clients who started at a similar level — never "
                "from this client's own ratings. " + progress.accuracy.message)
     st.metric("Progress toward the goal",
-              "—" if math.isnan(client.progress_points) else f"{client.progress_points:+.0f} points",
+              signed_points(client.progress_points),
               None if math.isnan(client.progress_pct) else f"{client.progress_pct:.0f} % of the way to the target",
               delta_color="off",
               help="Latest goal rating minus the baseline (the clients file's, else the first rating); "
@@ -82,7 +86,8 @@ monthly = client_scores(store(), period="month", client_id=client_id)
 st.plotly_chart(score_trend(monthly, [s.name for s in SCORES], title="Scores by month"),
                 config=PLOTLY_CONFIG, key="scores_by_month")
 if facts.alliance_rating.notna().any():
-    st.plotly_chart(alliance_chart(facts), config=PLOTLY_CONFIG, key="alliance")
+    st.plotly_chart(alliance_chart(facts, store().settings()["alliance_concern_below"]),
+                    config=PLOTLY_CONFIG, key="alliance")
 
 st.subheader("The sessions behind a score")
 score = st.selectbox("Score", [s.name for s in SCORES], format_func=lambda n: SCORES_BY_NAME[n].label,

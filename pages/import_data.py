@@ -9,12 +9,12 @@ from alliance_metrics.export import to_csv
 from alliance_metrics.ingest import ImportRejected, import_files
 from alliance_metrics.columns import SESSION_COLUMNS
 from alliance_metrics.labels import JOINABLE, MAPPING_STATUSES, Mapping, MappingError, read_mapping
-from alliance_metrics.inventory import holdings, replacing_demo
+from alliance_metrics.inventory import DEMO_REPLACED, holdings, replacing_demo
 from alliance_metrics.preview import preview_sessions, save_mapping, saved_mapping_for, written_out
 from alliance_metrics.settings import DATE_ORDERS, SETTINGS_BY_NAME
 from ui.pages import guard
 from ui.state import store
-from ui.widgets import capped_rows, plain
+from ui.widgets import EMPTY_CELL, capped_rows, plain
 
 NONE = "(none)"
 FROM_FILE = "as the file shows"
@@ -37,8 +37,7 @@ clients_file = st.file_uploader("Clients file (optional)", type=KINDS, key="clie
 mapping_file = st.file_uploader("Mapping file (optional, .toml)", type=["toml"], key="mapping_file")
 
 if holdings(store()).is_demo:
-    st.info("The database holds the demo practice. Your first import replaces it (if your file is "
-            "rejected, the demo stays).")
+    st.info(f"The database holds the demo practice. {DEMO_REPLACED}")
 
 
 def show_result(result: dict) -> None:
@@ -48,9 +47,9 @@ def show_result(result: dict) -> None:
         st.error(f"**{plain(report.file_name)}**: nothing was imported — "
                  f"{sum(group.count for group in report.groups):,} problem(s), by column and reason "
                  "below. Fix these rows (or change the choices above) and import again.")
-        st.dataframe(report.groups_frame(), hide_index=True, key="problem_groups")
+        st.dataframe(report.groups_frame(), hide_index=True, key="problem_groups", placeholder=EMPTY_CELL)
         st.dataframe(capped_rows(report.problems_frame(), "problems", "The file below lists every one."),
-                     hide_index=True, key="problems")
+                     hide_index=True, key="problems", placeholder=EMPTY_CELL)
         st.download_button("Download every problem, line by line (CSV)", to_csv(report.problems_frame()),
                            file_name="alliance-rejected-rows.csv", mime="text/csv",
                            on_click="ignore", key="download_problems")
@@ -180,7 +179,7 @@ report = preview.report
 if report.groups:
     st.error(f"As chosen, this file cannot be imported: {sum(g.count for g in report.groups):,} "
              "problem(s), by column and reason:")
-    st.dataframe(report.groups_frame(), hide_index=True, key="preview_groups")
+    st.dataframe(report.groups_frame(), hide_index=True, key="preview_groups", placeholder=EMPTY_CELL)
 else:
     cells = st.columns(6)
     cells[0].metric("Sessions", f"{preview.sessions:,}")
@@ -194,7 +193,7 @@ else:
     shown = preview.rows.copy()
     for column in ("scheduled_start", "cancelled_at"):
         shown[column] = [written_out(value) for value in shown[column]]
-    st.dataframe(shown, hide_index=True, key="preview_rows")
+    st.dataframe(shown, hide_index=True, key="preview_rows", placeholder=EMPTY_CELL)
 for warning in report.warnings:
     st.warning(plain(warning))
 for note in report.notes:

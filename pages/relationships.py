@@ -9,7 +9,7 @@ from alliance_metrics.scores import SCORES, SCORES_BY_NAME
 from ui import sidebar
 from ui.pages import guard
 from ui.state import store
-from ui.widgets import PLOTLY_CONFIG, show_relation
+from ui.widgets import EMPTY_CELL, PLOTLY_CONFIG, show_relation
 
 guard(__file__)
 st.title("Relationships")
@@ -57,6 +57,7 @@ st.dataframe(
         "p_adjusted": st.column_config.NumberColumn("Adjusted p", format="%.3f"),
         "evidence": st.column_config.CheckboxColumn("Evidence (adjusted p < 0.05)"),
     },
+    placeholder=EMPTY_CELL,
 )
 
 st.header("Between clients")

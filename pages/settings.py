@@ -3,7 +3,6 @@
 import streamlit as st
 
 from alliance_metrics.settings import SETTINGS
-from alliance_metrics.store import SettingsRejected
 from ui.pages import guard
 from ui.state import store
 
@@ -22,6 +21,19 @@ st.caption("Changing a setting recomputes every score and rule with the new valu
 current = store().settings()
 problems = store().setting_problems()   # values outside their range in the file: shown at their field
 
+
+def save() -> None:
+    """Save's callback, run before the page is drawn again, so that each field not saved is
+    marked where it is: the fields' values are in the session state under their keys."""
+    before, stored_problems = store().settings(), store().setting_problems()
+    values = {s.name: st.session_state.get(f"setting_{s.name}", before[s.name]) for s in SETTINGS}
+    changed = {name: value for name, value in values.items() if value != before[name] or name in stored_problems}
+    errors = store().save_valid_settings(changed)
+    st.session_state["settings_outcome"] = ([name for name in changed if name not in errors], errors)
+
+
+saved, not_saved = st.session_state.pop("settings_outcome", (None, {}))
+
 with st.form("settings"):
     values = {}
     for group, heading in GROUPS.items():
@@ -38,25 +50,25 @@ with st.form("settings"):
                 )
             else:
                 kind = int if setting.integer else float  # Streamlit refuses mixed int and float
+                # no min_value/max_value: the browser would keep an out-of-range value to itself;
+                # the store checks it and the field says why it was not saved
                 values[setting.name] = st.number_input(
                     setting.name,
-                    min_value=kind(setting.minimum),
-                    max_value=kind(setting.maximum),
                     value=kind(current[setting.name]),
                     step=kind(1 if setting.integer else 0.5),
                     help=f"{setting.help} Default: {setting.default:g}.",
                     key=f"setting_{setting.name}",
                 )
-            if setting.name in problems:
+            if setting.name in not_saved:
+                st.error(f"Not saved: {not_saved[setting.name]}")
+            elif setting.name in problems:
                 st.error(problems[setting.name])
-    saved = st.form_submit_button("Save settings", type="primary")
+    st.form_submit_button("Save settings", type="primary", on_click=save)
 
-if saved:
-    changed = {name: value for name, value in values.items() if value != current[name] or name in problems}
-    try:
-        if changed:
-            store().save_settings(changed)
-    except SettingsRejected as error:
-        st.error(f"Nothing was saved: {error}")
-    else:
-        st.success(f"Saved: {', '.join(changed)}." if changed else "Nothing changed.")
+if saved is not None:
+    if saved:
+        st.success(f"Saved: {', '.join(saved)}.")
+    if not_saved:
+        st.error(f"Not saved: {', '.join(not_saved)} — each is marked at its field above with what it takes.")
+    if not saved and not not_saved:
+        st.success("Nothing changed.")

@@ -1,21 +1,22 @@
 """The Monday page: what happened last week, who needs attention and why, what is billable."""
 
-from datetime import timedelta
-
+import pandas as pd
 import streamlit as st
 
 from alliance_metrics.caseload import client_table
 from alliance_metrics.charts import score_trend
 from alliance_metrics.export import to_csv
 from alliance_metrics.inventory import holdings
-from alliance_metrics.report import format_figure, weekly_report_html
+from alliance_metrics.report import format_figure, signed_points, weekly_report_html
 from alliance_metrics.review import latest_week, weekly_review
 from alliance_metrics.scores import SCORE_COLUMNS, SCORES
 from ui import sidebar
 from ui.downloads import download_when_asked
-from ui.pages import guard
+from ui.pages import guard, switch_to
 from ui.state import store
-from ui.widgets import PLOTLY_CONFIG, capped_rows, session_table
+from ui.widgets import EMPTY_CELL, PLOTLY_CONFIG, plain, session_table
+
+ATTENTION_PAGE = 20   # needs-attention blocks drawn at a time
 
 guard(__file__)
 st.title("Weekly review")
@@ -35,39 +36,55 @@ review = weekly_review(store(), chosen, therapist)
 # what a capped table (ui.widgets.MAX_TABLE_ROWS) says about the rows it leaves out
 see_all = ("The report at the bottom of the page lists them all"
            + ("; choosing one therapist in the sidebar shortens the list." if therapist is None else "."))
-st.caption(f"Monday {review.week_start:%d %B %Y} to Sunday {review.week_end:%d %B %Y}, "
-           "compared with the mean of the four weeks before.")
-
-cells = st.columns(5)
-for index, row in enumerate(review.headlines.itertuples()):
-    delta = None if row.change != row.change else (f"{row.change:+.0f} pts" if row.unit == "%" else f"{row.change:+.1f}")
-    cells[index % 5].metric(row.label, format_figure(row.this_week, row.unit), delta,
-                            delta_color="inverse" if row.measure in ("missed", "billable_amount") else "normal")
-if review.payment_note:
-    st.caption(review.payment_note)
+st.caption(f"Monday {review.week_start:%d %B %Y} to Sunday {review.week_end:%d %B %Y}.")
 
 st.subheader("Needs attention")
 if review.attention.empty:
     st.success("Nobody needs particular attention this week.")
 else:
-    st.caption(f"{len(review.attention)} client(s) — {review.current_clients} clients are current — most reasons "
-               "first; thresholds are on the **Settings** page. Open a client on the **Client** page to see the "
-               "sessions behind each reason.")
-    listed = capped_rows(review.attention.sort_values(["n_reasons", "display_name"], ascending=[False, True]),
-                         "clients", "Those with the most reasons come first. " + see_all)
-    st.dataframe(
-        listed.assign(reasons=listed.reasons.map(" ".join))[["display_name", "client_id", "n_reasons", "reasons"]],
-        hide_index=True, key="attention",
-        column_config={"display_name": "Client", "client_id": "Code", "n_reasons": "Reasons",
-                       "reasons": st.column_config.TextColumn("Why", width="large")},
-    )
+    st.caption(f"{len(review.attention)} of the {review.current_clients} current clients, those with the most "
+               "reasons first. Thresholds are on the **Settings** page; open a client to see the sessions "
+               "behind each reason.")
+    # One block per client, two side by side on a wide screen and one under the other on a phone
+    # (a row of columns stacks in reading order), the reasons written out in full.
+    # A large practice can flag thousands of clients: draw the most urgent ATTENTION_PAGE, more on request.
+    limit = st.session_state.setdefault("attention_limit", ATTENTION_PAGE)
+    rows = review.attention.head(limit).to_dict("records")
+    for pair in range(0, len(rows), 2):
+        for cell, row in zip(st.columns(2), rows[pair:pair + 2]):
+            with cell.container(border=True):
+                named = row["display_name"] != row["client_id"]
+                st.markdown(f"**{plain(row['display_name'])}**" + (f" · {plain(row['client_id'])}" if named else ""))
+                st.markdown("\n".join(f"- {plain(reason)}" for reason in row["reasons"]))
+                if st.button(f"Open {plain(row['display_name'])}", key=f"open_client_{row['client_id']}"):
+                    st.session_state["open_client"] = row["client_id"]
+                    switch_to("client")
+    if len(review.attention) > len(rows):
+        left = len(review.attention) - len(rows)
+        st.caption(f"The {len(rows)} with the most reasons are shown; {left:,} more need attention.")
+        if st.button(f"Show {min(left, ATTENTION_PAGE)} more", key="attention_more"):
+            st.session_state["attention_limit"] = limit + ATTENTION_PAGE
+            st.rerun()
+
+st.subheader("The week in figures")
+st.caption("Each figure beside its change from the mean of the four weeks before.")
+# one wrapping row, in HEADLINES order: five to a line on a laptop, two on a phone
+with st.container(horizontal=True, wrap=True, gap="medium"):
+    for row in review.headlines.to_dict("records"):
+        change = row["change"]
+        delta = (None if pd.isna(change) else signed_points(change) if row["unit"] == "%"
+                 else f"{change:+,.2f}" if row["unit"] == "amount" else f"{change:+.1f}")
+        st.metric(row["label"], format_figure(row["this_week"], row["unit"]), delta, width=160,
+                  delta_color="inverse" if row["measure"] in ("missed", "billable_amount") else "normal")
+if review.payment_note:
+    st.caption(review.payment_note)
 
 with st.expander("How many clients each rule flagged, and the thresholds in use"):
     st.dataframe(review.rule_counts[["title", "clients"]], hide_index=True, key="rule_counts",
-                 column_config={"title": "Rule", "clients": "Clients flagged"})
+                 column_config={"title": "Rule", "clients": "Clients flagged"}, placeholder=EMPTY_CELL)
     for threshold in review.thresholds.values():
         st.caption(threshold.explanation)
-    st.caption("A drop in alliance or involvement is flagged only when it is larger than the "
+    st.caption("A drop in the alliance rating or the engagement rating is flagged only when it is larger than the "
                "session-to-session noise of the ratings, so that the list picks out a few clients.")
 
 st.subheader("Billable missed sessions")

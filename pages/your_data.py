@@ -7,11 +7,12 @@ import streamlit as st
 
 from alliance_metrics.backup import backup
 from alliance_metrics.export import spreadsheet_safe, to_csv
-from alliance_metrics.inventory import holdings
+from alliance_metrics.inventory import DEMO_REPLACED, holdings
 from alliance_metrics.store import StoreError
 from alliance_metrics.undo import imports_with_undo, undo_import
 from ui.pages import guard
 from ui.state import store
+from ui.widgets import EMPTY_CELL
 
 guard(__file__)
 st.title("Your data")
@@ -24,15 +25,15 @@ if held.is_empty:
 if held.is_demo:
     st.info(
         "You are looking at the **demo practice**: invented clients and sessions, so that every page "
-        "has something to show. Import your own session log on the **Import** page; from then on "
-        "the dashboard shows your data (the demo sessions stay until you use a fresh database)."
+        f"has something to show. Import your own session log on the **Import** page. {DEMO_REPLACED}"
     )
 
-columns = st.columns(4)
+columns = st.columns([1, 1, 1, 2])   # the date range needs room not to end in "…"
 columns[0].metric("Clients", f"{held.clients:,}")
 columns[1].metric("Sessions", f"{held.sessions:,}")
 columns[2].metric("Therapists", f"{held.therapists:,}")
-columns[3].metric("Sessions from – to", f"{held.first_session:%d %b %Y} – {held.last_session:%d %b %Y}")
+columns[3].metric("Sessions from – to", f"{held.first_session:%b %Y} – {held.last_session:%b %Y}",
+                  help=f"From {held.first_session:%d %B %Y} to {held.last_session:%d %B %Y}.")
 st.caption(
     f"The database is a single file on this machine: `{store().path}`. Nothing leaves the machine."
 )
@@ -48,13 +49,16 @@ st.dataframe(
     column_config={
         "import_id": st.column_config.NumberColumn("#"),
         "imported_at": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"),
+        "kind": "Kind",
         "file_name": "File",
+        "outcome": "Outcome",
         "rows_inserted": "Inserted",
         "rows_updated": "Updated",
         "rows_unchanged": "Unchanged",
         "rows_rejected": "Rejected",
         "why_not_undoable": st.column_config.TextColumn("Cannot be undone because"),
     },
+    placeholder=EMPTY_CELL,
 )
 st.download_button("Download the import history (CSV)", to_csv(shown), file_name="alliance-imports.csv",
                    mime="text/csv", key="imports_csv")

@@ -105,11 +105,14 @@ def test_weekly_review_lists_exactly_who_needs_attention(monkeypatch, small_prac
     shown = texts(app)
     # the most recent week with a held session is the week of Monday 2 March
     assert "Monday 02 March 2026 to Sunday 08 March 2026" in shown
-    attention = next(frame.value for frame in app.dataframe if "reasons" in frame.value.columns)
-    assert attention.display_name.tolist() == ["Ana P.", "Cléo M."]      # not Ben, who came on time
-    reasons = dict(zip(attention.client_id, attention.reasons))
-    assert reasons["ana"].startswith("No-show on 2026-03-02")
-    assert reasons["cleo"].startswith("Late cancellation on 2026-03-04")
+    # one block per client, each with its button (most reasons first, then by name)
+    opens = [button.key for button in app.button if button.key.startswith("open_client_")]
+    assert opens == ["open_client_ana", "open_client_cleo"]              # not Ben, who came on time
+    blocks = [element.value for element in app.markdown]
+    ana = blocks.index("**Ana P\\.** · ana")
+    assert blocks[ana + 1].startswith("- No\\-show on 2026\\-03\\-02")
+    cleo = blocks.index("**Cléo M\\.** · cleo")
+    assert blocks[cleo + 1].startswith("- Late cancellation on 2026\\-03\\-04")
     # headline figures, worked by hand: 1 attended of 3 owed this week → 33 %; 3 of 3 the weeks before
     metrics = {metric.label: metric.value for metric in app.metric}
     assert metrics["Sessions held"] == "1"

@@ -149,7 +149,7 @@ EXPECTED = {
     ("A", "missed_this_week"): "No-show on 2026-03-04; late cancellation on 2026-03-06 (14 h notice).",
     ("B", "low_attendance"): "Attendance 50 % over the last 6 scheduled sessions (3 of 6), below 75 %.",
     ("C", "late_arrivals"): "Arrived late at the last 2 attended sessions in a row (10, 7 min after the start).",
-    ("D", "involvement_falling"): "Involvement falling: mean 3 (1–5) over the last 3 rated sessions, "
+    ("D", "involvement_falling"): "Engagement rating falling: mean 3 (1–5) over the last 3 rated sessions, "
                                   "down from 4.67 over the 3 before.",
     ("E", "practice_missed"): "None of the agreed practice done at the last 3 sessions where practice "
                               "was agreed (since 2026-02-16).",

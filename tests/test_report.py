@@ -56,7 +56,7 @@ def test_the_review_says_which_fees_are_not_due_yet(store):
     assert review.not_yet_due.session_id.tolist() == ["p4", "p5"]
     assert review.headlines.set_index("measure").at["payment", "this_week"] == 100 * 1 / 4  # SPEC §4 as is
     assert review.payment_note == (
-        "Payment counts an unpaid fee as not paid on time even before it is due (SPEC §4): "
+        "Payment counts an unpaid fee as not paid on time even before it is due: "
         "2 of this week's fees are unpaid but not late yet (the last is due by Thursday 12 March). "
         "The figure rises as they are paid on time.")
     assert "2 of this week&#x27;s fees are unpaid but not late yet" in weekly_report_html(review)

@@ -95,3 +95,11 @@ def guard(file: str) -> Viewer:
             asked_for.reset(token)
         st.stop()
     return viewer
+
+
+def switch_to(url_path: str) -> None:
+    """Open the page at *url_path* (st.switch_page), whether this run came through app.py's router
+    or a page file ran alone: the page is named by its address, not by a path relative to the
+    script Streamlit started with."""
+    page = next(page for page in PAGES if page.url_path == url_path)
+    st.switch_page(st.Page(ROOT / page.file, title=page.title, url_path=page.url_path))

@@ -30,6 +30,12 @@ def render(store: Store, viewer: Viewer) -> None:
                            "machine can open it. See the README to set up sign-in for a practice.")
 
 
+def signed_in(viewer: Viewer) -> None:
+    """For a viewer who sees no client (a supervisor): who is signed in, and the way out."""
+    st.sidebar.caption(f"Signed in as {viewer.role}.")
+    st.sidebar.button("Sign out", on_click=st.logout, key="sign_out")
+
+
 def therapist() -> str | None:
     """The chosen therapist id, or None for the whole practice."""
     chosen = st.session_state.get("therapist", ALL)

@@ -34,24 +34,26 @@ def store() -> Store:
 
 
 @st.cache_data(show_spinner="Computing the anonymised aggregates…", max_entries=8)
-def _supervisor_view(path: str, version: tuple, month: str):
+def _supervisor_view(path: str, version: tuple, month: date):
     # cache_data is shared by every user: it may hold this anonymised view, never identified data.
-    # The month is in the key: a new month closes a period (the view is a release, see ledger.py).
+    # The month is in the key and is the view's as_of: a new month closes a period (the view is
+    # a release, see ledger.py), so a server running across a month boundary makes a new view.
     from alliance_metrics.anonymise import supervisor_view
 
-    return supervisor_view(_open_store(path))
+    return supervisor_view(_open_store(path), as_of=month)
 
 
-def practice_supervisor_view():
-    """This practice's SupervisorView (None while the store is empty), cached per data version and
-    month; an unusable practice key file stops the page with its message."""
+def practice_supervisor_view(today: date | None = None):
+    """This practice's SupervisorView as of *today* (default: the machine's date), None while the
+    store is empty; cached per data version and calendar month. An unusable practice key file
+    stops the page with its message."""
     opened = store()
     if not session_count(opened):
         return None
     from alliance_metrics.pseudonym import SecretFileError
 
     try:
-        return _supervisor_view(opened.path, opened.data_version(), date.today().strftime("%Y-%m"))
+        return _supervisor_view(opened.path, opened.data_version(), (today or date.today()).replace(day=1))
     except (SecretFileError, ValueError) as error:   # an unusable key file, a setting out of range
         st.error(str(error))
         st.stop()

@@ -9,7 +9,7 @@ import streamlit as st
 from alliance_metrics.anonymise import CASELOAD_LABELS, MEASURE_LABELS, SCORE_NAMES, TOTAL, SupervisorView
 from alliance_metrics.charts import MEASURE_COLOURS, binned_counts, caseload_flow, period_trend
 from alliance_metrics.supervisor_report import relation_reading, what_it_shows
-from ui.widgets import PLOTLY_CONFIG
+from ui.widgets import EMPTY_CELL, PLOTLY_CONFIG
 
 
 def _shown(frame: pd.DataFrame, value: str, decimals: int = 1) -> pd.Series:
@@ -44,7 +44,7 @@ def render(view: SupervisorView) -> None:
             "Correlation with goal progress (points)": [relation_reading(row, view.k)
                                                          for row in view.relations.to_dict("records")],
         })
-        st.dataframe(relations, hide_index=True, key="supervisor_relations")
+        st.dataframe(relations, hide_index=True, key="supervisor_relations", placeholder=EMPTY_CELL)
     if view.distributions.empty:
         st.write("Score bands are shown for a whole practice only: bands of one therapist's clients could be "
                  "subtracted from the practice's.")
@@ -75,4 +75,5 @@ def render(view: SupervisorView) -> None:
     therapists = view.therapists.assign(value=_shown(view.therapists, "mean"),
                                         measure=view.therapists.measure.map(MEASURE_LABELS))
     st.dataframe(therapists.pivot(index="therapist", columns="measure", values="value").reset_index(),
-                 hide_index=True, key="supervisor_therapists")
+                 hide_index=True, key="supervisor_therapists", column_config={"therapist": "Therapist"},
+                 placeholder=EMPTY_CELL)

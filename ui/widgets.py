@@ -13,6 +13,8 @@ PLOTLY_CONFIG = {"displaylogo": False}
 #: The most rows a table sends to the browser (issue 16: the weekly review once shipped 5.7 MB for
 #: a table of 17,000 rows nobody scrolls through). More are cut, and a caption says so.
 MAX_TABLE_ROWS = 500
+#: What every table shows in an empty cell (st.dataframe's default is "None").
+EMPTY_CELL = "—"
 
 
 MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
@@ -75,7 +77,7 @@ def session_table(frame, key: str, narrow: str = "Choose a shorter period or one
         "client_late_min": st.column_config.NumberColumn("Client late (min)", format="%.0f"),
         "therapist_late_min": st.column_config.NumberColumn("Therapist late (min)", format="%.0f"),
         "homework_done": st.column_config.ProgressColumn("Practice", min_value=0.0, max_value=1.0, format="percent"),
-        "engagement": st.column_config.NumberColumn("Involvement (1–5)", format="%d"),
+        "engagement": st.column_config.NumberColumn("Engagement rating (1–5)", format="%d"),
         "alliance_rating": st.column_config.NumberColumn("Alliance (0–40)", format="%.1f"),
         "goal_rating": st.column_config.NumberColumn("Goal (0–10)", format="%.0f"),
         "fee": st.column_config.NumberColumn("Fee", format="%.2f"),
@@ -87,4 +89,5 @@ def session_table(frame, key: str, narrow: str = "Choose a shorter period or one
     frame = capped_rows(frame, "sessions", narrow)
     shown = frame.assign(outcome=frame.outcome.map(OUTCOME_LABELS)) if "outcome" in frame else frame
     st.dataframe(shown, hide_index=True, key=key,
-                 column_config={name: config[name] for name in shown.columns if name in config})
+                 column_config={name: config[name] for name in shown.columns if name in config},
+                 placeholder=EMPTY_CELL)
