@@ -1,55 +1,84 @@
-"""The practice's settings: the contract's parameters, the attention rules, privacy."""
+"""The practice's settings: the contract's parameters, the attention rules, privacy, display."""
 
 import streamlit as st
 
+from alliance_metrics.i18n import N_, _, currency_name, format_decimal
 from alliance_metrics.settings import SETTINGS
 from alliance_metrics.store import SettingsRejected
 from ui.pages import guard
 from ui.state import store
 
 GROUPS = {
-    "contract": "The contract (SPEC §4)",
-    "attention": "Needs-attention rules (weekly review)",
-    "progress": "Expected progress",
-    "privacy": "Supervisor view (privacy)",
-    "import": "Importing files",
+    "contract": N_("The contract"),
+    "attention": N_("Needs-attention rules (weekly review)"),
+    "progress": N_("Expected progress"),
+    "privacy": N_("Supervisor view (privacy)"),
+    "import": N_("Importing files"),
+    "display": N_("Language and money"),
+}
+#: How each choice of a text setting reads (None: unset). Language names are written in their own
+#: language, so that someone lost in the other one finds theirs.
+CHOICE_WORDS = {
+    "date_order": {"dmy": N_("day first (02/03/2026 is 2 March)"),
+                   "mdy": N_("month first (02/03/2026 is 3 February)"),
+                   "ymd": N_("year first (2026/03/02)")},
+    "language": {"en": "English", "fr": "Français"},
 }
 
+
+def choice_text(setting, choice) -> str:
+    """A choice of a text setting as people read it."""
+    if choice is None:
+        return _("not set")
+    if setting.name == "currency":
+        return f"{choice} — {currency_name(choice)}"
+    words = CHOICE_WORDS.get(setting.name, {}).get(choice)
+    return (_(words) if setting.name != "language" else words) if words else choice
+
+
+def default_text(setting) -> str:
+    if setting.is_text:
+        return choice_text(setting, setting.default)
+    return format_decimal(setting.default)
+
+
 guard(__file__)
-st.title("Settings")
-st.caption("Changing a setting recomputes every score and rule with the new value. "
-           "Defaults are shown in each help text. All the changes of one save are stored together, or none.")
+st.title(_("Settings"))
+st.caption(_("Changing a setting recomputes every score and rule with the new value. "
+             "Defaults are shown in each help text. All the changes of one save are stored together, or none."))
 current = store().settings()
 problems = store().setting_problems()   # values outside their range in the file: shown at their field
 
 with st.form("settings"):
     values = {}
     for group, heading in GROUPS.items():
-        st.subheader(heading)
+        st.subheader(_(heading))
         for setting in (s for s in SETTINGS if s.group == group):
+            help_text = _("{explanation} Default: {default}.").format(
+                explanation=setting.explanation(), default=default_text(setting))
             if setting.is_text:  # a choice among texts; None = unset
                 options = [None, *setting.choices] if setting.default is None else list(setting.choices)
                 chosen = current[setting.name] if current[setting.name] in options else setting.default
                 values[setting.name] = st.selectbox(
-                    setting.name, options, index=options.index(chosen),
-                    format_func=lambda choice: "not set" if choice is None else choice,
-                    help=f"{setting.help} Default: {setting.default or 'not set'}.",
+                    setting.title(), options, index=options.index(chosen),
+                    format_func=lambda choice, setting=setting: choice_text(setting, choice),
+                    help=help_text,
                     key=f"setting_{setting.name}",
                 )
             else:
                 kind = int if setting.integer else float  # Streamlit refuses mixed int and float
                 values[setting.name] = st.number_input(
-                    setting.name,
+                    setting.title(),
                     min_value=kind(setting.minimum),
                     max_value=kind(setting.maximum),
                     value=kind(current[setting.name]),
                     step=kind(1 if setting.integer else 0.5),
-                    help=f"{setting.help} Default: {setting.default:g}.",
+                    help=help_text,
                     key=f"setting_{setting.name}",
                 )
             if setting.name in problems:
                 st.error(problems[setting.name])
-    saved = st.form_submit_button("Save settings", type="primary")
+    saved = st.form_submit_button(_("Save settings"), type="primary")
 
 if saved:
     changed = {name: value for name, value in values.items() if value != current[name] or name in problems}
@@ -57,6 +86,7 @@ if saved:
         if changed:
             store().save_settings(changed)
     except SettingsRejected as error:
-        st.error(f"Nothing was saved: {error}")
+        st.error(_("Nothing was saved: {reason}").format(reason=error))
     else:
-        st.success(f"Saved: {', '.join(changed)}." if changed else "Nothing changed.")
+        titles = ", ".join(setting.title() for setting in SETTINGS if setting.name in changed)
+        st.success(_("Saved: {settings}.").format(settings=titles) if changed else _("Nothing changed."))

@@ -139,7 +139,7 @@ def test_settings_page_saves_a_setting_that_changes_the_scores(monkeypatch, smal
     app.button[0].click()  # the form's submit button: a form sends its values with the click
     app.run()
     assert not app.exception
-    assert "Saved: grace_min." in texts(app)
+    assert "Saved: Grace for lateness (minutes)." in texts(app)   # its label, not its code name
     reopened = open_app(monkeypatch, small_practice, demo=False)   # a new browser session
     reopened.switch_page("pages/settings.py").run()
     assert reopened.number_input(key="setting_grace_min").value == 10
