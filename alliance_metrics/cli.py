@@ -152,7 +152,7 @@ def describe_group(group) -> str:
         count=count, lines=shown) if group.lines else ""
     example = _("e.g. {value!r}").format(value=group.example) if group.example else ""
     head = ", ".join(part for part in (lines, example) if part)
-    where = f"{group.column}: " if group.column else ""
+    where = _("{column}: ").format(column=group.column) if group.column else ""
     text = f"{where}{head} — {group.reason}" if head else f"{where}{group.reason}"
     return f"{text}. {group.hint}" if group.hint else text
 

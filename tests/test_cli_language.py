@@ -92,7 +92,7 @@ def test_a_rejected_import_is_reported_in_french(tmp_path, capsys, monkeypatch):
     assert status == 1
     err = capsys.readouterr().err
     assert "journal.csv : rien n'a été importé ; 2 problèmes à corriger, par colonne et par raison :" in err
-    assert "goal_rating: 2 lignes (lignes 3, 4), p. ex. '14'" in err
+    assert "goal_rating : 2 lignes (lignes 3, 4), p. ex. '14'" in err
     assert f"Chaque problème, ligne par ligne : {problems}" in err
     # the problems file is a French spreadsheet CSV: BOM, semicolons
     text = problems.read_text("utf-8")
