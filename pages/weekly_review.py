@@ -90,7 +90,7 @@ if not review.trend.empty:
 # disabled. The scores table is a read of the kept totals (0.03 s at a million sessions); the HTML
 # report costs more at that size (about 1.5 s), to win back in issue 16.
 left, right = st.columns(2)
-left.download_button("Download this review (HTML)", weekly_report_html(review),
+left.download_button("Download this review (HTML)", weekly_report_html(review, currency=store().settings()["currency"]),
                      file_name=f"alliance-review-{review.week_start:%Y-%m-%d}.html", mime="text/html",
                      on_click="ignore", key="download_review")
 right.download_button("Download all scores (CSV)",

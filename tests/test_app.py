@@ -113,8 +113,8 @@ def test_weekly_review_lists_exactly_who_needs_attention(monkeypatch, small_prac
     # headline figures, worked by hand: 1 attended of 3 owed this week → 33 %; 3 of 3 the weeks before
     metrics = {metric.label: metric.value for metric in app.metric}
     assert metrics["Sessions held"] == "1"
-    assert metrics["Attendance"] == "33 %"
-    assert metrics["Billable (missed)"] == "110.00"
+    assert metrics["Attendance"] == "33%"                 # English (en_GB) writes no space
+    assert metrics["Billable (missed)"] == "€110.00"
     assert "Total billable: **110.00**" in shown
 
 
