@@ -41,3 +41,12 @@ def test_every_sql_file_is_package_data():
     assert loaded, "the library loads its SQL from alliance_metrics/sql/"
     assert all(any(fnmatch(name, p) for p in patterns) for name in loaded)
     assert (ROOT / "alliance_metrics" / "sql" / "__init__.py").exists()  # a package, so found
+
+
+def test_templates_and_catalogues_are_package_data():
+    patterns = PROJECT["tool"]["setuptools"]["package-data"]["alliance_metrics"]
+    package = ROOT / "alliance_metrics"
+    needed = [path.relative_to(package).as_posix()
+              for path in [*(package / "templates").iterdir(), *(package / "locale").rglob("*.po")]]
+    assert any(name.endswith("alliance.po") for name in needed) and "templates/base.html" in needed
+    assert all(any(fnmatch(name, p) for p in patterns) for name in needed), needed
