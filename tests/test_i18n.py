@@ -198,3 +198,12 @@ def test_new_settings_language_and_currency():
     assert "EUR" in by_name["currency"].choices and by_name["currency"].default is None
     with use_language("fr"):
         assert format_currency(12, by_name["currency"].default) == f"12,00{NBSP}€"   # unset: the euro
+
+
+def test_the_french_readme_lists_every_setting_by_its_french_label_and_code_name():
+    readme = (ROOT / "README.fr.md").read_text("utf-8")
+    rows = dict(re.findall(r"^\| ([^|`]+) \| `([a-z_]+)` \|", readme, flags=re.MULTILINE))
+    with use_language("fr"):
+        assert {code: label for label, code in rows.items()} == {
+            setting.name: setting.title() for setting in SETTINGS}
+    assert "SPEC" not in readme
