@@ -18,7 +18,7 @@ import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 
-from alliance_metrics.i18n import LANGUAGES, N_, _, currency_codes
+from alliance_metrics.i18n import LANGUAGES, N_, _, currency_codes, currency_name, format_decimal
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,27 @@ class Setting:
     def explanation(self) -> str:
         """The one-line explanation, in the current language."""
         return _(self.help)
+
+    def choice_text(self, choice: str | None) -> str:
+        """One of this setting's choices as people read it (None: "not set"), in the current language.
+
+        >>> from alliance_metrics.i18n import use_language
+        >>> with use_language("fr"):
+        ...     SETTINGS_BY_NAME["date_order"].choice_text("dmy"), SETTINGS_BY_NAME["currency"].choice_text("EUR")
+        ("jour d'abord (02/03/2026 est le 2 mars)", 'EUR — euro')
+        """
+        if choice is None:
+            return _("not set")
+        if self.name == "currency":
+            return f"{choice} — {currency_name(choice)}"
+        if self.name == "language":
+            return LANGUAGE_NAMES.get(choice, choice)
+        words = CHOICE_WORDS.get(self.name, {}).get(choice)
+        return _(words) if words else choice
+
+    def default_text(self) -> str:
+        """The default as people read it: ``5``, ``not set``."""
+        return self.choice_text(self.default) if self.is_text else format_decimal(self.default)
 
     @property
     def is_text(self) -> bool:
@@ -101,6 +122,15 @@ def machine_timezone() -> str:
 
 #: Day and month orders a date such as 02/03/2026 can be read in (SPEC §3.5).
 DATE_ORDERS = ("dmy", "mdy", "ymd")
+
+#: How the choices of text settings read (translated where shown).
+CHOICE_WORDS = {
+    "date_order": {"dmy": N_("day first (02/03/2026 is 2 March)"),
+                   "mdy": N_("month first (02/03/2026 is 3 February)"),
+                   "ymd": N_("year first (2026/03/02)")},
+}
+#: Each language's name in itself, so that someone lost in the other language finds theirs.
+LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
 
 # Labels and explanations are for people: no code names in them (the README's settings table
 # gives each setting's code name, and the formulas behind the automatic thresholds).

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from alliance_metrics.i18n import N_, _, currency_name, format_decimal
+from alliance_metrics.i18n import N_, _
 from alliance_metrics.settings import SETTINGS
 from alliance_metrics.store import SettingsRejected
 from ui.pages import guard
@@ -16,31 +16,6 @@ GROUPS = {
     "import": N_("Importing files"),
     "display": N_("Language and money"),
 }
-#: How each choice of a text setting reads (None: unset). Language names are written in their own
-#: language, so that someone lost in the other one finds theirs.
-CHOICE_WORDS = {
-    "date_order": {"dmy": N_("day first (02/03/2026 is 2 March)"),
-                   "mdy": N_("month first (02/03/2026 is 3 February)"),
-                   "ymd": N_("year first (2026/03/02)")},
-    "language": {"en": "English", "fr": "Français"},
-}
-
-
-def choice_text(setting, choice) -> str:
-    """A choice of a text setting as people read it."""
-    if choice is None:
-        return _("not set")
-    if setting.name == "currency":
-        return f"{choice} — {currency_name(choice)}"
-    words = CHOICE_WORDS.get(setting.name, {}).get(choice)
-    return (_(words) if setting.name != "language" else words) if words else choice
-
-
-def default_text(setting) -> str:
-    if setting.is_text:
-        return choice_text(setting, setting.default)
-    return format_decimal(setting.default)
-
 
 guard(__file__)
 st.title(_("Settings"))
@@ -55,13 +30,13 @@ with st.form("settings"):
         st.subheader(_(heading))
         for setting in (s for s in SETTINGS if s.group == group):
             help_text = _("{explanation} Default: {default}.").format(
-                explanation=setting.explanation(), default=default_text(setting))
+                explanation=setting.explanation(), default=setting.default_text())
             if setting.is_text:  # a choice among texts; None = unset
                 options = [None, *setting.choices] if setting.default is None else list(setting.choices)
                 chosen = current[setting.name] if current[setting.name] in options else setting.default
                 values[setting.name] = st.selectbox(
                     setting.title(), options, index=options.index(chosen),
-                    format_func=lambda choice, setting=setting: choice_text(setting, choice),
+                    format_func=setting.choice_text,
                     help=help_text,
                     key=f"setting_{setting.name}",
                 )
