@@ -40,9 +40,11 @@ OUTCOMES = {
     "no_show": N_("No-show"),
     "booked": N_("Booked"),
 }
-#: At most this many of the week's sessions are listed (a whole large practice's week would make
-#: a file nobody reads, and too big to send); the report says how many more there are.
-MAX_SESSION_ROWS = 1000
+#: At most this many rows in each table (the week's sessions, the clients needing attention — most
+#: reasons first —, the billable missed sessions): a whole large practice's week would make a file
+#: nobody reads and too big to send (a million-session practice has some 20,000 sessions a week).
+#: The report says how many rows each table leaves out, and that one therapist's review lists all.
+MAX_TABLE_ROWS = 750
 
 
 def format_figure(value: float, unit: str, currency: str | None = None) -> str:
@@ -114,16 +116,17 @@ def weekly_report_html(review: WeeklyReview, currency: str | None = None, made_o
                   "before": format_figure(row.before, row.unit, currency)}
                  for row in review.headlines.itertuples(index=False)]
     attention = [{"name": _name(row), "client_id": row.client_id, "reasons": list(row.reasons)}
-                 for row in review.attention.itertuples(index=False)] if not review.attention.empty else []
+                 for row in review.attention.sort_values("n_reasons", ascending=False, kind="stable")
+                 .head(MAX_TABLE_ROWS).itertuples(index=False)]           # most reasons first
     billable = [{"start": row.scheduled_start, "name": _name(row), "outcome": _label(OUTCOMES, row.outcome),
                  "fee": row.fee}
-                for row in review.billable.itertuples(index=False)] if not review.billable.empty else []
+                for row in review.billable.head(MAX_TABLE_ROWS).itertuples(index=False)]
     week = review.sessions.sort_values(["scheduled_start", "client_id"]) if not review.sessions.empty \
         else review.sessions
     sessions = [{"start": row.scheduled_start, "name": _name(row), "outcome": _label(OUTCOMES, row.outcome),
                  "late": row.client_late_min, "homework": row.homework_done, "engagement": row.engagement,
                  "alliance": row.alliance_rating, "goal": row.goal_rating}
-                for row in week.head(MAX_SESSION_ROWS).itertuples(index=False)]
+                for row in week.head(MAX_TABLE_ROWS).itertuples(index=False)]
     who = _("the whole practice") if review.therapist_id is None else \
         _("therapist {therapist}").format(therapist=review.therapist_id)
     return render(
@@ -131,6 +134,8 @@ def weekly_report_html(review: WeeklyReview, currency: str | None = None, made_o
         week_start=review.week_start, week_end=review.week_end, who=who,
         headlines=headlines, payment_note=review.payment_note, trend=trend_chart(review.trend),
         attention=attention, billable=billable, sessions=sessions,
-        sessions_left_out=max(0, len(week) - MAX_SESSION_ROWS),
+        left_out={"attention": max(0, len(review.attention) - MAX_TABLE_ROWS),
+                  "billable": max(0, len(review.billable) - MAX_TABLE_ROWS),
+                  "sessions": max(0, len(week) - MAX_TABLE_ROWS)},
         currency=currency, made_on=made_on or date.today(),
     )

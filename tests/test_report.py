@@ -114,3 +114,19 @@ def test_demo_report_is_small(tmp_path):
         with use_language(language):
             size = len(weekly_report_html(review).encode("utf-8"))
         assert size < 100_000, (language, size)       # was 4.8 MB with plotly.js inline; 1 MB the limit
+
+
+def test_a_long_week_lists_the_first_rows_and_says_how_many_are_left_out(store, monkeypatch):
+    import alliance_metrics.report as report
+
+    insert_sessions(store, [dict(session_id=f"s{n}", client_id=f"c{n}", scheduled_start=at(f"2026-03-0{n} 10:00"),
+                                 status="no_show", fee=50) for n in (2, 3, 4)])
+    monkeypatch.setattr(report, "MAX_TABLE_ROWS", 1)
+    review = weekly_review(store, date(2026, 3, 2))
+    html = report.weekly_report_html(review)
+    assert "2 more sessions of this week are not listed: choose one therapist for the full list." in html
+    assert "2 more clients need attention (fewer reasons)" in html
+    assert "2 more billable missed sessions are not listed" in html
+    with use_language("fr"):
+        html = report.weekly_report_html(review)
+    assert "2 autres séances de cette semaine ne sont pas listées" in html
