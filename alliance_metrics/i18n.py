@@ -47,7 +47,8 @@ DEFAULT_LANGUAGE = "en"
 DOMAIN = "alliance"
 #: Babel locale used for each language's formats. en_GB: weeks start on Monday.
 FORMAT_LOCALES = {"en": "en_GB", "fr": "fr_FR"}
-#: The currency when the ``currency`` setting is unset and nothing better is known.
+#: The currency while the ``currency`` setting is unset, in both languages (the practice this was
+#: built for is French; a practice elsewhere sets its own).
 DEFAULT_CURRENCY = "EUR"
 
 _current: contextvars.ContextVar[str | None] = contextvars.ContextVar("alliance_language", default=None)
@@ -221,24 +222,16 @@ def format_percent(value: float, digits: int = 0, language: str | None = None) -
     return numbers.format_percent(value / 100, format=pattern, locale=locale, decimal_quantization=True)
 
 
-def currency_for(language: str | None = None, setting: str | None = None) -> str:
-    """The currency code amounts are shown in: the ``currency`` setting, else the euro.
-
-    (An unset setting means the euro in French; in English too, the practice this was built for
-    being French — a practice elsewhere sets its own currency.)
-    """
-    return setting or DEFAULT_CURRENCY
-
-
 def format_currency(amount: float, currency: str | None = None, language: str | None = None) -> str:
-    """*amount* of *currency* (default: :func:`currency_for`) as the language writes money.
+    """*amount* of *currency* (an ISO 4217 code, as the ``currency`` setting holds; None, while
+    the setting is unset: the euro) as the language writes money.
 
     >>> format_currency(1234.5, "EUR", language="fr") == "1\\u202f234,50\\u00a0€"
     True
     >>> format_currency(1234.5, "EUR", language="en")
     '€1,234.50'
     """
-    return numbers.format_currency(amount, currency or currency_for(language), locale=format_locale(language))
+    return numbers.format_currency(amount, currency or DEFAULT_CURRENCY, locale=format_locale(language))
 
 
 def month_name(month: int, width: str = "wide", language: str | None = None) -> str:
