@@ -86,3 +86,17 @@ def test_the_language_setting_switches_the_dashboard(practice):
     reopened = settings_page()                                        # the next visit speaks French
     assert reopened.title[0].value == "Réglages"
     assert reopened.selectbox(key="setting_language").value == "fr"
+
+
+def test_the_browsers_language_decides_when_nothing_else_does(practice):
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.context["locale"] = "fr-FR"                                   # st.context.locale
+    app.run()
+    app.switch_page("pages/settings.py").run()
+    assert not app.exception, app.exception
+    assert app.title[0].value == "Réglages"
+    english = AppTest.from_file(APP, default_timeout=60)
+    english.context["locale"] = "en-GB"
+    english.run()
+    english.switch_page("pages/settings.py").run()
+    assert english.title[0].value == "Settings"
