@@ -1,3 +1,5 @@
+"""``python -m alliance_metrics``: the command line (SPEC §5), as :mod:`alliance_metrics.cli`."""
+
 import sys
 
 from alliance_metrics.cli import main

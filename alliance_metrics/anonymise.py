@@ -55,9 +55,10 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from alliance_metrics import ledger
+from alliance_metrics import ledger, sql
 from alliance_metrics.pseudonym import PracticeSecret, practice_pseudonym, practice_secret, pseudonym
-from alliance_metrics.scores import SCORES, client_scores, progress_pct, progress_points
+from alliance_metrics.score_queries import client_scores
+from alliance_metrics.scores import SCORES, progress_pct, progress_points
 from alliance_metrics.settings import setting
 from alliance_metrics.store import Store
 
@@ -84,8 +85,6 @@ CASELOAD_LABELS: dict[str, str] = {
 TOTAL = "Total"
 #: The scope of a view of the whole practice (else the scope is one therapist's pseudonym).
 ALL_THERAPISTS = "All therapists"
-#: Where the client's own sessions are (booked sessions and therapist cancellations are not).
-OWN_OUTCOMES = ("attended", "no_show", "late_cancel", "timely_cancel")
 
 MONTH, QUARTER, HALF, YEAR, AUTO = "month", "quarter", "half-year", "year", "auto"
 #: The grains of periods, finest first, and how many months each spans.
@@ -522,7 +521,7 @@ def supervisor_view(
     ending_gap_days = _setting_or(store, "ending_gap_days", ending_gap_days)
     if granularity not in GRANULARITIES:
         raise ValueError(f"granularity must be one of {GRANULARITIES}; you provided {granularity!r}.")
-    if therapist_id is not None and not store.scalar(_KNOWN_THERAPIST, {"therapist_id": therapist_id}):
+    if therapist_id is not None and not store.scalar(sql.load("therapist_known"), {"therapist_id": therapist_id}):
         raise ValueError(f"No therapist {therapist_id!r} in this database. Give the id of a therapist "
                          "whose sessions it holds, or leave it out for the whole practice.")
     secret = practice_secret() if secret is None else secret
@@ -560,7 +559,6 @@ def supervisor_view(
     )
 
 
-_KNOWN_THERAPIST = "select count(*) > 0 from sessions where therapist_id = $therapist_id"
 
 
 def _release(store: Store, periods: list[str], endings_known: list[str], flows: pd.DataFrame, grain: str,

@@ -1,7 +1,7 @@
 """The weekly review: who needs attention and why, and the week's billable missed sessions.
 
 Issue 5. Each rule of :data:`RULES` is a documented, vectorised test over the session facts
-(:func:`alliance_metrics.scores.session_facts`) that reads its thresholds from the settings by
+(:func:`alliance_metrics.score_queries.session_facts`) that reads its thresholds from the settings by
 name. A review covers one week, ``[week_start, week_start + 7 days)``; only sessions that start
 before the end of that week count, except for the booking look-ahead of ``nothing_booked`` — so
 reviewing an old week gives the same list it gave at the time.
@@ -115,7 +115,6 @@ RULES: tuple[Rule, ...] = (
          "unbooked_alert_days days after the week.",
          ("active_client_days", "unbooked_alert_days")),
 )
-RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
 
 
 # -- formatting -----------------------------------------------------------------------------------
@@ -431,8 +430,10 @@ def _alliance_concern(r: _Review) -> pd.DataFrame:
     rated = r.history[r.history["alliance_rating"].notna()]
     rating = rated["alliance_rating"]
     previous = rating.groupby(rated["client"], sort=False).shift(1)
-    # rounded so that 36.9 → 35.9 is a drop of exactly 1, not 0.999…
-    dropped = (previous - rating).round(9) >= drop_points
+    # rounded so that 36.9 → 35.9 is a drop of exactly 1, not 0.999…; a drop is a fall (with
+    # ratings that never vary the computed threshold is 0, and 38 → 38 is no drop)
+    fall = (previous - rating).round(9)
+    dropped = (fall > 0) & (fall >= drop_points)
     low = (rating < concern) & ~(previous < concern)   # a new crossing: the previous was not below
     fired = (rated["scheduled_start"] >= r.start) & (dropped | low)
     rows = rated[fired]
@@ -555,7 +556,7 @@ def needs_attention(facts: pd.DataFrame, week_start: date, settings: dict[str, f
     ----------
     facts : DataFrame
         Every session of the practice (or of one therapist), as returned by
-        :func:`alliance_metrics.scores.session_facts` — including the sessions booked after the
+        :func:`alliance_metrics.score_queries.session_facts` — including the sessions booked after the
         week, for the booking look-ahead.
     week_start : date
         First day of the reviewed week (normally a Monday; see :func:`alliance_metrics.review.latest_week`).

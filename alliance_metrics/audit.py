@@ -31,6 +31,8 @@ from typing import Iterator
 import duckdb
 import pandas as pd
 
+from alliance_metrics import sql
+
 #: The actions the log knows; :func:`record` refuses any other.
 ACTIONS = (
     "import", "undo_import", "delete_session", "erase_client", "settings",
@@ -82,13 +84,13 @@ def record(cursor: duckdb.DuckDBPyConnection, action: str, **counts: int | float
     """
     if action not in ACTIONS:
         raise ValueError(f"Unknown audit action {action!r}; the known actions are {', '.join(ACTIONS)}.")
-    last = cursor.execute("select seq, row_hash from audit_log order by seq desc limit 1").fetchone()
+    last = cursor.execute(sql.load("audit_last")).fetchone()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     at = datetime.now().replace(tzinfo=None)
     actor = current_actor()
     details = json.dumps(counts, sort_keys=True, ensure_ascii=False)
     cursor.execute(
-        "insert into audit_log values ($seq, $at, $actor, $action, $details, $prev, $hash)",
+        sql.load("audit_append"),
         {"seq": seq, "at": at, "actor": actor, "action": action, "details": details, "prev": prev,
          "hash": row_hash(prev, seq, at, actor, action, details)},
     )
@@ -96,7 +98,7 @@ def record(cursor: duckdb.DuckDBPyConnection, action: str, **counts: int | float
 
 def entries(store) -> pd.DataFrame:
     """The audit log, oldest first: seq, logged_at, actor, action, details, prev_hash, row_hash."""
-    return store.query("select * from audit_log order by seq")
+    return store.query_named("audit_entries")
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,7 @@ class Verdict:
 def verify(store) -> Verdict:
     """Recompute the chain; the first row whose hash or link does not match breaks it."""
     prev, expected_seq = GENESIS, 1
-    rows = store.query("select * from audit_log order by seq").itertuples(index=False)
+    rows = store.query_named("audit_entries").itertuples(index=False)
     count = 0
     for count, row in enumerate(rows, start=1):
         if row.seq != expected_seq:

@@ -13,7 +13,8 @@ import pandas as pd
 from alliance_metrics import progress
 from alliance_metrics.inventory import client_directory
 from alliance_metrics.relations import relationship_family
-from alliance_metrics.scores import SCORES, client_scores
+from alliance_metrics.score_queries import client_scores
+from alliance_metrics.scores import SCORES
 from alliance_metrics.store import Store, per_data_version
 
 #: Session-level measures that can be related to the goal rating within clients.

@@ -143,8 +143,9 @@ FILE_KINDS = {"sessions": N_("sessions"), "clients": N_("clients")}
 
 
 def describe_group(group) -> str:
-    """One line of the grouped import report, framed in the current language: where, how many,
-    the first lines, an example, then the reason and hint as the importer words them."""
+    """One line of the grouped import report (as :meth:`ProblemGroup.describe`), framed in the
+    current language: where, how many, the first lines, an example, then the reason and hint as
+    :mod:`alliance_metrics.problems` words them, and the problem's code in brackets."""
     count = format_decimal(group.count)
     shown = ", ".join(format_decimal(line) for line in group.lines) + (
         ", …" if group.count > len(group.lines) else "")
@@ -154,11 +155,13 @@ def describe_group(group) -> str:
     head = ", ".join(part for part in (lines, example) if part)
     where = _("{column}: ").format(column=group.column) if group.column else ""
     text = f"{where}{head} — {group.reason}" if head else f"{where}{group.reason}"
-    return f"{text}. {group.hint}" if group.hint else text
+    if group.hint:   # a reason may end its own sentence
+        text = f"{text} {group.hint}" if text.endswith(".") else f"{text}. {group.hint}"
+    return f"{text} [{group.code}]" if group.code else text
 
 
 def _write_problems(path: Path, report) -> None:
-    """Every problem of *report*, one per line (line, column, value, reason), as safe CSV."""
+    """Every problem of *report*, one per line (line, column, value, reason, code), as safe CSV."""
     from alliance_metrics.export import to_csv
 
     path.write_text(to_csv(report.problems_frame()), encoding="utf-8")
@@ -166,7 +169,8 @@ def _write_problems(path: Path, report) -> None:
 
 def cmd_scores(args) -> int:
     from alliance_metrics.export import to_csv, to_json
-    from alliance_metrics.scores import SCORE_COLUMNS, client_scores
+    from alliance_metrics.score_queries import client_scores
+    from alliance_metrics.scores import SCORE_COLUMNS
 
     store = _open(args)
     try:
@@ -184,7 +188,8 @@ def cmd_scores(args) -> int:
 def cmd_supervisor_export(args) -> int:
     from alliance_metrics.anonymise import supervisor_view
     from alliance_metrics.pseudonym import SecretFileError, practice_secret, secret_path
-    from alliance_metrics.supervisor_export import supervisor_report_html, write_export
+    from alliance_metrics.supervisor_file import write_export
+    from alliance_metrics.supervisor_report import supervisor_report_html
 
     out = _new_file_in_existing_folder(args.out)
     html = _new_file_in_existing_folder(args.html) if args.html else None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["CLIENT_COLUMNS", "Column", "SESSION_COLUMNS", "columns_of"]
+__all__ = ["CLIENT_COLUMNS", "Column", "SESSION_COLUMNS", "columns_of", "range_parameters"]
 
 
 @dataclass(frozen=True)
@@ -128,3 +128,22 @@ CLIENT_COLUMNS: tuple[Column, ...] = (
 def columns_of(kind: str) -> tuple[Column, ...]:
     """The columns of a 'sessions' log or a 'clients' file."""
     return {"sessions": SESSION_COLUMNS, "clients": CLIENT_COLUMNS}[kind]
+
+
+def range_parameters(kind: str) -> dict[str, float]:
+    """The bounds of each bounded column of *kind*, as the parse SQL binds them.
+
+    ``$<name>_low`` and ``$<name>_high``; an open side is infinite, so that ``x between low and
+    high`` holds for every finite x on that side. The SQL states no range itself: a bound added
+    here and not checked there makes the import fail at once (DuckDB refuses unused parameters).
+
+    >>> {k: v for k, v in range_parameters("sessions").items() if k.startswith("fee")}
+    {'fee_low': 0.0, 'fee_high': inf}
+    """
+    parameters = {}
+    for column in columns_of(kind):
+        if column.minimum is None and column.maximum is None:
+            continue
+        parameters[f"{column.name}_low"] = -float("inf") if column.minimum is None else float(column.minimum)
+        parameters[f"{column.name}_high"] = float("inf") if column.maximum is None else float(column.maximum)
+    return parameters

@@ -23,7 +23,8 @@ are kept. Lines repeating another line exactly are imported once, with a warning
 cancellation (NULL for other statuses); goal_target 10.
 
 **Bad input** (SPEC §3.4). Every rejected value is reported as a :class:`Problem`
-(spreadsheet line, header as written, value, reason); one problem rejects the whole import
+(spreadsheet line, header as written, value, reason, code); the SQL and this module say what is
+wrong as a code, :mod:`alliance_metrics.problems` words it. One problem rejects the whole import
 — nothing is written to sessions or clients. Each import, committed or rejected, adds a
 row to ``imports`` with the SHA-256 of the file's bytes.
 
@@ -51,21 +52,19 @@ import duckdb
 import openpyxl
 import pandas as pd
 
+from alliance_metrics.columns import range_parameters
 from alliance_metrics.labels import (
     HEADERS,
     NO_WORDS,
     YES_WORDS,
     Mapping,
-    accepted_paid,
-    accepted_parties,
-    accepted_statuses,
     match_headers,
     paid_of,
     party_of,
     read_mapping,
     status_of,
 )
-from alliance_metrics import audit, undo
+from alliance_metrics import audit, problems as words, undo
 from alliance_metrics.store import Store, sql
 
 __all__ = [
@@ -95,24 +94,27 @@ class Problem:
     ``line`` is the 1-based line a spreadsheet shows (header = line 1; for .xlsx the sheet
     row), 0 for a problem with the whole file; ``column`` the header as written in the file
     ('' for whole-file problems); ``value`` the raw cell ('' when empty); ``reason`` what is
-    wrong and what is allowed.
+    wrong and what is allowed, in words; ``code`` the same as a code a script can rely on
+    (:data:`alliance_metrics.problems.CATALOGUE` lists every one with its words).
     """
 
     line: int
     column: str
     value: str
     reason: str
+    code: str
 
 
 @dataclass(frozen=True)
 class ProblemGroup:
-    """The problems of one kind (SPEC §3.4): one column, one reason, counted.
+    """The problems of one kind (SPEC §3.4): one column, one reason (one code), counted.
 
     ``lines`` are the first lines (at most ``GROUP_LINES``), ``example`` the first value,
     ``hint`` what to do when it is more than the reason says ('' otherwise).
     """
 
     column: str
+    code: str
     reason: str
     count: int
     lines: tuple[int, ...]
@@ -120,7 +122,12 @@ class ProblemGroup:
     hint: str = ""
 
     def describe(self) -> str:
-        """One line: where, how many, an example, why, and the hint."""
+        """One line: where, how many, an example, why, the hint, and the code in brackets.
+
+        >>> ProblemGroup("Objectif", "out_of_range", "goal_rating must be a number from 0 to 10",
+        ...              2, (5, 9), "14").describe()
+        "Objectif: 2 lines (lines 5, 9), e.g. '14' — goal_rating must be a number from 0 to 10 [out_of_range]"
+        """
         where = f"{self.column}: " if self.column else ""
         many = f"{self.count:,} line{'s' * (self.count != 1)}"
         shown = ", ".join(f"{line:,}" for line in self.lines) + (", …" if self.count > len(self.lines) else "")
@@ -128,7 +135,9 @@ class ProblemGroup:
         example = f"e.g. {self.example!r}" if self.example else ""
         head = ", ".join(part for part in (lines, example) if part)
         text = f"{where}{head} — {self.reason}" if head else f"{where}{self.reason}"
-        return f"{text}. {self.hint}" if self.hint else text
+        if self.hint:   # a reason may end its own sentence
+            text = f"{text} {self.hint}" if text.endswith(".") else f"{text}. {self.hint}"
+        return f"{text} [{self.code}]" if self.code else text
 
 
 #: How many lines a problem group names.
@@ -158,18 +167,21 @@ class ImportReport:
         return not self.problems
 
     def groups_frame(self) -> pd.DataFrame:
-        """The grouped report as a table: column, count, lines, example, reason, hint."""
+        """The grouped report as a table: column, count, lines, example, reason, hint, code.
+
+        The code comes last, so that scripts reading the columns by position before it had
+        one read them unchanged."""
         return pd.DataFrame(
-            [(g.column, g.count, ", ".join(map(str, g.lines)), g.example, g.reason, g.hint)
+            [(g.column, g.count, ", ".join(map(str, g.lines)), g.example, g.reason, g.hint, g.code)
              for g in self.groups],
-            columns=["column", "count", "first lines", "example", "reason", "hint"],
+            columns=["column", "count", "first lines", "example", "reason", "hint", "code"],
         ).astype({"count": "int64"})
 
     def problems_frame(self) -> pd.DataFrame:
-        """The problems as a table with columns line, column, value, reason."""
+        """The problems as a table with columns line, column, value, reason, code (last, as above)."""
         return pd.DataFrame(
             [asdict(problem) for problem in self.problems],
-            columns=["line", "column", "value", "reason"],
+            columns=["line", "column", "value", "reason", "code"],
         ).astype({"line": "int64"})
 
 
@@ -293,10 +305,9 @@ class _Staged:
     dates: DateReading | None = None
 
     def report(self, inserted: int = 0, updated: int = 0, unchanged: int = 0) -> ImportReport:
-        counted = {(group.column, group.reason) for group in self.counted}
+        # the parse query's problems (cell codes) are all counted, listed or not
         others = _group([problem for problem in self.problems
-                         if (problem.column, problem.reason) not in counted
-                         and not problem.reason.startswith(_MORE)])
+                         if problem.code not in words.CELL_CODES and problem.code != "more_problems"])
         groups = sorted([*self.counted, *others], key=lambda group: group.lines[:1] or (0,))
         return ImportReport(
             self.source.kind, self.source.file_name, self.rows_read, inserted, updated,
@@ -306,22 +317,23 @@ class _Staged:
 
 
 def _group(problems: list[Problem]) -> list[ProblemGroup]:
-    """Problems grouped by (column, reason), in the order they come."""
-    grouped: dict[tuple[str, str], list[Problem]] = {}
+    """Problems grouped by (column, code, reason), in the order they come."""
+    grouped: dict[tuple[str, str, str], list[Problem]] = {}
     for problem in problems:
-        grouped.setdefault((problem.column, problem.reason), []).append(problem)
-    return [ProblemGroup(column, reason, len(members),
+        grouped.setdefault((problem.column, problem.code, problem.reason), []).append(problem)
+    return [ProblemGroup(column, code, reason, len(members),
                          tuple(p.line for p in members if p.line)[:GROUP_LINES], members[0].value)
-            for (column, reason), members in grouped.items()]
+            for (column, code, reason), members in grouped.items()]
 
 
 class _Unreadable(Exception):
-    """DuckDB could not read a file. The error aborted the transaction."""
+    """DuckDB could not read a file as *format*. The error aborted the transaction."""
 
-    def __init__(self, source: _Source, reason: str):
-        super().__init__(reason)
+    def __init__(self, source: _Source, format: str, error: duckdb.Error):
         self.source = source
-        self.reason = reason
+        self.problem = _file_problem("file_unreadable", file=source.file_name, format=format,
+                                     error=str(error).splitlines()[0])
+        super().__init__(self.problem.reason)
 
 
 def _import(store: Store, jobs: list[_Job], mapping: Mapping | str | os.PathLike | None,
@@ -341,7 +353,7 @@ def _import(store: Store, jobs: list[_Job], mapping: Mapping | str | os.PathLike
         # DuckDB's error aborted that transaction (now rolled back): record the rejection anew.
         staged = [_Staged(source) for source in sources]
         failed = [item for item in staged if item.source is failure.source]
-        failed[0].problems.append(Problem(0, "", "", failure.reason))
+        failed[0].problems.append(failure.problem)
         with store.transaction() as cursor:
             reports = _finish(cursor, staged, failed)
     if failed:
@@ -355,10 +367,8 @@ def _finish(cursor: duckdb.DuckDBPyConnection, staged: list[_Staged],
     reports = []
     for item in staged:
         if failed and not item.problems:
-            item.problems.append(Problem(0, "", "", (
-                f"Not imported because {', '.join(f.source.file_name for f in failed)} was "
-                "rejected: files imported together are written together or not at all."
-            )))
+            item.problems.append(_file_problem(
+                "not_imported_with_others", files=", ".join(f.source.file_name for f in failed)))
         import_id = _scalar(cursor, sql("import_record"), {
             "kind": item.source.kind,
             "file_name": item.source.file_name,
@@ -399,22 +409,17 @@ def _stage(cursor: duckdb.DuckDBPyConnection, source: _Source, mapping: Mapping 
     item = _Staged(source)
     kind, name = source.kind, source.file_name
     if source.size > source.max_bytes:
-        return _whole_file(item, (
-            f"{name} is {_megabytes(source.size)}, over the import limit of "
-            f"{_megabytes(source.max_bytes)}. Split it (by year, say) and import each part."
-        ))
+        return _whole_file(item, "file_too_large", file=name, size=_megabytes(source.size),
+                           limit=_megabytes(source.max_bytes))
     if source.size == 0:
-        return _whole_file(item, f"{name} is empty.")
+        return _whole_file(item, "file_empty", file=name)
     if source.format == "xls":
-        return _whole_file(item, (
-            f"{name} is an old-style Excel .xls workbook. Save it as .xlsx (Excel workbook) "
-            "or as CSV, then import that."
-        ))
+        return _whole_file(item, "file_xls", file=name)
     loader = {"csv": _load_csv, "xlsx": _load_xlsx, "parquet": _load_parquet}[source.format]
     try:
         headers, warnings, problems = loader(cursor, source)
     except _FileProblem as problem:
-        return _whole_file(item, f"{name}: {problem}")
+        return _whole_file(item, problem.code, file=name, **problem.values)
     item.warnings.extend(warnings)
     item.headers = headers
     if problems:
@@ -427,7 +432,8 @@ def _stage(cursor: duckdb.DuckDBPyConnection, source: _Source, mapping: Mapping 
     item.warnings.extend(match.warnings)
     item.warnings.extend(_headerless_columns(cursor, kind, headers))
     if match.problems:
-        item.problems.extend(Problem(0, "", "", message) for message in match.problems)
+        item.problems.extend(
+            _file_problem(found.code, found.field, **found.values) for found in match.problems)
         return item
     clean_ids = source.invisible or source.format != "csv" or source.encoding != "utf-8"
     _create_staged_view(cursor, kind, match.columns, source.spaces_only, clean_ids)
@@ -436,12 +442,10 @@ def _stage(cursor: duckdb.DuckDBPyConnection, source: _Source, mapping: Mapping 
     if item.dates.problem:
         item.problems.append(item.dates.problem)
         return item
-    params = item.dates.params()
+    params = item.dates.params() | range_parameters(kind)
     if kind == "sessions":
         _load_labels(cursor, mapping)
         params |= {"yes_words": list(YES_WORDS), "no_words": list(NO_WORDS),
-                   "status_reason": "status must be a known label. " + accepted_statuses(mapping),
-                   "party_reason": accepted_parties(), "paid_reason": accepted_paid(),
                    # a flag without a date is judged against the day it was imported (SPEC §4)
                    "paid_as_of": None if "paid_on" in match.columns else dt.date.today()}
         if "paid_on" in match.columns and "paid" in match.columns:
@@ -450,7 +454,7 @@ def _stage(cursor: duckdb.DuckDBPyConnection, source: _Source, mapping: Mapping 
     cursor.execute(sql(f"import_{kind}_parse"), params)
     item.rows_read = _scalar(cursor, f"select count(*) from parsed_{kind}")
     if item.rows_read == 0:
-        return _whole_file(item, f"{name} has column headers but no rows: nothing to import.")
+        return _whole_file(item, "no_rows", file=name)
 
     if kind == "sessions":
         item.notes.extend(_match_stored_sessions(cursor, "session_id" in match.columns))
@@ -458,7 +462,7 @@ def _stage(cursor: duckdb.DuckDBPyConnection, source: _Source, mapping: Mapping 
     conflicts = _conflicts(cursor, kind, column_of, repeats)
     if kind == "sessions":
         conflicts += _probable_duplicates(cursor, column_of)
-    _collect_problems(cursor, item, column_of, conflicts)
+    _collect_problems(cursor, item, column_of, conflicts, mapping)
     position = {header: index for index, header in reversed(list(enumerate(headers)))}
     item.problems.sort(key=lambda problem: (problem.line or float("inf"),
                                             position.get(problem.column, 0)))
@@ -479,8 +483,6 @@ DATE_COLUMNS = {"sessions": ("scheduled_start", "cancelled_at", "paid_on"),
 _DATE_PARTS = {"dmy": "%d/%m/%Y", "mdy": "%m/%d/%Y"}
 _TIME_PARTS = ("", " %H:%M", " %H:%M:%S", " %H:%M:%S.%f", " %I:%M %p", " %I:%M:%S %p", " %I %p",
                " %Hh%M", " %Hh", "T%H:%M", "T%H:%M:%S")
-_ORDER_WORDS = {"dmy": "day first (dd/mm/yyyy)", "mdy": "month first (mm/dd/yyyy)",
-                "ymd": "year first (yyyy/mm/dd)"}
 
 
 def date_formats(order: str | None, declared_format: str | None = None) -> list[str]:
@@ -520,16 +522,13 @@ class DateReading:
 
     def params(self) -> dict:
         """The parse queries' date parameters."""
-        shown = f"read {_ORDER_WORDS[self.order]} in this file, " if self.order in _DATE_PARTS else ""
-        example = "03/02/2026 2:00 PM" if self.order == "mdy" else "02/03/2026 14:00"
-        reason = (
-            f"write it as 2026-03-02 14:00, 2026-03-02T14:00:00Z (converted to "
-            f"{self.practice_zone}) or {example} ({shown}four-digit year). A file in another form "
-            "needs its format in the mapping file: [dates] format = \"%d %b %Y %H:%M\", say."
-        )
         return {"date_formats": date_formats(self.order, self.declared_format),
-                "file_zone": self.file_zone, "practice_zone": self.practice_zone,
-                "date_reason": reason}
+                "file_zone": self.file_zone, "practice_zone": self.practice_zone}
+
+    @property
+    def rule(self) -> str:
+        """How a date may be written in this file, in words."""
+        return words.date_rule(self.order, self.practice_zone)
 
 
 def _read_dates(cursor, kind: str, mapping: Mapping | None, settings: dict,
@@ -560,11 +559,10 @@ def _read_dates(cursor, kind: str, mapping: Mapping | None, settings: dict,
     (day_first, day_line, day_field, day_cell, month_first, month_line, month_field,
      month_cell, either, either_line, either_field, either_cell) = found
     if day_first and month_first:
-        return replace(reading, problem=Problem(0, "", "", (
-            f"This file writes its dates both ways: line {day_line} has {day_cell!r} "
-            f"({column_of[day_field]}), which can only be day first, and line {month_line} "
-            f"has {month_cell!r} ({column_of[month_field]}), which can only be month first. "
-            "Correct the lines written the other way round, then import again.")))
+        return replace(reading, problem=_file_problem(
+            "dates_both_orders", day_line=day_line, day_cell=day_cell,
+            day_column=column_of[day_field], month_line=month_line, month_cell=month_cell,
+            month_column=column_of[month_field]))
     if day_first or month_first:
         return replace(reading, order="dmy" if day_first else "mdy", decided_by="file")
     if not either:
@@ -574,12 +572,11 @@ def _read_dates(cursor, kind: str, mapping: Mapping | None, settings: dict,
     day, month, year = re.match(r"\s*(\d+)\D(\d+)\D(\d+)", either_cell).groups()
     as_dmy = dt.date(int(year), int(month), int(day)).strftime("%-d %B %Y")
     as_mdy = dt.date(int(year), int(day), int(month)).strftime("%-d %B %Y")
-    return replace(reading, problem=Problem(0, column_of[either_field], either_cell, (
-        f"Dates such as {either_cell!r} (line {either_line}) can be read two ways — "
-        f"{as_dmy} (day first) or {as_mdy} (month first) — and no date in this file "
-        "settles which (every day and month is 12 or less). Say which: choose the "
-        "date order on the Import page, add [dates] order = \"dmy\" (or \"mdy\") to "
-        "the mapping file, or set date_order in Settings; then import again.")))
+    return replace(reading, problem=Problem(
+        0, column_of[either_field], either_cell,
+        words.reason("dates_undecided", either_field, cell=either_cell, line=either_line,
+                     as_dmy=as_dmy, as_mdy=as_mdy),
+        "dates_undecided"))
 
 
 # -- which stored session a row is -------------------------------------------------------------------
@@ -610,11 +607,10 @@ def _probable_duplicates(cursor, column_of: dict[str, str]) -> list[Problem]:
     """A problem for each new session with the client and start of a stored session (SPEC §3.4)."""
     rows = cursor.execute(sql("import_sessions_duplicates")).fetchall()
     header = column_of.get("session_id", "session_id")
-    return [Problem(line, header, new_id, (
-        f"probable duplicate: client {client!r} already has a session at "
-        f"{start:%Y-%m-%d %H:%M}, stored as {stored_id!r}. If it is that session, give it the id "
-        f"{stored_id!r}; if it is another one, correct its start"
-    )) for line, new_id, client, start, stored_id in rows]
+    return [Problem(line, header, new_id, words.reason(
+        "probable_duplicate", "session_id", client=client, start=f"{start:%Y-%m-%d %H:%M}",
+        stored_id=stored_id), "probable_duplicate")
+        for line, new_id, client, start, stored_id in rows]
 
 
 def _scalar(cursor, query: str, params: dict | None = None):
@@ -622,8 +618,13 @@ def _scalar(cursor, query: str, params: dict | None = None):
     return cursor.execute(query, params).fetchall()[0][0]
 
 
-def _whole_file(item: _Staged, reason: str) -> _Staged:
-    item.problems.append(Problem(0, "", "", reason))
+def _file_problem(code: str, field: str = "", **values) -> Problem:
+    """A problem with the whole file (line 0, no column), worded from its code."""
+    return Problem(0, "", "", words.reason(code, field, **values), code)
+
+
+def _whole_file(item: _Staged, code: str, **values) -> _Staged:
+    item.problems.append(_file_problem(code, **values))
     return item
 
 
@@ -631,10 +632,10 @@ def _megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB ({size:,} bytes)"
 
 
-_MORE = "…and "
 _GROUPS = """
-select problem.field, problem.reason, count(*), list(line order by line)[1:$lines],
-       arg_min(problem.value, line)
+select problem.field, problem.code,
+       case when list_contains($row_detail, problem.code) then null else problem.detail end as detail,
+       count(*), list(line order by line)[1:$lines], arg_min(problem.value, line)
 from (select line, unnest(problems) as problem from parsed_{kind} where problems is not null)
 group by all
 order by min(line)
@@ -642,10 +643,12 @@ order by min(line)
 
 
 def _collect_problems(cursor, item: _Staged, column_of: dict[str, str],
-                      conflicts: list[Problem]) -> None:
+                      conflicts: list[Problem], mapping: Mapping | None) -> None:
     """The parse query's problems, and *conflicts*, into ``item``; at most MAX_PROBLEMS_LISTED.
 
-    Every problem is counted in ``item.counted``, grouped by column and reason.
+    Every problem is counted in ``item.counted``, grouped by column, code and detail (a code
+    whose detail is the row's own, such as the start a cancellation comes after, is grouped
+    without it). The words come from :mod:`alliance_metrics.problems`.
     """
     kind = item.source.kind
     total, rows = cursor.execute(
@@ -655,39 +658,37 @@ def _collect_problems(cursor, item: _Staged, column_of: dict[str, str],
     ).fetchall()[0]
     item.rows_rejected = rows
     listed = cursor.execute(
-        f"select line, problem.field, problem.value, problem.reason from ("
+        f"select line, problem.field, problem.value, problem.code, problem.detail from ("
         f"select line, unnest(problems) as problem from parsed_{kind} "
         f"where problems is not null order by line limit $limit)",
         {"limit": MAX_PROBLEMS_LISTED},
     ).fetchall() if total else []
-    item.problems.extend(Problem(line, column_of.get(name, name), value or "", reason)
-                         for line, name, value, reason in listed)
+    worded: dict[tuple, str] = {}   # many cells share their words: make each sentence once
+
+    def reason(code: str, name: str, detail: str | None, grouped: bool = False) -> str:
+        key = (code, name, detail, grouped)
+        if key not in worded:
+            worded[key] = words.reason(
+                code, name, detail, grouped=grouped, rule=item.dates.rule,
+                accepted=words.accepted_labels(name, mapping) if code == "unknown_label" else "")
+        return worded[key]
+
+    item.problems.extend(Problem(line, column_of.get(name, name), value or "",
+                                 reason(code, name, detail), code)
+                         for line, name, value, code, detail in listed)
     item.problems.extend(conflicts)
     if total:
+        row_detail = [code for code, entry in words.CATALOGUE.items() if entry.row_detail]
         item.counted = [
-            ProblemGroup(column_of.get(name, name), reason, count, tuple(lines), example or "",
-                         _hint(name, example))
-            for name, reason, count, lines, example in cursor.execute(
-                _GROUPS.format(kind=kind), {"lines": GROUP_LINES}).fetchall()
+            ProblemGroup(column_of.get(name, name), code, reason(code, name, detail, grouped=True),
+                         count, tuple(lines), example or "",
+                         words.hint(code, name, detail, example=example or ""))
+            for name, code, detail, count, lines, example in cursor.execute(
+                _GROUPS.format(kind=kind), {"lines": GROUP_LINES, "row_detail": row_detail}).fetchall()
         ]
     if total > len(listed):
-        item.problems.append(Problem(0, "", "", (
-            f"{_MORE}{total - len(listed):,} more problems after line {listed[-1][0]} (the first "
-            f"{len(listed):,} are listed). Fix these and import again to see the rest."
-        )))
-
-
-def _hint(name: str, example: str | None) -> str:
-    """What to do about a group of problems, when its first value says more than its reason."""
-    if name in (*DATE_COLUMNS["sessions"], *DATE_COLUMNS["clients"]) and example:
-        found = re.match(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{4}", example)
-        if found and int(found.group(2)) > 12 >= int(found.group(1)):
-            return ('These dates look month first: add [dates] order = "mdy" to the mapping file, '
-                    "or choose month first on the Import page.")
-        if found and int(found.group(1)) > 12 >= int(found.group(2)):
-            return ('These dates look day first: add [dates] order = "dmy" to the mapping file, '
-                    "or choose day first on the Import page.")
-    return ""
+        item.problems.append(_file_problem(
+            "more_problems", more=total - len(listed), last=listed[-1][0], listed=len(listed)))
 
 
 def _conflicts(cursor, kind: str, column_of: dict[str, str], repeats: list[tuple]) -> list[Problem]:
@@ -710,13 +711,10 @@ def _conflicts(cursor, kind: str, column_of: dict[str, str], repeats: list[tuple
     for key, lines in conflicts:
         for line in lines:
             canonical, value = written[line]
-            what = (f"{KEY[kind]} {key!r}" if canonical == KEY[kind]
-                    else f"the same client and start (session {key!r})")
+            code = "duplicate_id" if canonical == KEY[kind] else "duplicate_start"
             others = ", ".join(str(other) for other in lines if other != line)
-            problems.append(Problem(line, column_of.get(canonical, canonical), value, (
-                f"{what} is also on line {others} with different values; keep one line per "
-                f"{'session' if kind == 'sessions' else 'client'}, the right one"
-            )))
+            problems.append(Problem(line, column_of.get(canonical, canonical), value, words.reason(
+                code, canonical, key=key, others=others, row_noun=words.row_noun(kind)), code))
     return problems
 
 
@@ -801,7 +799,12 @@ def _load_labels(cursor, mapping: Mapping | None) -> None:
 
 
 class _FileProblem(Exception):
-    """The file cannot be imported as a whole; the message says why."""
+    """The file cannot be imported as a whole: a problem code and the values its words need."""
+
+    def __init__(self, code: str, **values):
+        super().__init__(code)
+        self.code = code
+        self.values = values
 
 
 @dataclass(frozen=True)
@@ -948,11 +951,8 @@ def _load_csv(cursor, source: _Source) -> tuple[list[str], list[str], list[Probl
                         path.open("w", encoding="utf-8", newline="") as copy:
                     shutil.copyfileobj(text, copy, _CHUNK)
             except UnicodeDecodeError as error:  # e.g. UTF-16 cut short: an odd number of bytes
-                raise _FileProblem(
-                    f"it starts as {source.encoding.upper()} text but is not valid {source.encoding.upper()} "
-                    f"({error.reason}, {source.size} bytes): the file may be cut short. Save it again "
-                    "from your spreadsheet as CSV UTF-8, then import that."
-                ) from None
+                raise _FileProblem("file_cut_short", encoding=source.encoding.upper(),
+                                   error=error.reason, size=source.size) from None
             if source.encoding in _ENCODING_NAMES:
                 warnings.append(
                     f"{source.file_name} is not UTF-8, so it was read as "
@@ -965,11 +965,10 @@ def _load_csv(cursor, source: _Source) -> tuple[list[str], list[str], list[Probl
             cursor.execute(_READ_CSV.format(table=source.table),
                            {"path": str(path), "delimiter": delimiter, "columns": columns})
         except duckdb.Error as error:
-            raise _Unreadable(source, f"{source.file_name} could not be read as CSV: "
-                                      f"{str(error).splitlines()[0]}") from error
+            raise _Unreadable(source, "CSV", error) from error
         problems = [
-            Problem(line, headers[int(column[1:])] if column else "", text or "",
-                    _csv_reason(error_type, len(headers), delimiter))
+            _csv_problem(line, headers[int(column[1:])] if column else "", text or "",
+                         error_type, len(headers), delimiter)
             for line, column, error_type, text in cursor.execute(_CSV_REJECTS).fetchall()
         ]
         if source.blank_lines and not problems:
@@ -982,28 +981,28 @@ def _csv_header(path: Path) -> tuple[str, list[str]]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         first = handle.readline()
         if not first.strip():
-            raise _FileProblem("line 1 is empty; it must hold the column headers.")
+            raise _FileProblem("header_line_empty")
         delimiter = max((";", ",", "\t"), key=first.count) if any(
             mark in first for mark in ";,\t") else ","
         handle.seek(0)
         try:
             headers = next(csv.reader(handle, delimiter=delimiter))
         except csv.Error as error:
-            raise _FileProblem(f"line 1 (the headers) is not valid CSV: {error}.") from None
+            raise _FileProblem("header_line_invalid", error=error) from None
     return delimiter, [header.strip() for header in headers]
 
 
-def _csv_reason(error_type: str, expected: int, delimiter: str) -> str:
-    shown = {";": "semicolon", ",": "comma", "\t": "tab"}[delimiter]
-    return {
-        "TOO MANY COLUMNS": (
-            f"this line has more values than the {expected} headers: a value probably holds "
-            f"a {shown} without quotes around it"),
-        "MISSING COLUMNS": f"this line has fewer values than the {expected} headers",
-        "UNQUOTED VALUE": ("a value holds a quote character: put the whole value in double "
-                           "quotes and double the quotes inside it"),
-        "LINE SIZE OVER MAXIMUM": "this line is too long to be a row of the file",
-    }.get(error_type, f"this line cannot be read as CSV ({error_type.lower()})")
+#: DuckDB's reject error types → problem codes.
+_CSV_CODES = {"TOO MANY COLUMNS": "csv_too_many_values", "MISSING COLUMNS": "csv_too_few_values",
+              "UNQUOTED VALUE": "csv_stray_quote", "LINE SIZE OVER MAXIMUM": "csv_line_too_long"}
+
+
+def _csv_problem(line: int, column: str, text: str, error_type: str, expected: int,
+                 delimiter: str) -> Problem:
+    """A line DuckDB could not read as CSV, as a Problem."""
+    code = _CSV_CODES.get(error_type, "csv_unreadable_line")
+    return Problem(line, column, text, words.reason(
+        code, detail=error_type.lower(), expected=expected, delimiter=words.delimiter_name(delimiter)), code)
 
 
 def _renumber_around_empty_lines(cursor, source: _Source, path: Path, delimiter: str) -> list[str]:
@@ -1035,8 +1034,7 @@ def _load_xlsx(cursor, source: _Source) -> tuple[list[str], list[str], list[Prob
     try:
         workbook = openpyxl.load_workbook(source.path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
-        raise _FileProblem(f"it could not be read as an Excel .xlsx workbook ({error}). Save "
-                           "it again as .xlsx or as CSV.") from None
+        raise _FileProblem("file_not_xlsx", error=error) from None
     warnings, lines, records, beyond = [], [], [], None
     try:
         sheet = workbook.worksheets[0]
@@ -1060,7 +1058,7 @@ def _load_xlsx(cursor, source: _Source) -> tuple[list[str], list[str], list[Prob
     finally:
         workbook.close()
     if headers is None:
-        raise _FileProblem(f"the sheet {sheet.title!r} is empty.")
+        raise _FileProblem("sheet_empty", sheet=sheet.title)
     if beyond is not None:
         warnings.append(f"Cells to the right of the last header were ignored (the first on "
                         f"row {beyond}).")
@@ -1101,6 +1099,5 @@ def _load_parquet(cursor, source: _Source) -> tuple[list[str], list[str], list[P
             {"path": str(source.path)},
         )
     except duckdb.Error as error:
-        raise _Unreadable(source, f"{source.file_name} could not be read as Parquet: "
-                                  f"{str(error).splitlines()[0]}") from error
+        raise _Unreadable(source, "Parquet", error) from error
     return [column[0] for column in described], [], []

@@ -1,4 +1,4 @@
-"""What the store holds: counts, date range, import history — and the demo practice.
+"""What the store holds: counts, date range, the clients file — and the demo practice.
 
 The demo practice (``data/demo/``, written by :mod:`alliance_metrics.demo`) is loaded into an
 empty store so that a newcomer sees a working dashboard; its imports are recorded under the file
@@ -14,6 +14,7 @@ from typing import Callable, TypeVar
 
 import pandas as pd
 
+from alliance_metrics import sql
 from alliance_metrics.store import Store
 
 T = TypeVar("T")
@@ -30,7 +31,6 @@ class Holdings:
     therapists: int
     first_session: datetime | None
     last_session: datetime | None
-    last_import: datetime | None
     is_demo: bool
 
     @property
@@ -40,34 +40,24 @@ class Holdings:
 
 def holdings(store: Store) -> Holdings:
     """Count what the store holds."""
-    row = store.query(
-        "select count(distinct client_id) as clients, count(*) as sessions, "
-        "count(distinct therapist_id) as therapists, min(scheduled_start) as first_session, "
-        "max(scheduled_start) as last_session from sessions"
-    ).iloc[0]
-    imports = store.query("select file_name, imported_at from imports where outcome = 'imported'")
+    row = store.query_named("holdings_sessions").iloc[0]
+    imports = store.query_named("holdings_imports")
     return Holdings(
         clients=int(row.clients), sessions=int(row.sessions), therapists=int(row.therapists),
         first_session=None if pd.isna(row.first_session) else row.first_session.to_pydatetime(),
         last_session=None if pd.isna(row.last_session) else row.last_session.to_pydatetime(),
-        last_import=None if imports.empty else imports.imported_at.max().to_pydatetime(),
         is_demo=not imports.empty and set(imports.file_name) <= set(DEMO_FILE_NAMES),
     )
 
 
-def import_history(store: Store) -> pd.DataFrame:
-    """Every import, newest first: file, checksum, time, outcome and row counts."""
-    return store.query("select * from imports order by import_id desc")
-
-
 def therapists(store: Store) -> list[str]:
     """The therapist ids in the session log, sorted."""
-    return store.query("select distinct therapist_id from sessions order by 1").therapist_id.tolist()
+    return store.query_named("therapist_ids").therapist_id.tolist()
 
 
 def session_count(store: Store) -> int:
     """How many sessions the store holds."""
-    return int(store.scalar("select count(*) from sessions"))
+    return int(store.scalar(sql.load("session_count")))
 
 
 def load_demo_if_empty(store: Store) -> bool:
@@ -83,10 +73,7 @@ def load_demo_if_empty(store: Store) -> bool:
 
 def client_directory(store: Store) -> pd.DataFrame:
     """The clients file (identifying: display_name and goal — for therapist pages only)."""
-    return store.query(
-        "select client_id, display_name, goal, goal_baseline, goal_target, intake_date, "
-        "contract_signed_on, therapist_id from clients order by client_id"
-    )
+    return store.query_named("client_directory")
 
 
 def replacing_demo(store: Store, load: Callable[[], T]) -> T:
@@ -98,8 +85,7 @@ def replacing_demo(store: Store, load: Callable[[], T]) -> T:
     if not holdings(store).is_demo:
         return load()
     with store.transaction() as cursor:
-        for table in ("sessions", "clients", "imports"):
-            cursor.execute(f"delete from {table}")  # table names from this fixed tuple only
+        cursor.execute(sql.load("demo_remove"))
     try:
         return load()
     except BaseException:

@@ -81,7 +81,6 @@ STATUS_MEANING: dict[str, tuple[str, str | None]] = {
     "booked": ("booked", None),
     "therapist_cancel": ("cancelled", "therapist"),
 }
-CANCELLATIONS = ("cancelled", "late_cancel")
 
 #: Who cancelled (column cancelled_by) → labels accepted.
 PARTY_LABELS: dict[str, tuple[str, ...]] = {
@@ -341,14 +340,25 @@ def _string_table(table: object, section: str, source: str) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
+class HeaderProblem:
+    """Why the headers cannot be matched: a problem code (worded by
+    :mod:`alliance_metrics.problems`), the canonical column, and the values its words need."""
+
+    code: str
+    field: str
+    values: dict = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True)
 class HeaderMatch:
     """Which position of the file feeds which canonical column, and what to tell the user.
 
-    A column built from a date and a time has the pair of their positions.
+    A column built from a date and a time has the pair of their positions. ``problems`` refuse
+    the file.
     """
 
     columns: dict[str, int | tuple[int, int]]
-    problems: tuple[str, ...]
+    problems: tuple[HeaderProblem, ...]
     warnings: tuple[str, ...]
 
 
@@ -367,7 +377,7 @@ def match_headers(headers: Sequence[str], kind: str, mapping: Mapping | None = N
     noun = FILE_NOUN[kind]
     keys = [label_key(header) if header.strip() else "" for header in headers]
     columns: dict[str, int] = {}
-    problems: list[str] = []
+    problems: list[HeaderProblem] = []
     warnings: list[str] = []
 
     mapped = {name: header for name, header in (mapping.columns if mapping else {}).items()
@@ -380,10 +390,8 @@ def match_headers(headers: Sequence[str], kind: str, mapping: Mapping | None = N
         for header in wanted if isinstance(wanted, tuple) else (wanted,):
             positions = [i for i, key in enumerate(keys) if key and key == label_key(header)]
             if len(positions) > 1:
-                problems.append(
-                    f"The mapping file reads {name} from {header!r}, but the file has "
-                    f"{len(positions)} columns with that header; rename all but one."
-                )
+                problems.append(HeaderProblem("header_mapped_twice", name,
+                                              {"header": header, "count": len(positions)}))
             elif not positions:
                 warnings.append(
                     f"The mapping file reads {name} from {header!r}, but this file has no such "
@@ -434,20 +442,13 @@ def match_headers(headers: Sequence[str], kind: str, mapping: Mapping | None = N
         if len(positions) == 1:
             columns[name] = positions[0]
         else:
-            found = " and ".join(repr(headers[p]) for p in positions)
-            problems.append(
-                f"Columns {found} both look like {name}. Keep one, or say which to use in a "
-                f"mapping file: [columns] {name} = \"{headers[positions[0]]}\"."
-            )
+            problems.append(HeaderProblem("header_ambiguous", name,
+                                          {"headers": [headers[p] for p in positions]}))
 
     for name in REQUIRED[kind]:
-        if name not in columns and not any(name in p for p in problems):
-            problems.append(
-                f"The {noun} needs a {name} column, and none of its headers is one. Headers "
-                f"found: {_listing(headers)}. Headers accepted for {name}: "
-                f"{', '.join((name, *table[name]))}. To use your own header, name it in a "
-                f"mapping file: [columns] {name} = \"Your header\"."
-            )
+        if name not in columns and not any(name == p.field for p in problems):
+            problems.append(HeaderProblem("header_missing", name, {
+                "kind": kind, "headers": list(headers), "aliases": table[name]}))
     ordered = dict(sorted(columns.items(), key=lambda item: item[1] if isinstance(item[1], int)
                           else item[1][0]))
     return HeaderMatch(ordered, tuple(problems), tuple(warnings))
@@ -502,34 +503,3 @@ def paid_of(label: str) -> bool | None:
     (True, False, False, None)
     """
     return _PAID_BY_KEY.get(label_key(label))
-
-
-def accepted_paid() -> str:
-    """One sentence saying what the paid column accepts."""
-    return (f"paid must say whether the fee is paid — paid: {', '.join(PAID_LABELS[True])}; "
-            f"unpaid: {', '.join(PAID_LABELS[False])} (any case, accents optional)")
-
-
-def accepted_statuses(mapping: Mapping | None = None) -> str:
-    """One sentence listing every accepted status label, and how to add one."""
-    groups = []
-    for name, labels in STATUS_LABELS.items():
-        own = [label for label, status in (mapping.statuses if mapping else {}).items()
-               if status == name]
-        meaning = "therapist's cancellation" if name == "therapist_cancel" else name
-        groups.append(f"{meaning}: {', '.join([*own, *labels])}")
-    return (
-        "Accepted status labels (any case, accents optional) — " + "; ".join(groups)
-        + ". To use your own label, add it to a mapping file: [status] \"Your label\" = "
-        "\"no_show\" (or attended, cancelled, late_cancel, booked, therapist_cancel)."
-    )
-
-
-def accepted_parties() -> str:
-    """One sentence saying what cancelled_by accepts.
-
-    >>> accepted_parties()
-    'cancelled_by must be client or therapist (client: client, cliente, patient, patiente; therapist: therapist, clinician, practitioner, provider, thérapeute, praticien, praticienne)'
-    """
-    groups = "; ".join(f"{name}: {', '.join(labels)}" for name, labels in PARTY_LABELS.items())
-    return f"cancelled_by must be client or therapist ({groups})"

@@ -38,31 +38,11 @@ from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
+from alliance_metrics import sql
 from alliance_metrics.store import Store
 
 #: The scope of the whole practice; a therapist's scope is ``therapist_scope(therapist_id)``.
 PRACTICE = "practice"
-
-_READ = """
-select table_name, period, scope, row_key, figures
-from release_ledger
-where list_contains($tables, table_name) and list_contains($periods, period)
-  and ($all_scopes or list_contains($scopes, scope))
-order by table_name, period, scope, row_key
-"""
-_FROZEN = """
-select distinct table_name, period
-from release_ledger
-where list_contains($tables, table_name) and list_contains($periods, period)
-"""
-#: New rows, except for a (table, period) the ledger holds already (another view froze it first).
-_INSERT = """
-insert into release_ledger (table_name, period, scope, row_key, figures, released_at)
-select table_name, period, scope, row_key, figures, current_localtimestamp()
-from release_rows
-where (table_name, period) not in (select (table_name, period) from release_ledger)
-"""
-_PERIODS = "select distinct period from release_ledger order by period"
 
 #: What a release is: (table, period) → scope → rows (dicts of aggregates).
 Release = dict[tuple[str, str], dict[str, list[dict]]]
@@ -99,7 +79,7 @@ def released(store: Store, tables: Iterable[str], periods: Iterable[str],
              scopes: Iterable[str] | None = None) -> Release:
     """The released rows of these tables and periods (of these scopes; default all), as frozen."""
     scopes = None if scopes is None else list(scopes)
-    frame = store.query(_READ, {"tables": list(tables), "periods": list(periods),
+    frame = store.query_named("ledger_read", {"tables": list(tables), "periods": list(periods),
                                 "all_scopes": scopes is None, "scopes": scopes or []})
     found: Release = {}
     for table, period, scope, _, figures in frame.itertuples(index=False):
@@ -109,7 +89,7 @@ def released(store: Store, tables: Iterable[str], periods: Iterable[str],
 
 def frozen(store: Store, tables: Iterable[str], periods: Iterable[str]) -> set[tuple[str, str]]:
     """The (table, period) pairs the ledger holds: released once, for every scope."""
-    found = store.query(_FROZEN, {"tables": list(tables), "periods": list(periods)})
+    found = store.query_named("ledger_frozen", {"tables": list(tables), "periods": list(periods)})
     return set(zip(found.table_name, found.period))
 
 
@@ -126,10 +106,10 @@ def record(store: Store, release: Release) -> None:
     if len(rows):
         with store.transaction() as cursor:
             cursor.register("release_rows", rows)
-            cursor.execute(_INSERT)
+            cursor.execute(sql.load("ledger_insert"))
             cursor.unregister("release_rows")
 
 
 def released_periods(store: Store) -> list[str]:
     """Every period the ledger holds a figure for (their labels give the practice's grain)."""
-    return store.query(_PERIODS).period.tolist()
+    return store.query_named("ledger_periods").period.tolist()

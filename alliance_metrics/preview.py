@@ -71,7 +71,7 @@ def preview_sessions(store: Store, path: str | os.PathLike, *, mapping: Mapping 
         return done.preview
     except ingest._Unreadable as failure:
         item = ingest._Staged(source)
-        item.problems.append(ingest.Problem(0, "", "", failure.reason))
+        item.problems.append(failure.problem)
         return Preview(item.report())
 
 

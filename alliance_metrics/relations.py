@@ -737,8 +737,6 @@ def reference_reading(n_clients: int, reference: Reference = FLUCKIGER_2018, adj
     )
 
 
-#: The analyses of :func:`relationship_family`, in display order.
-DESIGNS = ("between clients", "within clients", "session to session")
 PRIMARY = ("between clients", "alliance")
 
 

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
+from alliance_metrics import sql
 from alliance_metrics.attention import (
     FACT_COLUMNS,
     Threshold,
@@ -22,7 +23,8 @@ from alliance_metrics.attention import (
 )
 from alliance_metrics.caseload import expected_progress
 from alliance_metrics.inventory import client_directory
-from alliance_metrics.scores import SCORES, client_scores, pooled_scores, session_facts
+from alliance_metrics.score_queries import client_scores, session_facts
+from alliance_metrics.scores import SCORES, pooled_scores
 from alliance_metrics.store import Store, per_data_version
 
 COMPARISON_WEEKS = 4
@@ -48,11 +50,7 @@ def monday(day: date | datetime) -> date:
 
 def latest_week(store: Store, therapist_id: str | None = None) -> date | None:
     """The Monday of the most recent week with a held (not merely booked) session."""
-    latest = store.scalar(
-        "select max(scheduled_start) from sessions where status <> 'booked' "
-        "and (cast($therapist_id as varchar) is null or therapist_id = $therapist_id)",
-        {"therapist_id": therapist_id},
-    )
+    latest = store.scalar(sql.load("latest_held_session"), {"therapist_id": therapist_id})
     return None if latest is None else monday(latest)
 
 
@@ -137,7 +135,7 @@ def fees_not_yet_due(facts: pd.DataFrame, today: date) -> pd.DataFrame:
 
     SPEC §4 counts every unpaid fee as not paid on time, due or not, so the payment score of a
     recent week is low until its fees fall due; the weekly review says so. Uses the columns
-    ``paid_on`` and ``payment_due_on`` of :func:`alliance_metrics.scores.session_facts`
+    ``paid_on`` and ``payment_due_on`` of :func:`alliance_metrics.score_queries.session_facts`
     (the due date is set when a fee is owed: > 0, for a session attended, missed or cancelled late).
 
     >>> facts = pd.DataFrame({"paid_on": [None, None, date(2026, 3, 4), None],

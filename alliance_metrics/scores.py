@@ -1,7 +1,8 @@
 r"""The alliance scores of SPEC §4: each a pure function of a client's counts, with its formula.
 
 The store counts (``sql/session_facts.sql`` derives each session's facts, ``sql/client_components.sql``
-counts them per client); the functions below turn counts into scores. They take scalars or
+counts them per client; :mod:`alliance_metrics.score_queries` runs those queries); the functions
+below turn counts into scores. Nothing here reads the database. They take scalars or
 pandas Series alike, so one definition serves a single client in a doctest and 50,000 clients
 in the dashboard.
 
@@ -14,13 +15,10 @@ from __future__ import annotations
 import inspect
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
 from typing import Callable
 
 import numpy as np
 import pandas as pd
-
-from alliance_metrics.store import Store, sql
 
 
 def _percent(numerator, denominator):
@@ -192,12 +190,11 @@ def progress_pct(goal_baseline, goal_latest, goal_target):
 
 @dataclass(frozen=True)
 class Score:
-    """A registered score: its column name, its function, and who it describes."""
+    """A registered score: its column name, its function and its label."""
 
     name: str
     function: Callable
     label: str
-    side: str  # 'client' or 'therapist'
 
     @property
     def arguments(self) -> tuple[str, ...]:
@@ -211,12 +208,12 @@ class Score:
 
 #: Every 0–100 score, in SPEC §5's column order. Tests check shared properties over this registry.
 SCORES: tuple[Score, ...] = (
-    Score("attendance", attendance_score, "Attendance", "client"),
-    Score("punctuality", punctuality_score, "Punctuality", "client"),
-    Score("engagement", engagement_score, "Engagement", "client"),
-    Score("payment", payment_score, "Payment", "client"),
-    Score("therapist_punctuality", therapist_punctuality_score, "Therapist punctuality", "therapist"),
-    Score("alliance", alliance_score, "Alliance (client-rated)", "therapist"),
+    Score("attendance", attendance_score, "Attendance"),
+    Score("punctuality", punctuality_score, "Punctuality"),
+    Score("engagement", engagement_score, "Engagement"),
+    Score("payment", payment_score, "Payment"),
+    Score("therapist_punctuality", therapist_punctuality_score, "Therapist punctuality"),
+    Score("alliance", alliance_score, "Alliance (client-rated)"),
 )
 SCORES_BY_NAME = {score.name: score for score in SCORES}
 
@@ -237,16 +234,6 @@ COUNT_COLUMNS = (
 )
 
 
-def _as_timestamp(value: date | datetime | str | None) -> datetime | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day)
-    return datetime.fromisoformat(str(value))
-
-
 def add_scores(components: pd.DataFrame) -> pd.DataFrame:
     """Return *components* with every registered score added (replacing any already there)."""
     scored = pd.DataFrame({score.name: score.compute(components) for score in SCORES},
@@ -265,50 +252,13 @@ def add_progress(components: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-PERIODS = (None, "week", "month", "quarter")
-
-
-def client_components(store: Store, since=None, until=None, period: str | None = None,
-                      client_id: str | None = None) -> pd.DataFrame:
-    """Per client, the counts the scores are made of, over ``[since, until)`` (open ends: None).
-
-    With *period* ('week' — weeks start on Monday —, 'month' or 'quarter') there is one row per
-    client and period, ``period_start`` giving the period's first day; otherwise one row per
-    client and ``period_start`` is empty. *client_id* restricts the result to one client.
-
-    Over all time (no *since*, *until* or *period*) the counts come from the totals the store
-    keeps current at every write (``sql/client_totals.sql``); otherwise from the sessions in the
-    window. Both are the same SQL (``sql/client_components.sql``).
-    """
-    if period not in PERIODS:
-        raise ValueError(f"period must be one of {PERIODS}; you provided period={period!r}.")
-    since, until = _as_timestamp(since), _as_timestamp(until)
-    if since is None and until is None and period is None:
-        return store.query_wide("components_all_time", {"client_id": client_id})
-    params = {**store.contract_parameters(), "since": since, "until": until, "period": period,
-              "client_id": client_id}
-    return store.query_named("components_in_window", params)
-
-
-def client_scores(store: Store, since=None, until=None, period: str | None = None,
-                  client_id: str | None = None) -> pd.DataFrame:
-    """One row per client (and *period*, see :func:`client_components`) with the SPEC §5 columns
-    first, then the counts behind them.
-
-    *since* is inclusive and *until* exclusive (dates or timestamps; None = open).
-    """
-    scored = add_progress(add_scores(client_components(store, since, until, period, client_id)))
-    rest = [column for column in scored.columns if column not in SCORE_COLUMNS]
-    return scored[[*SCORE_COLUMNS, *rest]]
-
-
 def pooled_scores(client_table: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     """Scores pooled over clients: per therapist, per period or both, or practice-wide (None).
 
     Pooling adds the clients' counts, then applies the same formulas — so practice attendance is
     all attended sessions over all sessions owed, each session weighing the same. Progress is the
     mean over the clients whose progress is defined. ``clients`` counts the clients pooled.
-    *client_table* is the output of :func:`client_scores`; *by* is None, ``"therapist_id"``,
+    *client_table* is the output of :func:`~alliance_metrics.score_queries.client_scores`; *by* is None, ``"therapist_id"``,
     ``"period_start"`` or a list of both.
     """
     keys = [] if by is None else [by] if isinstance(by, str) else list(by)
@@ -326,62 +276,8 @@ def pooled_scores(client_table: pd.DataFrame, by: str | None = None) -> pd.DataF
     return pooled if keys else pooled.drop(columns=["practice"])
 
 
-def rolling_comparison(store: Store, weeks: int, end: date | datetime) -> pd.DataFrame:
-    """Each client's scores over the last *weeks* weeks before *end* against the *weeks* before.
-
-    Returns one row per client with ``<score>_recent``, ``<score>_before`` and ``<score>_change``
-    (recent − before; undefined when either side is).
-    """
-    if weeks < 1:
-        raise ValueError(f"rolling_comparison needs weeks ≥ 1; you provided weeks={weeks!r}.")
-    end_ts = _as_timestamp(end)
-    middle = end_ts - timedelta(weeks=weeks)
-    start = middle - timedelta(weeks=weeks)
-    recent = client_scores(store, middle, end_ts).set_index("client_id")
-    before = client_scores(store, start, middle).set_index("client_id")
-    names = [score.name for score in SCORES]
-    table = recent[names].add_suffix("_recent").join(before[names].add_suffix("_before"), how="outer")
-    for name in names:
-        table[f"{name}_change"] = table[f"{name}_recent"] - table[f"{name}_before"]
-    return table.reset_index()
-
-
-#: The columns of :func:`session_facts`, in order (docs/data-dictionary.md describes each).
-FACT_COLUMNS = (
-    "session_id", "client_id", "therapist_id", "scheduled_start", "session_date", "duration_min",
-    "status", "cancelled_by", "cancelled_at", "notice_hours", "outcome", "client_late_min",
-    "therapist_late_min", "homework_done", "engagement", "alliance_rating", "goal_rating", "fee",
-    "paid_on", "paid", "billable", "counts_in_attendance", "client_on_time", "therapist_on_time",
-    "payment_due_on", "paid_on_time", "homework_counted", "involvement_counted",
-    "counts_in_punctuality", "counts_in_engagement", "counts_in_payment",
-    "counts_in_therapist_punctuality", "counts_in_alliance",
-)
-
-
-def session_facts(store: Store, client_id: str | None = None, therapist_id: str | None = None,
-                  since=None, until=None, columns: tuple[str, ...] = FACT_COLUMNS) -> pd.DataFrame:
-    """Every session in ``[since, until)`` with its derived facts, for one client or all.
-
-    Columns (all, or the *columns* asked for): the session log's, plus ``outcome`` (attended,
-    no_show, late_cancel, timely_cancel, therapist_cancel, booked), ``notice_hours``,
-    ``billable``, ``client_on_time``, ``therapist_on_time``, ``payment_due_on``, ``paid_on_time``
-    and one ``counts_in_<score>`` flag per score — so every score can be explained by the
-    sessions behind it.
-    """
-    unknown = [column for column in columns if column not in FACT_COLUMNS]
-    if unknown:
-        raise ValueError(f"session_facts has no column {unknown[0]!r}; its columns are {', '.join(FACT_COLUMNS)}.")
-    params = {
-        **store.contract_parameters(), "client_id": client_id, "therapist_id": therapist_id,
-        "since": _as_timestamp(since), "until": _as_timestamp(until),
-    }
-    # the column names come from FACT_COLUMNS above, never from outside
-    return store.query(f"select {', '.join(columns)} from ({sql('sessions_in_window').rstrip().rstrip(';')})",
-                       params)
-
-
 def sessions_behind(facts: pd.DataFrame, score: str) -> pd.DataFrame:
-    """The sessions that count in *score*, from a :func:`session_facts` frame.
+    """The sessions that count in *score*, from a :func:`~alliance_metrics.score_queries.session_facts` frame.
 
     >>> sessions_behind(pd.DataFrame({"counts_in_attendance": [True, False]}), "attendance").index.tolist()
     [0]

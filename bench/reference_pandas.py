@@ -1,6 +1,6 @@
 """SPEC §4's per-client scores written plainly in pandas, independently of the store's SQL.
 
-Two uses: the baseline the store's :func:`alliance_metrics.scores.client_scores` is timed against
+Two uses: the baseline the store's :func:`alliance_metrics.score_queries.client_scores` is timed against
 (``bench/run.py``), and an independent second reading of SPEC §4 that the store's scores must agree
 with (``tests/test_bench_reference.py`` and the agreement check of ``bench/run.py``). It reads the
 session log and clients file as SPEC §3 CSV files with canonical headers (what

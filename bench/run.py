@@ -130,7 +130,7 @@ def step_scores(db: str, out: str) -> dict:
     the store keeps), and over a window that holds the whole log (computed afresh from the
     sessions); then what keeping the totals costs a write: a settings change, which rebuilds them.
     Both tables are pickled to *out* (a dict) for the agreement check."""
-    from alliance_metrics.scores import client_scores
+    from alliance_metrics.score_queries import client_scores
     from alliance_metrics.settings import DEFAULTS
     from alliance_metrics.store import Store
 

@@ -9,7 +9,8 @@ from alliance_metrics.caseload import band_without, client_label, client_table, 
 from alliance_metrics.charts import alliance_chart, goal_chart, score_trend, session_timeline
 from alliance_metrics.erasure import client_holdings, erase_client
 from alliance_metrics.pseudonym import SecretFileError, secret_path
-from alliance_metrics.scores import SCORES, SCORES_BY_NAME, client_scores, session_facts, sessions_behind
+from alliance_metrics.score_queries import client_scores, session_facts
+from alliance_metrics.scores import SCORES, SCORES_BY_NAME, sessions_behind
 from alliance_metrics.undo import delete_session
 from ui import sidebar
 from ui.pages import guard

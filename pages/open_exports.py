@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from alliance_metrics.supervisor_export import ExportError, combine, loads_export
+from alliance_metrics.pooling import combine
+from alliance_metrics.supervisor_file import ExportError, loads_export
 from ui import supervision
 from ui.pages import guard
 

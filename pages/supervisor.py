@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from alliance_metrics.supervisor_export import export_json, supervisor_report_html
+from alliance_metrics.supervisor_file import export_json
+from alliance_metrics.supervisor_report import supervisor_report_html
 from ui import supervision
 from ui.pages import guard
 from ui.state import practice_supervisor_view

@@ -38,7 +38,7 @@ from alliance_metrics.anonymise import (
 )
 from alliance_metrics.pseudonym import PracticeSecret, pseudonym
 from alliance_metrics.store import Store
-from alliance_metrics.supervisor_export import export_json, loads_export
+from alliance_metrics.supervisor_file import export_json, loads_export
 from tests.conftest import SESSION_COLUMNS, at, insert_sessions
 
 SECRET = PracticeSecret(bytes(range(32)))

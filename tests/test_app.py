@@ -160,9 +160,10 @@ def test_import_page_rejects_a_bad_file_keeps_the_demo_then_replaces_it(monkeypa
     assert not app.exception
     assert any("nothing was imported" in error.value for error in app.error)
     [problems] = [frame.value for frame in app.dataframe
-                  if list(frame.value.columns) == ["line", "column", "value", "reason"]]
+                  if list(frame.value.columns) == ["line", "column", "value", "reason", "code"]]
     assert problems.to_dict("records") == [
-        {"line": 3, "column": "goal_rating", "value": "14", "reason": "goal_rating must be a number from 0 to 10"}]
+        {"line": 3, "column": "goal_rating", "value": "14", "reason": "goal_rating must be a number from 0 to 10",
+         "code": "out_of_range"}]
     assert app.get("download_button"), "the rejected rows can be downloaded"
     app.switch_page("pages/your_data.py").run()
     assert "demo practice" in texts(app)                 # the rejected file changed nothing

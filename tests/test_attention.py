@@ -48,7 +48,7 @@ from alliance_metrics.attention import (
     billable_missed,
     needs_attention,
 )
-from alliance_metrics.scores import session_facts
+from alliance_metrics.score_queries import session_facts
 from alliance_metrics.settings import DEFAULTS, SETTINGS, SETTINGS_BY_NAME
 from tests.conftest import at, day, insert_sessions
 
@@ -317,6 +317,22 @@ def test_thresholds_are_computed_from_the_practice_spread():
     assert alliance.value == pytest.approx(1.959964 * math.sqrt(2), abs=1e-5)
     assert involvement.value == pytest.approx(1.959964 * math.sqrt(2 / 3), abs=1e-5)
     assert "s_w = 1" in alliance.explanation and "60 ratings of 20 clients" in alliance.explanation
+
+
+def test_ratings_that_never_vary_flag_no_drop(store):
+    # 20 clients (letters A…T) rated 38 weekly from 2026-02-09 to the reviewed week's Monday:
+    # no within-client spread (SS 0, N − k = 80 − 20 = 60 ≥ 30) → s_w = 0 and a computed
+    # threshold of 0; 38 → 38 on 2026-03-02 is no drop, so nobody is flagged (it once read
+    # "down 0 from 38" for every client)
+    letters = "ABCDEFGHIJKLMNOPQRST"
+    insert_sessions(store, [
+        *(s(f"{c}{w}", f"2026-{month}-{d:02d} 10:00", alliance_rating=38)
+          for c in letters for w, (month, d) in enumerate([("02", 9), ("02", 16), ("02", 23), ("03", 2)])),
+        *(s(f"{c}9", "2026-03-10 10:00", "booked") for c in letters),
+    ])
+    facts = session_facts(store)
+    assert alert_thresholds(facts, WEEK, DEFAULTS)["alliance_drop_points"].value == 0
+    assert needs_attention(facts, WEEK, DEFAULTS).empty
 
 
 def test_thresholds_fall_back_with_too_little_data_and_obey_the_practice():

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from alliance_metrics.scores import client_scores
+from alliance_metrics.score_queries import client_scores
 from alliance_metrics.settings import DEFAULTS
 from bench.reference_pandas import disagreements, read_clients, read_sessions, reference_scores
 

@@ -95,7 +95,7 @@ def test_demo_then_import_then_supervisor_export(tmp_path):
     from alliance_metrics.demo import generate_practice
     names = generate_practice().clients.display_name
     assert not any(name in text for name in names)              # no demo client name
-    from alliance_metrics.supervisor_export import read_export
+    from alliance_metrics.supervisor_file import read_export
     assert read_export(export).k == 11
 
 

@@ -21,7 +21,7 @@ from hypothesis import given
 
 from alliance_metrics.demo import generate_practice, write_practice
 from alliance_metrics.ingest import ImportRejected, import_clients, import_sessions
-from alliance_metrics.scores import client_components, client_scores
+from alliance_metrics.score_queries import client_components, client_scores
 from alliance_metrics.store import Store
 from tests.conftest import at, insert_sessions
 from tests.test_score_properties import PROPERTY, import_rows, session_log

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from alliance_metrics.anonymise import MEASURES, TOTAL, SupervisorView, supervisor_view
 from alliance_metrics.pseudonym import PracticeSecret, pseudonym
 from alliance_metrics.store import Store
-from alliance_metrics.supervisor_export import export_json, loads_export
+from alliance_metrics.supervisor_file import export_json, loads_export
 from tests.conftest import insert_sessions
 
 SECRET = PracticeSecret(bytes(range(32)))

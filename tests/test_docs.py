@@ -6,7 +6,8 @@ import re
 from pathlib import Path
 
 from alliance_metrics.cli import parser
-from alliance_metrics.scores import SCORE_COLUMNS, client_scores, session_facts
+from alliance_metrics.score_queries import client_scores, session_facts
+from alliance_metrics.scores import SCORE_COLUMNS
 from alliance_metrics.settings import SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent

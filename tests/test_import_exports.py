@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from alliance_metrics.ingest import ImportRejected, import_sessions, read_mapping
-from alliance_metrics.scores import client_scores
+from alliance_metrics.score_queries import client_scores
 
 
 def write(folder, name, text, encoding="utf-8"):

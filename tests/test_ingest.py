@@ -219,7 +219,7 @@ def test_issue_done_when_thousand_rows(store, tmp_path):
     with pytest.raises(ImportRejected) as rejected:
         import_sessions(store, path)
     assert rejected.value.report.problems == (
-        Problem(731, "goal_rating", "14", "goal_rating must be a number from 0 to 10"),)
+        Problem(731, "goal_rating", "14", "goal_rating must be a number from 0 to 10", "out_of_range"),)
     assert store.scalar("select count(*) from sessions") == 0
 
     path.write_text(thousand_sessions())  # fixed
@@ -370,7 +370,7 @@ def test_files_imported_together_are_written_together_or_not_at_all(store, tmp_p
     assert sessions_report.problems[0].value == "vu"
     assert clients_report.problems == (Problem(0, "", "", (
         "Not imported because sessions.csv was rejected: files imported together are written "
-        "together or not at all.")),)
+        "together or not at all."), "not_imported_with_others"),)
     assert store.scalar("select count(*) from clients") == 0
     assert rows(store, "kind, outcome", "imports") == [("clients", "rejected"), ("sessions", "rejected")]
 
@@ -427,7 +427,7 @@ def test_xlsx_problems_give_the_sheet_row(store, tmp_path):
     report = rejected.value.report
     # headers on sheet row 3, C1 on row 4, C2 on row 5
     assert report.problems == (
-        Problem(5, "Objectif", "12", "goal_rating must be a number from 0 to 10"),)
+        Problem(5, "Objectif", "12", "goal_rating must be a number from 0 to 10", "out_of_range"),)
     assert report.warnings == ("Only the first sheet, 'Sheet1', was read; other sheets ignored: 'Notes'.",)
 
 
@@ -436,7 +436,8 @@ def test_problems_frame(store, tmp_path):
     with pytest.raises(ImportRejected) as rejected:
         import_sessions(store, path)
     frame = rejected.value.report.problems_frame()
-    assert list(frame.columns) == ["line", "column", "value", "reason"]
+    # the code comes last: scripts reading the first four columns by position read them as before
+    assert list(frame.columns) == ["line", "column", "value", "reason", "code"]
     assert frame.to_dict("records") == [
         {"line": 2, "column": "engagement", "value": "0",
-         "reason": "engagement must be a whole number from 1 to 5"}]
+         "reason": "engagement must be a whole number from 1 to 5", "code": "out_of_range"}]

@@ -58,18 +58,18 @@ def test_rejected_import_leaves_the_store_exactly_as_before(stocked, tmp_path):
                                       "C2,2026-03-16 14:00,attended,5\n"
                                       "C3,2026-03-16 15:00,attended,11\n")
     assert rejected(stocked, path) == (
-        Problem(4, "goal_rating", "11", "goal_rating must be a number from 0 to 10"),)
+        Problem(4, "goal_rating", "11", "goal_rating must be a number from 0 to 10", "out_of_range"),)
     assert stocked.scalar("select rows_rejected from imports order by import_id desc limit 1") == 1
 
 
 def test_empty_file(stocked, tmp_path):
     assert rejected(stocked, write(tmp_path, "log.csv", "")) == (
-        Problem(0, "", "", "log.csv is empty."),)
+        Problem(0, "", "", "log.csv is empty.", "file_empty"),)
 
 
 def test_header_only(stocked, tmp_path):
     assert rejected(stocked, write(tmp_path, "log.csv", f"{HEADER}\n")) == (
-        Problem(0, "", "", "log.csv has column headers but no rows: nothing to import."),)
+        Problem(0, "", "", "log.csv has column headers but no rows: nothing to import.", "no_rows"),)
 
 
 def test_required_column_missing(stocked, tmp_path):
@@ -88,14 +88,21 @@ def test_unknown_column_is_ignored_with_a_warning(store, tmp_path):
     assert report.warnings == ("Column 'Notes' is not part of the session log and was ignored.",)
 
 
-@pytest.mark.parametrize("written", ["02/03/26 14:00", "2026-02-30 14:00", "next Monday",
-                                     "31/02/2026 14:00", "2026-13-05 14:00", "25:00 02/03/2026"])
-def test_unparseable_date(stocked, tmp_path, written):
+@pytest.mark.parametrize("written, code, start", [
+    ("02/03/26 14:00", "date_two_digit_year", "scheduled_start must be a date and time with a four-digit year"),
+    ("2026-02-30 14:00", "not_a_date", "scheduled_start must be a date and time: write it as"),
+    ("next Monday", "not_a_date", "scheduled_start must be a date and time: write it as"),
+    ("31/02/2026 14:00", "not_a_date", "scheduled_start must be a date and time: write it as"),
+    ("2026-13-05 14:00", "not_a_date", "scheduled_start must be a date and time: write it as"),
+    ("25:00 02/03/2026", "not_a_date", "scheduled_start must be a date and time: write it as"),
+])
+def test_unparseable_date(stocked, tmp_path, written, code, start):
     # two-digit year, 30 February, words, 31 February (day first), month 13, time first
     [problem] = rejected(stocked, write(tmp_path, "log.csv", f"{HEADER}\nC1,{written},attended\n"))
-    assert (problem.line, problem.column, problem.value) == (2, "date", written)
-    assert problem.reason.startswith("scheduled_start must be a date and time: write it as "
-                                     "2026-03-02 14:00, 2026-03-02T14:00:00Z")
+    assert (problem.line, problem.column, problem.value, problem.code) == (2, "date", written, code)
+    assert problem.reason.startswith(start)
+    # every date problem says how a date may be written, whatever its first words
+    assert "write it as 2026-03-02 14:00, 2026-03-02T14:00:00Z" in problem.reason
     assert '[dates] format = "' in problem.reason
 
 
@@ -147,9 +154,9 @@ def test_same_session_id_twice_with_different_content(stocked, tmp_path):
                                       "S1,C1,2026-03-16 14:00,no_show\n")
     assert rejected(stocked, path) == (
         Problem(2, "session_id", "S1", "session_id 'S1' is also on line 4 with different values; "
-                                       "keep one line per session, the right one"),
+                                       "keep one line per session, the right one", "duplicate_id"),
         Problem(4, "session_id", "S1", "session_id 'S1' is also on line 2 with different values; "
-                                       "keep one line per session, the right one"),
+                                       "keep one line per session, the right one", "duplicate_id"),
     )
 
 
@@ -173,7 +180,7 @@ def test_cancelled_at_after_scheduled_start(stocked, tmp_path):
                                       "C1,2026-03-16 14:00,cancelled,2026-03-16 14:30\n")
     assert rejected(stocked, path) == (Problem(2, "cancelled_at", "2026-03-16 14:30", (
         "cancelled_at is after scheduled_start (2026-03-16 14:00): a cancellation is made "
-        "before the session")),)
+        "before the session"), "cancelled_after_start"),)
 
 
 def test_cancellation_details_on_a_session_that_was_not_cancelled(stocked, tmp_path):
@@ -183,12 +190,14 @@ def test_cancellation_details_on_a_session_that_was_not_cancelled(stocked, tmp_p
                                       "C1,2026-03-30 14:00,cancelled,nobody\n")
     assert rejected(stocked, path) == (
         Problem(2, "cancelled_by", "client",
-                "cancelled_by is only for cancellations, and this session's status is attended"),
+                "cancelled_by is only for cancellations, and this session's status is attended",
+                "only_for_cancellations"),
         Problem(3, "cancelled_by", "client",
-                "the status says the therapist cancelled, but cancelled_by says the client"),
+                "the status says the therapist cancelled, but cancelled_by says the client",
+                "cancelled_by_contradicts_status"),
         Problem(4, "cancelled_by", "nobody", "cancelled_by must be client or therapist (client: "
                 "client, cliente, patient, patiente; therapist: therapist, clinician, practitioner, "
-                "provider, thérapeute, praticien, praticienne)"),
+                "provider, thérapeute, praticien, praticienne)", "unknown_label"),
     )
 
 
@@ -225,14 +234,14 @@ def test_file_larger_than_the_limit_is_refused(stocked, tmp_path):
     path = write(tmp_path, "log.csv", f"{HEADER}\nC1,2026-03-16 14:00,attended\n")  # 48 bytes
     assert rejected(stocked, path, max_bytes=40) == (Problem(0, "", "", (
         "log.csv is 0.0 MB (48 bytes), over the import limit of 0.0 MB (40 bytes). Split it "
-        "(by year, say) and import each part.")),)
+        "(by year, say) and import each part."), "file_too_large"),)
 
 
 def test_line_with_too_many_values(stocked, tmp_path):
     path = write(tmp_path, "log.csv", f"{HEADER},fee\nC1,2026-03-16 14:00,attended,60,50\n")
     assert rejected(stocked, path) == (Problem(2, "", "C1,2026-03-16 14:00,attended,60,50", (
         "this line has more values than the 4 headers: a value probably holds a comma without "
-        "quotes around it")),)
+        "quotes around it"), "csv_too_many_values"),)
 
 
 def test_old_excel_file_is_refused_with_what_to_do(stocked, tmp_path):
@@ -276,7 +285,8 @@ def test_bad_clients_file(store, tmp_path):
     with pytest.raises(ImportRejected) as raised:
         import_clients(store, path)
     first, second = raised.value.report.problems
-    assert first == Problem(2, "goal_baseline", "11", "goal_baseline must be a number from 0 to 10")
+    assert first == Problem(2, "goal_baseline", "11", "goal_baseline must be a number from 0 to 10",
+                           "out_of_range")
     assert (second.line, second.column, second.value) == (3, "intake_date", "2026-13-05")
     assert second.reason.startswith("intake_date must be a date: write it as 2026-03-02")
     assert store.scalar("select count(*) from clients") == 0

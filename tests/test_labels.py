@@ -10,14 +10,15 @@ from alliance_metrics.labels import (
     SESSION_HEADERS,
     STATUS_LABELS,
     Mapping,
+    HeaderProblem,
     MappingError,
-    accepted_statuses,
     label_key,
     match_headers,
     party_of,
     read_mapping,
     status_of,
 )
+from alliance_metrics.problems import accepted_labels, reason
 
 
 def test_label_key_ignores_case_accents_punctuation_and_spaces():
@@ -77,7 +78,7 @@ def test_party_labels():
 
 
 def test_accepted_statuses_lists_labels_and_the_mapping_advice():
-    text = accepted_statuses(Mapping(statuses={"Venu(e)": "attended"}))
+    text = accepted_labels("status", Mapping(statuses={"Venu(e)": "attended"}))
     assert "attended: Venu(e), attended, show" in text
     assert "absent non excusé" in text
     assert '[status] "Your label" = "no_show"' in text
@@ -103,8 +104,9 @@ def test_match_headers_same_word_differs_by_file_kind():
 
 def test_missing_required_column_names_it_lists_headers_and_aliases():
     match = match_headers(["Client", "Date", "Tarif"], "sessions")
-    assert len(match.problems) == 1
-    message = match.problems[0]
+    [problem] = match.problems
+    assert (problem.code, problem.field) == ("header_missing", "status")
+    message = reason(problem.code, problem.field, **problem.values)
     assert "needs a status column" in message
     assert "Headers found: 'Client', 'Date', 'Tarif'" in message
     assert "statut" in message and "état" in message
@@ -113,9 +115,10 @@ def test_missing_required_column_names_it_lists_headers_and_aliases():
 
 def test_two_headers_for_one_column_is_a_problem():
     match = match_headers(["Client", "Patient", "Date", "Status"], "sessions")
-    assert match.problems == (
+    assert match.problems == (HeaderProblem("header_ambiguous", "client_id", {"headers": ["Client", "Patient"]}),)
+    assert reason("header_ambiguous", "client_id", **match.problems[0].values) == (
         "Columns 'Client' and 'Patient' both look like client_id. Keep one, or say which to "
-        "use in a mapping file: [columns] client_id = \"Client\".",
+        "use in a mapping file: [columns] client_id = \"Client\"."
     )
 
 

@@ -13,7 +13,7 @@ from alliance_metrics.backup import backup, restore
 from alliance_metrics.erasure import erase_client
 from alliance_metrics.export import to_csv
 from alliance_metrics.ingest import ImportRejected, import_clients, import_sessions
-from alliance_metrics.scores import client_scores
+from alliance_metrics.score_queries import client_scores
 from alliance_metrics.store import SettingsRejected, Store, StoreError
 from alliance_metrics.undo import delete_session, imports_with_undo, undo_import
 

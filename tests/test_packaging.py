@@ -2,7 +2,8 @@
 
 Building a wheel needs the package index, so the test checks what the build reads instead: the
 console script names a callable that runs the command line, the dependencies are exactly the
-pinned requirements, and the SQL files the library loads at run time are declared package data.
+pinned requirements, and every file the library loads at run time (the SQL, and any data file
+added later) is declared package data.
 """
 
 from __future__ import annotations
@@ -43,10 +44,12 @@ def test_every_sql_file_is_package_data():
     assert (ROOT / "alliance_metrics" / "sql" / "__init__.py").exists()  # a package, so found
 
 
-def test_templates_and_catalogues_are_package_data():
-    patterns = PROJECT["tool"]["setuptools"]["package-data"]["alliance_metrics"]
-    package = ROOT / "alliance_metrics"
-    needed = [path.relative_to(package).as_posix()
-              for path in [*(package / "templates").iterdir(), *(package / "locale").rglob("*.po")]]
-    assert any(name.endswith("alliance.po") for name in needed) and "templates/base.html" in needed
-    assert all(any(fnmatch(name, p) for p in patterns) for name in needed), needed
+def test_every_data_file_of_the_library_is_package_data():
+    declared = PROJECT["tool"]["setuptools"]["package-data"]
+    for path in (ROOT / "alliance_metrics").rglob("*"):
+        if path.is_dir() or path.suffix in (".py", ".pyc") or "__pycache__" in path.parts:
+            continue
+        package = ".".join(path.parent.relative_to(ROOT).parts)
+        assert any(fnmatch(path.name, pattern) for pattern in declared.get(package, [])), (
+            f"{path.relative_to(ROOT)} would be missing from an installed alliance_metrics: declare it "
+            "in [tool.setuptools.package-data] of pyproject.toml")

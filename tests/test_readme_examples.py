@@ -68,4 +68,4 @@ def test_every_command_example_runs(tmp_path, monkeypatch, command):
     assert main(argv) == 0, command
     if "--problems" in argv:
         written = Path(argv[argv.index("--problems") + 1]).read_text("utf-8")
-        assert written.splitlines() == ["line,column,value,reason"]   # nothing was wrong
+        assert written.splitlines() == ["line,column,value,reason,code"]   # nothing was wrong

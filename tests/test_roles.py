@@ -97,7 +97,8 @@ def test_an_account_without_a_role_is_refused(monkeypatch, demo_db):
 
 SUPERVISOR_CODE = [ROOT / "ui" / "supervision.py",
                    *(ROOT / page.file for page in PAGES if "supervisor" in page.roles)]
-ANONYMOUS_MODULES = {"alliance_metrics.anonymise", "alliance_metrics.supervisor_export",
+ANONYMOUS_MODULES = {"alliance_metrics.anonymise", "alliance_metrics.supervisor_file",
+                     "alliance_metrics.pooling", "alliance_metrics.supervisor_report",
                      "alliance_metrics.charts", "ui.supervision", "ui.widgets", "streamlit", "pandas",
                      "__future__"}
 

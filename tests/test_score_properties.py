@@ -12,7 +12,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 
 from alliance_metrics.ingest import import_sessions
-from alliance_metrics.scores import SCORES, client_scores
+from alliance_metrics.score_queries import client_scores
+from alliance_metrics.scores import SCORES
 from alliance_metrics.store import Store
 from tests.conftest import insert_sessions
 

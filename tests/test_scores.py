@@ -20,14 +20,8 @@ import math
 
 import pytest
 
-from alliance_metrics.scores import (
-    SCORE_COLUMNS,
-    client_scores,
-    pooled_scores,
-    rolling_comparison,
-    session_facts,
-    sessions_behind,
-)
+from alliance_metrics.score_queries import client_scores, session_facts
+from alliance_metrics.scores import SCORE_COLUMNS, pooled_scores, sessions_behind
 from tests.conftest import at, day, insert_clients, insert_sessions
 
 LOG = [
@@ -178,18 +172,6 @@ def test_every_score_is_explained_by_its_sessions(practice):
     assert notice["A3"] == 24.0 and notice["A4"] == pytest.approx(23 + 59 / 60)
     with pytest.raises(ValueError, match="Unknown score 'attendence'"):
         sessions_behind(facts, "attendence")
-
-
-def test_rolling_compares_the_last_weeks_with_the_weeks_before(practice):
-    table = rolling_comparison(practice, weeks=3, end=at("2026-02-24 00:00")).set_index("client_id")
-    # recent: 02-03 … 02-24 → A6 (therapist), A7 (no-show), A8 (attended): 1 / 2
-    # before: 01-13 … 02-03 → A3 timely, A4 late, A5 timely (A2 on 01-12 is outside): 0 / 1
-    assert same(table.loc["A", "attendance_recent"], 50.0)
-    assert same(table.loc["A", "attendance_before"], 0.0)
-    assert same(table.loc["A", "attendance_change"], 50.0)
-    # C: before has C2 (late cancel) and C3 (attended) → 50; nothing recent → undefined change
-    assert same(table.loc["C", "attendance_before"], 50.0)
-    assert same(table.loc["C", "attendance_change"], None)
 
 
 def test_scores_per_month_for_one_client(practice):

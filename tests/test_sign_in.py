@@ -189,7 +189,8 @@ def test_nobody_signed_in_sees_only_the_sign_in(signin, tab):
         assert "Sign in to see your dashboard." in shown.text
         tab.locator(MAIN).get_by_role("button", name="Sign in").wait_for(timeout=DRAW_TIMEOUT_MS)
         assert tab.locator(MAIN).get_by_role("button").all_inner_texts() == ["Sign in"]
-        assert shown.navigation == []
+        assert shown.navigation == []     # not even the names of the files in pages/
+        assert not shown.not_found, url_path
         assert shown.exceptions == 0 and shown.crash_alerts == []
         assert_no_client_data(tab)
     assert "_streamlit_user" not in {cookie["name"] for cookie in tab.context.cookies()}

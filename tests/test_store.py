@@ -10,7 +10,7 @@ import hypothesis.strategies as st
 import pytest
 from hypothesis import given
 
-from alliance_metrics.scores import client_scores
+from alliance_metrics.score_queries import client_scores
 from alliance_metrics.store import SCHEMA_VERSION, Store, StoreError, sql
 from tests.test_score_properties import PROPERTY, import_rows, session_log
 

@@ -20,7 +20,8 @@ from streamlit.testing.v1 import AppTest
 
 from alliance_metrics.anonymise import TABLE_SCHEMAS, add_months, month_start
 from alliance_metrics.store import Store
-from alliance_metrics.supervisor_export import export_json, loads_export, what_it_shows
+from alliance_metrics.supervisor_file import export_json, loads_export
+from alliance_metrics.supervisor_report import what_it_shows
 from tests.browser import CHROMIUM, chromium, running_app, visit
 from tests.conftest import insert_sessions
 from tests.test_roles import APP, AUTH

@@ -14,7 +14,9 @@ a supervisor sees the supervisor pages only. Anyone else is refused.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
@@ -23,6 +25,7 @@ from alliance_metrics import audit
 ROLE_CLAIM = "alliance_role"
 THERAPIST_CLAIM = "alliance_therapist_id"
 THERAPIST, SUPERVISOR, SINGLE_USER = "therapist", "supervisor", "single-user"
+PAGES_FOLDER = Path(__file__).resolve().parent.parent / "pages"
 
 
 @dataclass(frozen=True)
@@ -50,19 +53,42 @@ def viewer() -> Viewer:
     if not identity_configured():
         return Viewer(SINGLE_USER)
     if not st.user.is_logged_in:
-        st.title("Alliance")
-        st.write("Sign in to see your dashboard.")
-        st.button("Sign in", on_click=st.login, type="primary", key="sign_in")
-        st.stop()
+        _only(_sign_in_screen)
     audit.set_actor(str(st.user.get("email") or st.user.get("sub") or "signed-in user"))
     role = st.user.get(ROLE_CLAIM)
     if role == SUPERVISOR:
         return Viewer(SUPERVISOR)
     if role == THERAPIST and st.user.get(THERAPIST_CLAIM):
         return Viewer(THERAPIST, str(st.user.get(THERAPIST_CLAIM)))
+    _only(lambda: _refusal(role))
+
+
+def _sign_in_screen() -> None:
+    st.title("Alliance")
+    st.write("Sign in to see your dashboard.")
+    st.button("Sign in", on_click=st.login, type="primary", key="sign_in")
+
+
+def _refusal(role: object) -> None:
     st.error(
         f"Your account has no Alliance role (claim {ROLE_CLAIM!r} = {role!r}). Ask whoever manages "
         f"sign-in to give it {THERAPIST!r} with {THERAPIST_CLAIM!r}, or {SUPERVISOR!r}."
     )
     st.button("Sign out", on_click=st.logout, key="sign_out_refused")
+
+
+def _only(screen: Callable[[], None]) -> None:
+    """Show *screen* at whatever address was asked for, with no navigation, and end the run.
+
+    With a ``pages/`` folder Streamlit first lists every file in it as a page of a sidebar menu
+    (its multipage v1 mode) before app.py or the page runs; a run that stopped here would keep that
+    menu. A hidden navigation with the screen at each of those addresses replaces it, so nobody
+    signed out learns the page names, nor sees "Page not found" on a deep link.
+    """
+    addresses = ["home"] + sorted(file.stem for file in PAGES_FOLDER.glob("*.py"))
+    st.navigation(
+        [st.Page(screen, title="Alliance", url_path=address, default=address == "home")
+         for address in addresses],
+        position="hidden",
+    ).run()
     st.stop()

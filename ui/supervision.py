@@ -1,5 +1,5 @@
 """Render a SupervisorView: anonymised aggregates only. The supervisor pages import this module
-and ``alliance_metrics.anonymise`` / ``supervisor_export`` — nothing that can reach a client row."""
+and ``alliance_metrics.anonymise`` / ``supervisor_report`` — nothing that can reach a client row."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import streamlit as st
 
 from alliance_metrics.anonymise import CASELOAD_LABELS, MEASURE_LABELS, SCORE_NAMES, TOTAL, SupervisorView
 from alliance_metrics.charts import MEASURE_COLOURS, binned_counts, caseload_flow, period_trend
-from alliance_metrics.supervisor_export import relation_reading, what_it_shows
+from alliance_metrics.supervisor_report import relation_reading, what_it_shows
 from ui.widgets import PLOTLY_CONFIG
 
 

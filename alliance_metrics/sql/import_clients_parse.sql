@@ -1,7 +1,8 @@
 -- parsed_clients: each row of the clients file as the clients table will hold it, with the
 -- list of its rejected values (NULL when it has none). One pass over the file.
 -- Reads: staged_clients (the file's cells as text under <column>_text, blank = NULL, with the
--- spreadsheet line). Parameters: $date_formats, $file_zone, $practice_zone, $date_reason (ingest.py).
+-- spreadsheet line). Parameters: $date_formats, $file_zone, $practice_zone (ingest.py), and the bounds
+-- $<column>_low, $<column>_high from the column catalogue (columns.range_parameters).
 create or replace temp table parsed_clients as
 with
 
@@ -26,19 +27,19 @@ typed as (
 ),
 
 checked as (
+    -- each problem: column, cell, code (alliance_metrics/problems.py words it), detail
     select
         *,
         list_filter([
-            case when client_id_text is null then problem('client_id', client_id_text,
-                'client_id is required: the code of the client') end,
-            case when goal_baseline_text is not null and not coalesce(goal_baseline between 0 and 10, false) then problem('goal_baseline', goal_baseline_text,
-                'goal_baseline must be a number from 0 to 10') end,
-            case when goal_target_text is not null and not coalesce(goal_target between 0 and 10, false) then problem('goal_target', goal_target_text,
-                'goal_target must be a number from 0 to 10') end,
+            case when client_id_text is null then problem('client_id', client_id_text, 'missing', null) end,
+            case when goal_baseline_text is not null and not coalesce(goal_baseline between $goal_baseline_low and $goal_baseline_high, false) then problem('goal_baseline', goal_baseline_text,
+                number_code(goal_baseline_text, $goal_baseline_low, $goal_baseline_high), null) end,
+            case when goal_target_text is not null and not coalesce(goal_target between $goal_target_low and $goal_target_high, false) then problem('goal_target', goal_target_text,
+                number_code(goal_target_text, $goal_target_low, $goal_target_high), null) end,
             case when intake_date_text is not null and intake_date is null then problem('intake_date', intake_date_text,
-                'intake_date must be a date: ' || $date_reason) end,
+                date_code(intake_date_text), null) end,
             case when contract_signed_on_text is not null and contract_signed_on is null then problem('contract_signed_on', contract_signed_on_text,
-                'contract_signed_on must be a date: ' || $date_reason) end
+                date_code(contract_signed_on_text), null) end
         ], lambda p: p is not null) as problems
     from typed
 ),

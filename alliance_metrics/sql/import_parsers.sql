@@ -76,6 +76,29 @@ end;
 create or replace temp macro parse_date(cell, formats, file_zone, practice_zone) as
     cast(parse_timestamp(cell, formats, file_zone, practice_zone) as date);
 
--- One rejected value, as the parse queries list them.
-create or replace temp macro problem(field, cell, reason) as
-    {'field': field, 'value': cell, 'reason': reason};
+-- One rejected value, as the parse queries list them: its column, the cell, a problem code and,
+-- where the code needs one, a detail. The words are made from the code in Python
+-- (alliance_metrics/problems.py), never here.
+create or replace temp macro problem(field, cell, code, detail) as
+    {'field': field, 'value': cell, 'code': code, 'detail': cast(detail as varchar)};
+-- Why a number cell was refused (its range bound from the column catalogue by ingest.py); run only
+-- on refused cells. A number within the range is refused only because it is not whole.
+create or replace temp macro number_code(cell, low, high) as case
+    when parse_number(cell) is null then 'not_a_number'
+    when parse_number(cell) between low and high then 'not_whole'
+    else 'out_of_range'
+end;
+-- Why a date cell did not parse, when its shape says more than "not a date"; run only on refused
+-- cells. Five digits: an Excel date serial (46329 is 3 Nov 2026) exported as a number. A two-digit
+-- year (02/03/26): its century is never guessed. A month written as a word, English or French
+-- (2 Nov 2026, 2 novembre 2026), beside a number.
+create or replace temp macro date_code(cell) as case
+    when regexp_full_match(cell, '\d{5}([.,]\d+)?') then 'date_excel_serial'
+    when regexp_matches(cell, '^\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2}(\D|$)') then 'date_two_digit_year'
+    when regexp_matches(cell, '\d') and regexp_matches(lower(cell), '(^|[^a-zà-ÿ])(jan|janv|janvier|january|feb|february'
+        || '|f[ée]vr?|f[ée]vrier|mar|march|mars|apr|april|avr|avril|may|mai|jun|june|juin|jul|july|juil|juillet'
+        || '|aug|august|ao[uû]t|sept?|september|septembre|oct|october|octobre|nov|november|novembre|dec|december'
+        || '|d[ée]c|d[ée]cembre)\.?([^a-zà-ÿ]|$)')
+        then 'date_month_name'
+    else 'not_a_date'
+end;

@@ -3,8 +3,9 @@
 -- Reads: staged_sessions (the file's cells as text under <column>_text, blank = NULL, with the
 -- spreadsheet line), status_labels and party_labels (the file's own labels, matched in Python
 -- by alliance_metrics.labels), paid_labels likewise. Parameters: $yes_words, $no_words,
--- $status_reason, $party_reason, $paid_reason, $date_formats, $file_zone, $practice_zone,
--- $date_reason (what a date may be, in this file's order), $paid_as_of (ingest.py says which).
+-- $date_formats, $file_zone, $practice_zone, $paid_as_of (ingest.py says which), and the
+-- bounds $<column>_low, $<column>_high of each bounded column, from the column catalogue
+-- (columns.range_parameters). Problems are codes; their words are made in Python.
 create or replace temp table parsed_sessions as
 with
 
@@ -46,50 +47,45 @@ typed as (
 ),
 
 checked as (
+    -- each problem: column, cell, code (alliance_metrics/problems.py words it), detail
     select
         *,
         list_filter([
-            case when client_id_text is null then problem('client_id', client_id_text,
-                'client_id is required: the code of the client') end,
-            case when scheduled_start_text is null then problem('scheduled_start', scheduled_start_text,
-                'scheduled_start is required: the date and time of the session') end,
+            case when client_id_text is null then problem('client_id', client_id_text, 'missing', null) end,
+            case when scheduled_start_text is null then problem('scheduled_start', scheduled_start_text, 'missing', null) end,
             case when scheduled_start_text is not null and scheduled_start is null then problem('scheduled_start', scheduled_start_text,
-                'scheduled_start must be a date and time: ' || $date_reason) end,
-            case when duration_min_text is not null and not coalesce(duration_min between 1 and 1440, false) then problem('duration_min', duration_min_text,
-                'duration_min must be a whole number of minutes from 1 to 1440') end,
-            case when status_text is null then problem('status', status_text,
-                'status is required: attended, cancelled, late_cancel, no_show or booked') end,
-            case when status_text is not null and status is null then problem('status', status_text,
-                $status_reason) end,
-            case when cancelled_by_text is not null and given_cancelled_by is null then problem('cancelled_by', cancelled_by_text,
-                $party_reason) end,
+                date_code(scheduled_start_text), null) end,
+            case when duration_min_text is not null and not coalesce(duration_min between $duration_min_low and $duration_min_high, false) then problem('duration_min', duration_min_text,
+                number_code(duration_min_text, $duration_min_low, $duration_min_high), null) end,
+            case when status_text is null then problem('status', status_text, 'missing', null) end,
+            case when status_text is not null and status is null then problem('status', status_text, 'unknown_label', null) end,
+            case when cancelled_by_text is not null and given_cancelled_by is null then problem('cancelled_by', cancelled_by_text, 'unknown_label', null) end,
             case when given_cancelled_by is not null and status not in ('cancelled', 'late_cancel') then problem('cancelled_by', cancelled_by_text,
-                'cancelled_by is only for cancellations, and this session''s status is ' || status) end,
+                'only_for_cancellations', status) end,
             case when given_cancelled_by <> label_cancelled_by then problem('cancelled_by', cancelled_by_text,
-                'the status says the ' || label_cancelled_by || ' cancelled, but cancelled_by says the ' || given_cancelled_by) end,
+                'cancelled_by_contradicts_status', label_cancelled_by) end,
             case when cancelled_at_text is not null and cancelled_at is null then problem('cancelled_at', cancelled_at_text,
-                'cancelled_at must be a date and time: ' || $date_reason) end,
+                date_code(cancelled_at_text), null) end,
             case when cancelled_at is not null and status not in ('cancelled', 'late_cancel') then problem('cancelled_at', cancelled_at_text,
-                'cancelled_at is only for cancellations, and this session''s status is ' || status) end,
+                'only_for_cancellations', status) end,
             case when cancelled_at > scheduled_start then problem('cancelled_at', cancelled_at_text,
-                'cancelled_at is after scheduled_start (' || strftime(scheduled_start, '%Y-%m-%d %H:%M') || '): a cancellation is made before the session') end,
-            case when client_late_min_text is not null and not coalesce(client_late_min between -1440 and 1440, false) then problem('client_late_min', client_late_min_text,
-                'client_late_min must be a number of minutes from -1440 to 1440 (0 or less is on time)') end,
-            case when therapist_late_min_text is not null and not coalesce(therapist_late_min between -1440 and 1440, false) then problem('therapist_late_min', therapist_late_min_text,
-                'therapist_late_min must be a number of minutes from -1440 to 1440 (0 or less is on time)') end,
-            case when homework_done_text is not null and not coalesce(homework_done between 0 and 1, false) then problem('homework_done', homework_done_text,
-                'homework_done must be a share from 0 to 1 (0.5 = half the agreed practice) or yes/no (oui/non); leave it blank when no practice was agreed') end,
-            case when engagement_text is not null and not coalesce(engagement between 1 and 5, false) then problem('engagement', engagement_text,
-                'engagement must be a whole number from 1 to 5') end,
-            case when alliance_rating_text is not null and not coalesce(alliance_rating between 0 and 40, false) then problem('alliance_rating', alliance_rating_text,
-                'alliance_rating must be a number from 0 to 40') end,
-            case when goal_rating_text is not null and not coalesce(goal_rating between 0 and 10, false) then problem('goal_rating', goal_rating_text,
-                'goal_rating must be a number from 0 to 10') end,
-            case when fee_text is not null and not coalesce(fee >= 0, false) then problem('fee', fee_text,
-                'fee must be a number, 0 or more') end,
-            case when paid_on_text is not null and paid_on is null then problem('paid_on', paid_on_text,
-                'paid_on must be a date: ' || $date_reason) end,
-            case when paid_text is not null and paid is null then problem('paid', paid_text, $paid_reason) end
+                'cancelled_after_start', strftime(scheduled_start, '%Y-%m-%d %H:%M')) end,
+            case when client_late_min_text is not null and not coalesce(client_late_min between $client_late_min_low and $client_late_min_high, false) then problem('client_late_min', client_late_min_text,
+                number_code(client_late_min_text, $client_late_min_low, $client_late_min_high), null) end,
+            case when therapist_late_min_text is not null and not coalesce(therapist_late_min between $therapist_late_min_low and $therapist_late_min_high, false) then problem('therapist_late_min', therapist_late_min_text,
+                number_code(therapist_late_min_text, $therapist_late_min_low, $therapist_late_min_high), null) end,
+            case when homework_done_text is not null and not coalesce(homework_done between $homework_done_low and $homework_done_high, false) then problem('homework_done', homework_done_text,
+                number_code(homework_done_text, $homework_done_low, $homework_done_high), null) end,
+            case when engagement_text is not null and not coalesce(engagement between $engagement_low and $engagement_high, false) then problem('engagement', engagement_text,
+                number_code(engagement_text, $engagement_low, $engagement_high), null) end,
+            case when alliance_rating_text is not null and not coalesce(alliance_rating between $alliance_rating_low and $alliance_rating_high, false) then problem('alliance_rating', alliance_rating_text,
+                number_code(alliance_rating_text, $alliance_rating_low, $alliance_rating_high), null) end,
+            case when goal_rating_text is not null and not coalesce(goal_rating between $goal_rating_low and $goal_rating_high, false) then problem('goal_rating', goal_rating_text,
+                number_code(goal_rating_text, $goal_rating_low, $goal_rating_high), null) end,
+            case when fee_text is not null and not coalesce(fee between $fee_low and $fee_high, false) then problem('fee', fee_text,
+                number_code(fee_text, $fee_low, $fee_high), null) end,
+            case when paid_on_text is not null and paid_on is null then problem('paid_on', paid_on_text, date_code(paid_on_text), null) end,
+            case when paid_text is not null and paid is null then problem('paid', paid_text, 'unknown_label', null) end
         ], lambda p: p is not null) as problems
     from typed
 ),

@@ -1,0 +1,3 @@
+-- How many sessions the store holds.
+select count(*)
+from sessions;
