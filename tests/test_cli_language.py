@@ -87,16 +87,23 @@ def test_a_rejected_import_is_reported_in_french(tmp_path, capsys, monkeypatch):
                    "zed,2026-03-02 14:00,attended,7\n"
                    "zed,2026-03-09 14:00,attended,14\n"
                    "zed,2026-03-16 14:00,attended,15\n", encoding="utf-8")
+    headerless = tmp_path / "sans-statut.csv"
+    headerless.write_text("client,when\nzed,2026-03-02\n", encoding="utf-8")
     problems = tmp_path / "problemes.csv"
     status = main(["import", str(log), "--db", str(tmp_path / "a.duckdb"), "--problems", str(problems)])
     assert status == 1
     err = capsys.readouterr().err
     assert "journal.csv : rien n'a été importé ; 2 problèmes à corriger, par colonne et par raison :" in err
-    assert "goal_rating : 2 lignes (lignes 3, 4), p. ex. '14'" in err
+    assert ("goal_rating : 2 lignes (lignes 3, 4), p. ex. '14' — goal_rating doit être un nombre de 0 à 10 "
+            "[out_of_range]") in err                                    # the reason from problems.py
     assert f"Chaque problème, ligne par ligne : {problems}" in err
     # the problems file is a French spreadsheet CSV: BOM, semicolons
     text = problems.read_text("utf-8")
     assert text.startswith("\ufeff") and ";" in text.splitlines()[0]
+    assert main(["import", str(headerless), "--db", str(tmp_path / "a.duckdb")]) == 1
+    err = capsys.readouterr().err
+    assert "Le journal de séances doit avoir une colonne status, et aucun de ses en-têtes n'en est une." in err
+    assert "must" not in err and "Headers found" not in err
 
 
 def test_main_leaves_the_callers_language_as_it_was(monkeypatch, capsys):
