@@ -47,7 +47,7 @@ def backup(store: Store, target: str | os.PathLike) -> dict[str, int]:
     if not target.parent.is_dir():
         raise StoreError(f"The folder {target.parent} does not exist. Create it, or give another path.")
     counts = store.copy_to(target)
-    with store.transaction() as cursor:
+    with store.transaction(totals="none") as cursor:
         audit.record(cursor, "backup", sessions=counts.get("sessions", 0), clients=counts.get("clients", 0))
     return counts
 

@@ -14,6 +14,7 @@ import argparse
 import contextlib
 import re
 import sys
+import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -55,9 +56,10 @@ def say(text: str = "", *, error: bool = False) -> None:
     print(terminal_safe(text), file=sys.stderr if error else sys.stdout)
 
 
-def _open(args, *, create: bool = False) -> Store:
-    """The store of ``--db``; only the import command may create it (read-only commands never do)."""
-    store = Store(database_path(args.db), create=create)
+def _open(args, *, create: bool = False, read_only: bool = False) -> Store:
+    """The store of ``--db``; only the import command may create it (read-only commands never do).
+    With *read_only*, DuckDB opens the file read-only: the command cannot write to it."""
+    store = Store(database_path(args.db), create=create, read_only=read_only)
     _follow_language_setting(store)
     for problem in store.setting_problems().values():
         say(_("warning: {problem}").format(problem=problem), error=True)
@@ -102,8 +104,8 @@ def cmd_import(args) -> int:
     mapping = read_mapping(Path(args.mapping)) if args.mapping else None
     store = _open(args, create=True)
     try:
-        reports = import_files(store, Path(args.sessions),
-                               Path(args.clients) if args.clients else None, mapping=mapping)
+        reports = import_files(store, Path(args.sessions), Path(args.clients) if args.clients else None,
+                               mapping=mapping, max_bytes=None)   # the upload limit is the browser's only
     except ImportRejected as rejected:
         report = rejected.report
         count = sum(group.count for group in report.groups)
@@ -168,21 +170,37 @@ def _write_problems(path: Path, report) -> None:
 
 
 def cmd_scores(args) -> int:
-    from alliance_metrics.export import to_csv, to_json
+    """The scores are read on a read-only opening and written to a file by DuckDB's COPY; the
+    export is then audited on a short read-write opening (free: opening writes nothing else),
+    and the file streamed to stdout with its control characters neutralised."""
+    from alliance_metrics.export import to_json, write_csv
     from alliance_metrics.score_queries import client_scores
     from alliance_metrics.scores import SCORE_COLUMNS
 
-    store = _open(args)
+    store = _open(args, read_only=True)
     try:
         table = client_scores(store, since=args.since, until=args.until)[list(SCORE_COLUMNS)]
-        with store.transaction() as cursor:
-            audit.record(cursor, "export", kind="scores", clients=len(table))
     finally:
         store.close()
-    # data for scripts (SPEC §5): the same CSV in every language
-    sys.stdout.write(terminal_safe(to_csv(table, language="en") if args.format == "csv"
-                                   else to_json(table) + "\n"))
+    with tempfile.TemporaryDirectory(prefix="alliance-scores-") as scratch:
+        written = Path(scratch) / "scores"
+        if args.format == "csv":
+            write_csv(table, written)
+        else:
+            written.write_text(to_json(table) + "\n", encoding="utf-8")
+        clients = len(table)
+        del table
+        recorder = Store(database_path(args.db), create=False)
+        try:
+            with recorder.transaction(totals="none") as cursor:
+                audit.record(cursor, "export", kind="scores", clients=clients)
+        finally:
+            recorder.close()
+        with written.open(encoding="utf-8", newline="") as text:
+            while chunk := text.read(1 << 20):
+                sys.stdout.write(terminal_safe(chunk))
     return DONE
+
 
 
 def cmd_supervisor_export(args) -> int:
@@ -209,7 +227,7 @@ def cmd_supervisor_export(args) -> int:
         written = write_export(view, out)
         if html:
             html.write_text(supervisor_report_html(view), encoding="utf-8")
-        with store.transaction() as cursor:
+        with store.transaction(totals="none") as cursor:
             audit.record(cursor, "export", kind="supervisor_export", k=view.k)
     except SecretFileError as error:
         say(_("error: {error}").format(error=error), error=True)
@@ -294,7 +312,7 @@ def cmd_restore(args) -> int:
 
 
 def cmd_audit(args) -> int:
-    store = _open(args)
+    store = _open(args, read_only=True)
     try:
         if args.verify:
             verdict = audit.verify(store)

@@ -88,7 +88,8 @@ def erase_client(store: Store, client_id: str, secret: PracticeSecret | None = N
     """
     secret = secret or practice_secret()
     tables = tables_with_clients(store)
-    with store.transaction() as cursor:
+    with store.transaction(totals="touched") as cursor:
+        store.touch_clients(cursor, "select $id as client_id", {"id": client_id})
         deleted = _delete_client(cursor, tables, client_id)
         if not any(deleted.values()):
             raise ValueError(

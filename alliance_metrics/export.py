@@ -13,6 +13,10 @@ Windows-1252 and garbles accents).
 
 from __future__ import annotations
 
+import os
+from contextlib import closing
+
+import duckdb
 import pandas as pd
 
 from alliance_metrics.i18n import current_language
@@ -37,7 +41,7 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of *frame* whose text cells cannot run as formulas; numeric columns untouched."""
     safe = frame.copy()
     for column in safe.columns:
-        if not pd.api.types.is_numeric_dtype(safe[column]) and not pd.api.types.is_datetime64_any_dtype(safe[column]):
+        if _is_text(safe[column]):
             safe[column] = safe[column].map(neutralise, na_action="ignore")
     return safe
 
@@ -61,6 +65,31 @@ def to_csv(frame: pd.DataFrame, language: str | None = None) -> str:
     separator, decimal, start = CSV_DIALECTS[language or current_language()]
     return start + spreadsheet_safe(frame).to_csv(index=False, lineterminator="\n", sep=separator,
                                                   decimal=decimal)
+
+
+def write_csv(frame: pd.DataFrame, path: str | os.PathLike) -> None:
+    """Write *frame* to the CSV file *path* as :func:`to_csv` would, through DuckDB's COPY.
+
+    The same cells: text neutralised by the same rule (``sql/spreadsheet_safe.sql``), numbers as
+    they are, undefined values empty, a header line, ``\n`` line ends. At 600,000 rows COPY takes
+    a fraction of what pandas' ``to_csv`` with the Python neutralising pass takes (bench/scale.py).
+    Fields holding a line break or a carriage return are quoted (pandas leaves a lone ``\r``
+    unquoted, which breaks the row in some readers).
+    """
+    from alliance_metrics.sql import load
+
+    cells = ", ".join(
+        f"{'spreadsheet_safe(' + quoted + ')' if _is_text(frame[column]) else quoted} as {quoted}"
+        for column in frame.columns for quoted in ['"' + str(column).replace('"', '""') + '"'])
+    with closing(duckdb.connect()) as con:
+        con.execute(load("spreadsheet_safe"))
+        con.from_df(frame).project(cells).create_view("safe_frame")
+        con.execute(load("write_csv"), {"path": str(path)})
+
+
+def _is_text(column: pd.Series) -> bool:
+    """What spreadsheet_safe neutralises: neither numbers nor date-times."""
+    return not pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_datetime64_any_dtype(column)
 
 
 def to_json(frame: pd.DataFrame) -> str:

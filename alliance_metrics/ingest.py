@@ -217,7 +217,7 @@ def import_sessions(
     *,
     mapping: Mapping | str | os.PathLike | None = None,
     file_name: str | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_bytes: int | None = DEFAULT_MAX_BYTES,
 ) -> ImportReport:
     """Import a session log (SPEC §3): all its rows, or none.
 
@@ -228,7 +228,7 @@ def import_sessions(
     mapping : a :class:`~alliance_metrics.labels.Mapping`, or what
         :func:`~alliance_metrics.labels.read_mapping` reads (path or TOML text).
     file_name : the name to report and record (default: the path's name), e.g. an upload's.
-    max_bytes : larger files are refused.
+    max_bytes : larger files are refused (the browser upload's limit); None: any size.
 
     Returns
     -------
@@ -251,7 +251,7 @@ def import_clients(
     *,
     mapping: Mapping | str | os.PathLike | None = None,
     file_name: str | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_bytes: int | None = DEFAULT_MAX_BYTES,
 ) -> ImportReport:
     """Import a clients file (SPEC §3): all its rows, or none. As :func:`import_sessions`."""
     job = _Job("clients", Path(path), file_name, max_bytes)
@@ -264,14 +264,16 @@ def import_files(
     clients_path: str | os.PathLike | None = None,
     *,
     mapping: Mapping | str | os.PathLike | None = None,
+    max_bytes: int | None = DEFAULT_MAX_BYTES,
 ) -> list[ImportReport]:
     """Import a clients file (when given), then a session log, in one transaction.
 
     Both are written, or neither: when one file is rejected, the other is recorded as
     rejected too, with a problem saying why. Returns the reports, clients first.
+    *max_bytes* is the browser upload's limit; the command line passes None (any size).
     """
-    jobs = [_Job("clients", Path(clients_path))] if clients_path is not None else []
-    jobs.append(_Job("sessions", Path(sessions_path)))
+    jobs = [_Job("clients", Path(clients_path), max_bytes=max_bytes)] if clients_path is not None else []
+    jobs.append(_Job("sessions", Path(sessions_path), max_bytes=max_bytes))
     return _import(store, jobs, mapping)
 
 
@@ -283,7 +285,7 @@ class _Job:
     kind: str
     path: Path
     file_name: str | None = None
-    max_bytes: int = DEFAULT_MAX_BYTES
+    max_bytes: int | None = DEFAULT_MAX_BYTES
 
 
 @dataclass
@@ -344,7 +346,7 @@ def _import(store: Store, jobs: list[_Job], mapping: Mapping | str | os.PathLike
     sources = [_inspect(job) for job in jobs]
     settings = store.settings()
     try:
-        with store.transaction() as cursor:
+        with store.transaction(totals="touched") as cursor:
             cursor.execute(sql("import_parsers"))
             staged = [_stage(cursor, source, mapping, settings) for source in sources]
             failed = [item for item in staged if item.problems]
@@ -354,7 +356,7 @@ def _import(store: Store, jobs: list[_Job], mapping: Mapping | str | os.PathLike
         staged = [_Staged(source) for source in sources]
         failed = [item for item in staged if item.source is failure.source]
         failed[0].problems.append(failure.problem)
-        with store.transaction() as cursor:
+        with store.transaction(totals="none") as cursor:   # records the rejection only
             reports = _finish(cursor, staged, failed)
     if failed:
         raise ImportRejected(reports[staged.index(failed[0])], tuple(reports))
@@ -394,6 +396,10 @@ def _write(cursor: duckdb.DuckDBPyConnection, item: _Staged, import_id: int) -> 
     updated = _scalar(cursor, sql(f"import_{kind}_update"), {"import_id": import_id})
     undo.prune_replaced(cursor, kind, import_id)
     inserted = _scalar(cursor, sql(f"import_{kind}_insert"), {"import_id": import_id})
+    # the clients whose totals this import may change: the file's, and those of the stored rows it
+    # changed as they were before (a session moved to another client changes both)
+    Store.touch_clients(cursor, f"select client_id from parsed_{kind} union all select client_id "
+                                f"from replaced_{kind} where replaced_by = $import_id", {"import_id": import_id})
     unchanged = _scalar(cursor, f"select count(*) from parsed_{kind}") - updated - inserted
     cursor.execute(
         "update imports set rows_inserted = $inserted, rows_updated = $updated, "
@@ -408,7 +414,7 @@ def _stage(cursor: duckdb.DuckDBPyConnection, source: _Source, mapping: Mapping 
     """Load one file into temporary tables and list its problems; write nothing."""
     item = _Staged(source)
     kind, name = source.kind, source.file_name
-    if source.size > source.max_bytes:
+    if source.max_bytes is not None and source.size > source.max_bytes:
         return _whole_file(item, "file_too_large", file=name, size=_megabytes(source.size),
                            limit=_megabytes(source.max_bytes))
     if source.size == 0:
@@ -812,7 +818,7 @@ class _Source:
     kind: str
     path: Path
     file_name: str
-    max_bytes: int
+    max_bytes: int | None
     size: int
     sha256: str
     format: str          # 'csv', 'xlsx', 'parquet', or 'xls' (refused)

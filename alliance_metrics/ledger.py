@@ -104,7 +104,7 @@ def record(store: Store, release: Release) -> None:
          for (table, period), scopes in release.items() for scope, found in scopes.items() for row in found],
         columns=["table_name", "period", "scope", "row_key", "figures"])
     if len(rows):
-        with store.transaction() as cursor:
+        with store.transaction(totals="none") as cursor:
             cursor.register("release_rows", rows)
             cursor.execute(sql.load("ledger_insert"))
             cursor.unregister("release_rows")

@@ -138,7 +138,7 @@ def save_mapping(store: Store, name: str, headers, mapping: Mapping) -> None:
     if not name.strip():
         raise ValueError("A saved mapping needs a name; you provided an empty one. "
                          "Give it a name such as the software the file comes from.")
-    with store.transaction() as cursor:
+    with store.transaction(totals="none") as cursor:
         cursor.execute(
             "insert or replace into saved_mappings (name, headers_key, mapping_toml, saved_at) "
             "values ($name, $key, $toml, current_localtimestamp())",

@@ -8,6 +8,7 @@ also rebuilds what is kept derived from the data (each client's all-time totals)
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 import threading
@@ -32,8 +33,12 @@ MIGRATIONS: tuple[str, ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 #: Macros and views that are code, not data: recreated at every open so they match this release.
 DERIVED = ("session_facts", "client_components")
-#: Data derived from the rest, rebuilt by every write transaction just before it commits.
+#: Data derived from the rest, kept current by every write transaction just before it commits:
+#: rebuilt whole (``sql/<name>.sql``) or, for the clients a write names, refreshed
+#: (``sql/<name>_refresh.sql``).
 KEPT = ("client_totals",)
+#: What :meth:`Store.transaction` does to the kept totals before it commits (see there).
+TOTALS = ("rebuild", "touched", "none")
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "alliance.duckdb"
 CONTRACT_PARAMETERS = ("grace_min", "late_cancel_hours", "payment_grace_days")
@@ -115,13 +120,22 @@ class Store:
 
     _openings = itertools.count()
 
-    def __init__(self, path: str | os.PathLike = DEFAULT_DB, *, create: bool = True):
+    def __init__(self, path: str | os.PathLike = DEFAULT_DB, *, create: bool = True,
+                 read_only: bool = False):
         """Open the database at *path*; with ``create=False`` (read-only commands) a missing
-        file is an error instead of a new, empty database."""
+        file is an error instead of a new, empty database.
+
+        Opening writes nothing unless something is due: a schema migration, macros or totals of
+        an older release (:meth:`_up_to_date` tells, from ``meta``), or the file rewrite of an
+        interrupted erasure. With ``read_only=True`` (commands that only read) the file is opened
+        by DuckDB in read-only mode, so any write fails; when something is due, the file is first
+        brought up to date by a short read-write opening, then opened read-only.
+        """
         self.path = str(path)
+        self.read_only = read_only and self.path != ":memory:"
         self.opened = next(Store._openings)  # this opening's number, for per_data_version
         if self.path != ":memory:":
-            if not create and not Path(self.path).is_file():
+            if (not create or read_only) and not Path(self.path).is_file():
                 raise StoreError(
                     f"There is no database at {self.path}. Check the path given with --db or "
                     "$ALLIANCE_DB, or import a session log first."
@@ -129,13 +143,20 @@ class Store:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._write_lock = threading.RLock()
         self._con = self._connect()
+        if self._up_to_date():
+            return
+        if self.read_only:   # bring the file up to date once, then read it read-only
+            self._con.close()
+            Store(self.path).close()
+            self._con = self._connect()
+            return
         self._migrate()
         if self.scalar("select count(*) from meta where key = 'rewrite_pending'"):
             self.rewrite()   # an erasure was committed but its file rewrite was interrupted
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
         try:
-            return duckdb.connect(self.path)
+            return duckdb.connect(self.path, read_only=self.read_only)
         except duckdb.Error as error:
             raise StoreError(
                 f"Cannot open the database {self.path}: {str(error).splitlines()[0]}. If the "
@@ -193,30 +214,57 @@ class Store:
             cursor.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def transaction(self, totals: str = "rebuild") -> Iterator[duckdb.DuckDBPyConnection]:
         """A cursor inside BEGIN … COMMIT; any exception rolls everything back.
 
-        Just before COMMIT the kept tables (``KEPT``: each client's all-time totals) are rebuilt
-        from what the transaction leaves, so they commit, or roll back, with the data they are
-        made of and a reader never sees them out of date. That costs about 0.1 s per write at a
-        million sessions, and spares every reader of all-time scores a pass over the session log.
+        Just before COMMIT the kept tables (``KEPT``: each client's all-time totals) are brought up
+        to date with what the transaction leaves, so they commit, or roll back, with the data they
+        are made of and a reader never sees them out of date. *totals* says how:
+
+        - ``"rebuild"`` (the default, right for any write): every client's totals are rebuilt from
+          the whole session log — about 0.1 s per write at a million sessions, 1–2 s at ten million.
+          Settings changes of the contract parameters need it: they change every client's totals.
+        - ``"touched"``: only the clients the writer names are refreshed, so the cost follows what
+          the write touched, not the store's history. The writer inserts, on the cursor, the id of
+          every client whose sessions or clients-file row it inserts, changes or deletes — before
+          and after the change — into the temporary table ``touched_clients`` (see
+          :meth:`touch_clients`). A client left out keeps stale totals: imports, undo, deletions
+          and erasures name theirs; tests/test_client_totals.py checks them against a rebuild.
+        - ``"none"``: the transaction changes no session, client or contract setting (an audit
+          row, the release ledger, a saved mapping).
+
         DuckDB's COMMIT after a failed statement commits nothing yet raises nothing, so the
         rollback is explicit here rather than left to COMMIT.
         """
+        if totals not in TOTALS:
+            raise ValueError(f"totals must be one of {TOTALS}; you provided totals={totals!r}.")
         with self._write_lock:
             cursor = self._con.cursor()
             cursor.execute("begin transaction")
             try:
+                if totals == "touched":
+                    cursor.execute("create or replace temp table touched_clients (client_id varchar)")
                 yield cursor
-                parameters = self._contract_parameters(cursor)
-                for name in KEPT:
-                    cursor.execute(sql(name), parameters)
+                if totals != "none":
+                    parameters = self._contract_parameters(cursor)
+                    for name in KEPT:
+                        cursor.execute(sql(name if totals == "rebuild" else f"{name}_refresh"), parameters)
+                if totals == "touched":
+                    cursor.execute("drop view touched_sessions")
+                    cursor.execute("drop table touched_clients")
             except BaseException:
                 cursor.execute("rollback")
                 cursor.close()
                 raise
             cursor.execute("commit")
             cursor.close()
+
+    @staticmethod
+    def touch_clients(cursor: duckdb.DuckDBPyConnection, query: str,
+                      params: dict[str, Any] | None = None) -> None:
+        """In a ``transaction(totals="touched")``: name the clients whose totals need refreshing,
+        as the ``client_id`` column of *query* (SQL the code owns, values bound in *params*)."""
+        cursor.execute(f"insert into touched_clients select distinct client_id from ({query})", params)
 
     def close(self) -> None:
         self._con.close()
@@ -286,7 +334,9 @@ class Store:
                 errors[name] = str(error)
         if errors:
             raise SettingsRejected(errors)
-        with self.transaction() as cursor:
+        # the contract parameters change every client's totals; other settings none
+        totals = "rebuild" if set(checked) & set(CONTRACT_PARAMETERS) else "none"
+        with self.transaction(totals) as cursor:
             for name, value in checked.items():
                 cursor.execute("delete from settings where name = $name", {"name": name})
                 if value is not None and value != DEFAULTS[name]:
@@ -359,7 +409,11 @@ class Store:
             cursor.execute("use alliance_copy")
             for (statement,) in [*sequences, *table_sql]:
                 cursor.execute(statement)
+            for name in DERIVED:   # code: from this release's SQL, in order (the catalog omits defaults)
+                cursor.execute(sql(name))
             for name, kind, parameters, body in macros:
+                if name in DERIVED:
+                    continue
                 cursor.execute(
                     f"create macro {_identifier(name)}({', '.join(map(_identifier, parameters))}) as "
                     f"{'table ' if kind == 'table_macro' else ''}{body}")
@@ -418,7 +472,8 @@ class Store:
             os.replace(fresh, self.path)
             _sync_folder(Path(self.path).parent)
             self._con = self._connect()
-            self._migrate()
+            if not self._up_to_date():
+                self._migrate()
         return counts
 
     # -- schema --------------------------------------------------------------------------------
@@ -426,7 +481,33 @@ class Store:
     def schema_version(self) -> int:
         return int(self.scalar("select value from meta where key = 'schema_version'"))
 
+    def _fingerprint(self) -> str:
+        """SHA-256 of the SQL that defines the macros and kept tables: when this release's differs
+        from the one a file was last opened with, they are recreated and the totals rebuilt."""
+        text = "\n".join(sql(name) for name in (*DERIVED, *KEPT))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def _up_to_date(self) -> bool:
+        """True when opening needs to write nothing: the schema is this release's, the macros and
+        totals were made by this release's SQL (the fingerprint in ``meta``), the totals exist and
+        no erasure's rewrite is pending. Reads only."""
+        if self.path == ":memory:":
+            return False
+        with closing(self._con.cursor()) as cursor:
+            if not cursor.execute(
+                    "select count(*) from duckdb_tables() where database_name = current_database() "
+                    "and schema_name = 'main' and table_name in ('meta', 'client_totals')").fetchone()[0] == 2:
+                return False
+            found = dict(cursor.execute(
+                "select key, value from meta where key in "
+                "('schema_version', 'derived_fingerprint', 'rewrite_pending')").fetchall())
+        return (found.get("schema_version") == str(SCHEMA_VERSION)
+                and found.get("derived_fingerprint") == self._fingerprint()
+                and "rewrite_pending" not in found)
+
     def _migrate(self) -> None:
+        """Apply the schema versions the file lacks, recreate the macros and rebuild the totals,
+        recording this release's fingerprint: only called when :meth:`_up_to_date` says it is due."""
         with self.transaction() as cursor:
             cursor.execute("create table if not exists meta (key varchar primary key, value varchar)")
             row = cursor.execute("select value from meta where key = 'schema_version'").fetchone()
@@ -442,6 +523,8 @@ class Store:
                 "insert or replace into meta values ('schema_version', $version)",
                 {"version": str(SCHEMA_VERSION)},
             )
+            cursor.execute("insert or replace into meta values ('derived_fingerprint', $fingerprint)",
+                           {"fingerprint": self._fingerprint()})
             for name in DERIVED:
                 cursor.execute(sql(name))
 

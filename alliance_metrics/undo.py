@@ -64,7 +64,7 @@ def undo_import(store: Store, import_id: int) -> dict[str, int]:
 
     Raises ValueError saying why when the import cannot be undone.
     """
-    with store.transaction() as cursor:
+    with store.transaction(totals="touched") as cursor:
         query = sql("imports_with_undo").rstrip().rstrip(";")
         row = cursor.execute(f"select why_not_undoable from ({query}) where import_id = $id",
                              {"id": import_id}).fetchone()
@@ -75,6 +75,8 @@ def undo_import(store: Store, import_id: int) -> dict[str, int]:
                              "a corrected file (rows with the same session_id are updated).")
         counts = {}
         for kind, (table, replaced, _) in REPLACED.items():
+            store.touch_clients(cursor, f"select client_id from {table} where import_id = $id union all "
+                                        f"select client_id from {replaced} where replaced_by = $id", {"id": import_id})
             counts[f"{kind}_deleted"] = cursor.execute(
                 f"delete from {table} where import_id = $id", {"id": import_id}).fetchone()[0]
             counts[f"{kind}_restored"] = cursor.execute(
@@ -88,7 +90,8 @@ def undo_import(store: Store, import_id: int) -> dict[str, int]:
 
 def delete_session(store: Store, session_id: str) -> None:
     """Delete one session, audited (the audit row holds no id). Raises ValueError if it is not stored."""
-    with store.transaction() as cursor:
+    with store.transaction(totals="touched") as cursor:
+        store.touch_clients(cursor, "select client_id from sessions where session_id = $id", {"id": session_id})
         deleted = cursor.execute("delete from sessions where session_id = $id", {"id": session_id}).fetchone()[0]
         if not deleted:
             raise ValueError(f"There is no session {session_id!r}: nothing was deleted.")

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from alliance_metrics.scores import SCORE_COLUMNS
 from alliance_metrics.store import Store
 from tests.conftest import at, insert_sessions
@@ -108,3 +110,55 @@ def test_a_rejected_import_exits_1_and_reports_the_row(tmp_path):
     assert result.returncode == 1
     assert "nothing was imported" in result.stderr
     assert "goal_rating: 1 line (line 3), e.g. '14'" in result.stderr
+
+
+HOSTILE = ["=HYPERLINK(\"http://x\",\"y\")", "+1", "-2", "@SUM(A1)", "\tTAB", "\rCR", "plain", "a,b",
+           'q"q', "é=", " =spaced", "'=already"]
+
+
+def test_scores_csv_written_by_copy_neutralises_as_the_python_rule_does(tmp_path):
+    """cli `scores` writes through DuckDB's COPY (export.write_csv): every cell is what
+    export.to_csv writes — the same neutralising rule — but a carriage return inside a cell,
+    which COPY quotes."""
+    import pandas as pd
+
+    from alliance_metrics.export import neutralise, to_csv, write_csv
+
+    frame = pd.DataFrame({"client_id": [*HOSTILE, None], "attended": range(len(HOSTILE) + 1),
+                          "attendance": [50.0, float("nan"), 100.0, 66.66666666666667, 0.1, 1e-20,
+                                         3.0, 2.0, 1 / 3, -0.0, 12345678.9, 0.0, 7.5]})
+    written = tmp_path / "scores.csv"
+    write_csv(frame, written)
+    text = written.read_bytes().decode("utf-8")
+    assert text.replace('"\'\rCR"', "'\rCR") == to_csv(frame)   # the same bytes but that quoting
+    copied = list(csv.reader(io.StringIO(text, newline="")))
+    assert [row[0] for row in copied[1:]] == [neutralise(cell) or "" for cell in [*HOSTILE, None]]
+
+
+def test_scores_neutralises_hostile_ids_and_control_characters(tmp_path):
+    db = tmp_path / "a.duckdb"
+    store = Store(db)
+    insert_sessions(store, [dict(client_id=client, scheduled_start=at("2026-01-05 10:00"), status="attended")
+                            for client in ["=cmd", "@x", "C1\x1b[2J"]])
+    store.close()
+    result = cli("scores", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    ids = [row[0] for row in csv.reader(io.StringIO(result.stdout))][1:]
+    assert ids == ["'=cmd", "'@x", "C1\\x1b[2J"]   # formula cells quoted, escapes shown, not run
+
+
+def test_the_command_line_imports_files_over_the_upload_limit(tmp_path, monkeypatch):
+    """The 200 MB limit is the browser upload's: the command line passes no limit."""
+    from alliance_metrics import cli as command_line
+    from alliance_metrics import ingest
+
+    log = tmp_path / "log.csv"
+    log.write_text("client_id,scheduled_start,status\nA,2026-01-05 10:00,attended\n")
+    with pytest.raises(ingest.ImportRejected, match="over the import limit"):
+        ingest.import_files(Store(":memory:"), log, max_bytes=10)
+    limits = []
+    real = ingest.import_files
+    monkeypatch.setattr(ingest, "import_files",
+                        lambda *args, **kwargs: limits.append(kwargs["max_bytes"]) or real(*args, **kwargs))
+    assert command_line.main(["import", str(log), "--db", str(tmp_path / "a.duckdb")]) == 0
+    assert limits == [None]

@@ -1,10 +1,11 @@
 """The per-client totals the store keeps (sql/client_totals.sql) never differ from the session log.
 
-All-time scores are read from ``client_totals``, which every write transaction rebuilds just before
-it commits. These tests drive each way of writing — imports (new and corrected sessions, clients
-files, rejected files), settings changed and reset, a failed transaction, an older database
-without the table — and after each one compare the kept totals with the same SQL computed afresh
-from the sessions.
+All-time scores are read from ``client_totals``, which every write transaction brings up to date
+just before it commits: rebuilt whole, or refreshed for the clients an import, undo, deletion or
+erasure touched (sql/client_totals_refresh.sql). These tests drive each way of writing — imports
+(new, corrected and moved sessions, clients files, rejected files), undos, deletions, erasures,
+settings changed and reset, a failed transaction, an older database without the table — and after
+each one compare the kept totals with the same SQL computed afresh from the sessions.
 """
 
 from __future__ import annotations
@@ -20,9 +21,12 @@ import pytest
 from hypothesis import given
 
 from alliance_metrics.demo import generate_practice, write_practice
+from alliance_metrics.erasure import erase_client
 from alliance_metrics.ingest import ImportRejected, import_clients, import_sessions
+from alliance_metrics.pseudonym import PracticeSecret
 from alliance_metrics.score_queries import client_components, client_scores
 from alliance_metrics.store import Store
+from alliance_metrics.undo import delete_session, imports_with_undo, undo_import
 from tests.conftest import at, insert_sessions
 from tests.test_score_properties import PROPERTY, import_rows, session_log
 
@@ -195,3 +199,79 @@ def test_totals_match_the_log_after_any_imports_and_settings(rows, cut, changes)
         corrected = [row | {"status": "no_show"} if row["status"] == "attended" else row for row in rows]
         import_rows(store, corrected, Path(folder) / "second.csv")
         assert_totals_current(store)
+
+
+def test_a_write_refreshes_only_the_clients_it_names(store):
+    insert_sessions(store, [dict(session_id=f"s{n}", client_id=client, status="attended",
+                                 scheduled_start=at(f"2026-01-0{n} 10:00"))
+                            for n, client in enumerate(["A", "B", "C"], start=1)])
+    store._con.execute("update client_totals set attended = 99 where client_id = 'B'")  # noqa: SLF001
+    with store.transaction(totals="touched") as cursor:   # a write naming A and C leaves B as it is
+        cursor.execute("update sessions set status = 'no_show' where client_id in ('A', 'C')")
+        store.touch_clients(cursor, "select client_id from sessions where client_id in ('A', 'C')")
+    assert client_scores(store).set_index("client_id").attended.to_dict() == {"A": 0, "B": 99, "C": 0}
+
+
+def test_a_session_moved_to_another_client_refreshes_both(store, tmp_path):
+    log = tmp_path / "log.csv"
+    log.write_text("session_id,client_id,scheduled_start,status\n"
+                   "s1,A,2026-01-05 10:00,attended\ns2,A,2026-01-12 10:00,no_show\n")
+    import_sessions(store, log)
+    log.write_text("session_id,client_id,scheduled_start,status\ns2,B,2026-01-12 10:00,no_show\n")
+    import_sessions(store, log)
+    assert client_scores(store).set_index("client_id").no_shows.to_dict() == {"A": 0, "B": 1}
+    assert_totals_current(store)
+
+
+SECRET = PracticeSecret(bytes(range(32)))
+#: One step of a random history: an import of part of the log (statuses flipped, sessions moved to
+#: another client), a clients file, the undo of an import, the deletion of a session, an erasure.
+STEP = st.one_of(
+    st.tuples(st.just("import"), st.integers(0, 13), st.integers(1, 14), st.booleans(), st.booleans()),
+    st.tuples(st.just("clients"), st.sampled_from(["a", "b", "c", "d"]), st.integers(0, 10)),
+    st.tuples(st.just("undo"), st.integers(0, 5)),
+    st.tuples(st.just("delete"), st.integers(0, 13)),
+    st.tuples(st.just("erase"), st.sampled_from(["a", "b", "c"])),
+)
+MOVED = {"a": "b", "b": "c", "c": "a"}
+#: Histories start with an import of the whole log, so that every later step has something to act on.
+HISTORY = st.lists(STEP, min_size=1, max_size=6).map(lambda steps: [("import", 0, 14, False, False), *steps])
+
+
+@PROPERTY
+@given(session_log().filter(len), HISTORY)
+def test_refreshed_totals_equal_a_full_rebuild_after_any_history(rows, steps):
+    """Imports, undos, deletions and erasures in any order: the totals they refreshed are the
+    totals a full rebuild gives, and the components computed afresh from the sessions."""
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store(":memory:")
+        for number, (kind, *args) in enumerate(steps):
+            if kind == "import":
+                first, size, flip, move = args
+                part = rows[first:first + size]
+                if flip:
+                    part = [row | {"status": "no_show"} if row["status"] == "attended" else row for row in part]
+                if move:
+                    part = [row | {"client_id": MOVED[row["client_id"]]} for row in part]
+                if part:
+                    import_rows(store, part, Path(folder) / f"{number}.csv")
+            elif kind == "clients":
+                client, baseline = args
+                path = Path(folder) / f"{number}-clients.csv"
+                path.write_text(f"client_id,goal_baseline,goal_target\n{client},{baseline},10\n")
+                import_clients(store, path)
+            elif kind == "undo":
+                undoable = imports_with_undo(store).query("undoable").import_id.tolist()
+                if undoable:
+                    undo_import(store, undoable[args[0] % len(undoable)])
+            elif kind == "delete":
+                stored = store.query("select session_id from sessions order by session_id").session_id.tolist()
+                if stored:
+                    delete_session(store, stored[args[0] % len(stored)])
+            elif store.scalar("select count(*) from sessions where client_id = $id", {"id": args[0]}):
+                erase_client(store, args[0], secret=SECRET)
+            assert_totals_current(store)
+            refreshed = kept(store)
+            with store.transaction():   # rebuilds every client's totals
+                pass
+            pd.testing.assert_frame_equal(kept(store), refreshed)

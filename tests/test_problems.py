@@ -324,3 +324,22 @@ def test_the_shape_of_an_unreadable_date_picks_its_code(store, tmp_path, written
         import_sessions(store, path, mapping='[dates]\norder = "dmy"\n')
     [problem] = raised.value.report.problems
     assert (problem.line, problem.value, problem.code) == (2, written, code)
+
+
+def test_a_row_detail_stays_on_the_line_and_out_of_the_group(store, tmp_path):
+    # two cancellations made after their sessions: each line names its own start, the group both
+    path = tmp_path / "log.csv"
+    path.write_text(f"{HEADER},cancelled_at\n"
+                    "C1,2026-03-02 14:00,cancelled,2026-03-02 15:00\n"
+                    "C2,2026-03-03 09:00,cancelled,2026-03-04 09:00\n")
+    with pytest.raises(ImportRejected) as raised:
+        import_sessions(store, path)
+    report = raised.value.report
+    assert [p.reason for p in report.problems] == [
+        "cancelled_at is after scheduled_start (2026-03-02 14:00): a cancellation is made before the session",
+        "cancelled_at is after scheduled_start (2026-03-03 09:00): a cancellation is made before the session",
+    ]
+    [group] = report.groups
+    assert (group.code, group.count, group.lines, group.example) == (
+        "cancelled_after_start", 2, (2, 3), "2026-03-02 15:00")
+    assert group.reason == "cancelled_at is after scheduled_start: a cancellation is made before the session"

@@ -70,3 +70,54 @@ def test_session_ids_stay_unique_through_imports_in_pieces_with_corrections(rows
         import_rows(store, [*corrected, *corrected[:2]], Path(folder) / "second.csv")  # repeats too
         assert store.scalar("select count(*) - count(distinct session_id) from sessions") == 0
         assert store.scalar("select count(*) from sessions") == len(rows)
+
+
+def file_state(path: Path) -> tuple:
+    """What a write would change: the file's bytes and times, and whether a write-ahead log exists."""
+    stat = path.stat()
+    return path.read_bytes(), stat.st_mtime_ns, stat.st_size, Path(f"{path}.wal").exists()
+
+
+def test_opening_an_up_to_date_store_writes_nothing(tmp_path):
+    path = tmp_path / "a.duckdb"
+    store = Store(path)
+    import_rows(store, [dict(session_id="s1", client_id="A", scheduled_start="2026-01-05 10:00",
+                             status="attended")], tmp_path / "log.csv")
+    store.close()
+    before = file_state(path)
+    for read_only in (False, True):
+        opened = Store(path, read_only=read_only)
+        assert client_scores(opened).attended.tolist() == [1]
+        opened.close()
+        assert file_state(path) == before
+
+
+def test_a_read_only_store_refuses_writes(tmp_path):
+    path = tmp_path / "a.duckdb"
+    Store(path).close()
+    before = file_state(path)
+    store = Store(path, read_only=True)
+    with pytest.raises(duckdb.InvalidInputException, match="read-only"):
+        store.set_setting("grace_min", 10)
+    store.close()
+    assert file_state(path) == before
+
+
+def test_a_read_only_opening_never_creates_a_database(tmp_path):
+    with pytest.raises(StoreError, match="There is no database"):
+        Store(tmp_path / "missing.duckdb", read_only=True)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_store_of_an_older_release_is_brought_up_to_date_once_even_when_opened_read_only(tmp_path):
+    path = tmp_path / "a.duckdb"
+    Store(path).close()
+    with duckdb.connect(str(path)) as older:   # as a release with other macros left it
+        older.execute("update meta set value = 'older' where key = 'derived_fingerprint'")
+        older.execute("drop macro table client_components")
+    store = Store(path, read_only=True)
+    assert client_scores(store).empty and store.read_only
+    store.close()
+    before = file_state(path)
+    Store(path).close()
+    assert file_state(path) == before

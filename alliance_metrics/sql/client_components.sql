@@ -1,18 +1,20 @@
 -- client_components(grace_min, late_cancel_hours, payment_grace_days,
---                   window_start, window_end, period_unit, only_client):
+--                   window_start, window_end, period_unit, only_client, source := 'sessions'):
 -- per client (and per period when period_unit is 'week', 'month' or 'quarter'; NULL for the whole
 -- window), over a window, the counts and sums every score of scores.py is made of.
 -- window_start is inclusive and window_end exclusive (NULL for open ends); only_client is one
--- client_id, or NULL for all. Booked sessions have no outcome yet and count nowhere.
--- Recreated at every open (store.py), so it always matches the code. Read through
+-- client_id, or NULL for all; source the table of sessions read (session_facts.sql). Booked
+-- sessions have no outcome yet and count nowhere.
+-- Recreated when the code changes (store.py), so it always matches the code. Read through
 -- components_in_window.sql, and over all time from the table client_totals.sql keeps.
 create or replace macro client_components(grace_min, late_cancel_hours, payment_grace_days,
-                                          window_start, window_end, period_unit, only_client) as table
+                                          window_start, window_end, period_unit, only_client,
+                                          source := 'sessions') as table
 with
 
 facts as (
     select *
-    from session_facts(grace_min, late_cancel_hours, payment_grace_days)
+    from session_facts(grace_min, late_cancel_hours, payment_grace_days, source := source)
     where outcome <> 'booked'
       and (cast(only_client as varchar) is null or client_id = only_client)
       and scheduled_start >= coalesce(cast(window_start as timestamp), '-infinity'::timestamp)

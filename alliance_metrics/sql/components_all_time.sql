@@ -1,9 +1,8 @@
 -- client_components (client_components.sql) over all time, read from the totals that every write
--- keeps current (client_totals.sql). Parameter: $client_id (one client, or NULL for all).
--- In client_id order without an ORDER BY: client_totals.sql writes the rows in that order, and a
--- scan of one table with a WHERE returns rows in the order they were written (DuckDB's "order
--- preservation" guarantee, under its default preserve_insertion_order). That saves the sort,
--- a fifth of this read; tests/test_client_totals.py checks the order.
+-- keeps current (client_totals.sql, client_totals_refresh.sql). Parameter: $client_id (one
+-- client, or NULL for all). Sorted here: a refresh appends the clients it recomputed at the end
+-- of the table, so the order the rows were written in is no longer the clients' order.
 select *
 from client_totals
-where cast($client_id as varchar) is null or client_id = $client_id;
+where cast($client_id as varchar) is null or client_id = $client_id
+order by client_id;

@@ -1,12 +1,15 @@
--- session_facts(grace_min, late_cancel_hours, payment_grace_days):
+-- session_facts(grace_min, late_cancel_hours, payment_grace_days, source := 'sessions'):
 -- every logged session with the facts SPEC §4 derives from it, so that each score
--- can be explained by listing the sessions behind it. Recreated at every open
--- (store.py), so it always matches the code.
-create or replace macro session_facts(grace_min, late_cancel_hours, payment_grace_days) as table
+-- can be explained by listing the sessions behind it. *source* names the table or view the
+-- sessions are read from: 'sessions', or a subset of it with the same columns (the refresh of
+-- some clients' totals reads 'touched_sessions', client_totals_refresh.sql). Recreated when the
+-- code changes (store.py), so it always matches the code.
+create or replace macro session_facts(grace_min, late_cancel_hours, payment_grace_days,
+                                      source := 'sessions') as table
 with
 
 logged as (
-    select * from sessions
+    select * from query_table(source)
 ),
 
 classified as (
