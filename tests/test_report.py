@@ -61,6 +61,10 @@ def test_the_review_says_which_fees_are_not_due_yet(store):
         "2 of this week's fees are unpaid but not late yet (the last is due by Thursday 12 March). "
         "The figure rises as they are paid on time.")
     assert "2 of this week&#39;s fees are unpaid but not late yet" in weekly_report_html(review)  # escaped
+    assert "SPEC" not in weekly_report_html(review)
+    with use_language("fr"):
+        assert ("2 des honoraires de la semaine sont non réglés mais pas encore en retard (le dernier "
+                "est dû le jeudi 12 mars)") in weekly_report_html(review)
     one = weekly_review(store, date(2026, 3, 2), today=date(2026, 3, 12)).payment_note
     assert "1 of this week's fees is unpaid but not late yet (due by Thursday 12 March)" in one
     # a week later every fee is due: no note
