@@ -323,20 +323,6 @@ def secure(counts: Sequence[int], hidden: Sequence[bool], k: int) -> list[bool]:
     return hidden
 
 
-def complementary_suppression(parts: Sequence[int], k: int, implicit: Sequence[int] = ()) -> list[bool]:
-    """:func:`secure` for shown *parts* and *implicit* parts (never shown, determined by the total).
-
-    >>> complementary_suppression([3, 20, 30], 11)        # 3 alone would be total − 50
-    [True, True, False]
-    >>> complementary_suppression([3, 20], 11, implicit=[15])   # 3 + 15 hidden together: 18
-    [True, False]
-    >>> complementary_suppression([20], 11, implicit=[3])       # 20 shown would give away 3
-    [True]
-    """
-    flags = secure([*parts, *implicit], [False] * len(parts) + [True] * len(implicit), k)
-    return flags[:len(parts)]
-
-
 def merge_bins(counts: Sequence[int], k: int) -> list[tuple[int, int]]:
     """Merge neighbouring grid cells, left to right, until each merged bin holds ≥ k clients.
 

@@ -15,7 +15,6 @@ import threading
 from collections import OrderedDict
 from contextlib import closing, contextmanager
 from functools import cache, wraps
-from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar
 
@@ -24,6 +23,7 @@ import pandas as pd
 
 from alliance_metrics import audit
 from alliance_metrics.settings import DEFAULTS, setting
+from alliance_metrics.sql import load as sql   # the one SQL loader; store.sql(name) for the modules that import it here
 
 #: Each schema version's SQL file (``sql/<name>.sql``), in order: version N is ``MIGRATIONS[N - 1]``.
 #: A new version appends one file; applying the files after a database's version brings it up to date.
@@ -45,11 +45,6 @@ CONTRACT_PARAMETERS = ("grace_min", "late_cancel_hours", "payment_grace_days")
 
 
 @cache
-def sql(name: str) -> str:
-    """Return the text of ``alliance_metrics/sql/<name>.sql``."""
-    return resources.files("alliance_metrics.sql").joinpath(f"{name}.sql").read_text("utf-8")
-
-
 def database_path(explicit: str | os.PathLike | None = None) -> Path:
     """Where the database is: *explicit* (``--db``), else ``$ALLIANCE_DB``, else ``data/alliance.duckdb``."""
     if explicit:

@@ -28,12 +28,12 @@ from alliance_metrics.anonymise import (
     TOTAL,
     SupervisorView,
     bin_label,
-    complementary_suppression,
     merge_bins,
     period_end,
     period_label,
     period_start,
     periods_between,
+    secure,
     supervisor_view,
 )
 from alliance_metrics.pseudonym import PracticeSecret, pseudonym
@@ -75,6 +75,12 @@ def hidden(row: dict) -> bool:
 
 
 # -- the primitives, by hand ----------------------------------------------------------------------
+
+def complementary_suppression(parts: list[int], k: int, implicit: list[int] = ()) -> list[bool]:
+    """Which of the shown *parts* :func:`secure` hides, given *implicit* parts (never shown,
+    determined by the total: hidden from the start)."""
+    return secure([*parts, *implicit], [False] * len(parts) + [True] * len(implicit), k)[:len(parts)]
+
 
 @pytest.mark.parametrize("parts, implicit, k, expected", [
     ([12, 20], [], 11, [False, False]),                 # nothing small
