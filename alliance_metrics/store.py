@@ -14,7 +14,7 @@ import os
 import threading
 from collections import OrderedDict
 from contextlib import closing, contextmanager
-from functools import cache, wraps
+from functools import wraps
 from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar
 
@@ -44,7 +44,6 @@ DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "alliance.duckdb"
 CONTRACT_PARAMETERS = ("grace_min", "late_cancel_hours", "payment_grace_days")
 
 
-@cache
 def database_path(explicit: str | os.PathLike | None = None) -> Path:
     """Where the database is: *explicit* (``--db``), else ``$ALLIANCE_DB``, else ``data/alliance.duckdb``."""
     if explicit:
