@@ -3,11 +3,12 @@ lists the pages that viewer may open (each page checks again: ui/pages.py's guar
 
 import streamlit as st
 
-from ui import access, sidebar
+from ui import access, language, sidebar
 from ui.pages import ROOT, asked_for, pages_for, routed
 from ui.state import store
 
 st.set_page_config(page_title="Alliance", layout="wide")
+language.apply()   # before any word is drawn: every page of this run speaks it
 viewer = access.viewer()
 if viewer.sees_clients:
     sidebar.render(store(), viewer)

@@ -1,11 +1,17 @@
 """The command line (SPEC §5): a thin face over the library, as stable as a contract.
 
 Exit status: 0 done, 1 input rejected (the report on stderr), 2 usage error.
+
+Every message and the ``--help`` texts are in the language :mod:`alliance_metrics.i18n` chooses:
+``$ALLIANCE_LANG``, else the opened database's ``language`` setting (for the messages that
+follow its opening), else the system's locale; English by default. The ``scores`` output is data
+for scripts, so its CSV stays comma-separated with a decimal point in every language.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 import sys
 import tempfile
@@ -13,6 +19,7 @@ from datetime import date
 from pathlib import Path
 
 from alliance_metrics import audit
+from alliance_metrics.i18n import N_, _, format_decimal, ngettext, reset_language, set_language
 from alliance_metrics.store import Store, StoreError, database_path
 
 DONE, REJECTED, USAGE = 0, 1, 2
@@ -26,7 +33,8 @@ def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD; you provided {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            _("expected a date as YYYY-MM-DD; you provided {text!r}").format(text=text)) from None
 
 
 #: Characters a terminal would act on rather than show: C0 and C1 controls (escape sequences,
@@ -52,14 +60,28 @@ def _open(args, *, create: bool = False, read_only: bool = False) -> Store:
     """The store of ``--db``; only the import command may create it (read-only commands never do).
     With *read_only*, DuckDB opens the file read-only: the command cannot write to it."""
     store = Store(database_path(args.db), create=create, read_only=read_only)
+    _follow_language_setting(store)
     for problem in store.setting_problems().values():
-        say(f"warning: {problem}", error=True)
+        say(_("warning: {problem}").format(problem=problem), error=True)
     return store
+
+
+def _follow_language_setting(store: Store) -> None:
+    """Speak the practice's ``language`` setting from now on, unless $ALLIANCE_LANG decided."""
+    import os
+
+    from alliance_metrics.i18n import choose_language, language_of
+
+    if not language_of(os.environ.get("ALLIANCE_LANG")):
+        chosen = store.settings().get("language")
+        if chosen:
+            set_language(choose_language(setting=chosen))
 
 
 def _new_file_in_existing_folder(path: str) -> Path:
     if not Path(path).resolve().parent.is_dir():
-        raise UsageError(f"The folder of {path} does not exist. Create it first, or give a path in an existing folder.")
+        raise UsageError(_("The folder of {path} does not exist. Create it first, or give a path in an "
+                           "existing folder.").format(path=path))
     return Path(path)
 
 
@@ -67,15 +89,16 @@ def cmd_demo(args) -> int:
     from alliance_metrics.demo import generate_practice, write_practice
 
     sessions, clients = write_practice(generate_practice(), Path(args.out))
-    say(f"Wrote the demo practice: {sessions} and {clients}.")
-    say(f"Import it with: python -m alliance_metrics import {sessions} --clients {clients}")
+    say(_("Wrote the demo practice: {sessions} and {clients}.").format(sessions=sessions, clients=clients))
+    say(_("Import it with: {command}").format(
+        command=f"python -m alliance_metrics import {sessions} --clients {clients}"))
     return DONE
 
 
 def cmd_import(args) -> int:
     for path in (args.sessions, args.clients, args.mapping):
         if path is not None and not Path(path).is_file():
-            raise UsageError(f"No such file: {path}. Give the path of an existing file.")
+            raise UsageError(_("No such file: {path}. Give the path of an existing file.").format(path=path))
     from alliance_metrics.ingest import ImportRejected, import_files, read_mapping
 
     mapping = read_mapping(Path(args.mapping)) if args.mapping else None
@@ -86,28 +109,57 @@ def cmd_import(args) -> int:
     except ImportRejected as rejected:
         report = rejected.report
         count = sum(group.count for group in report.groups)
-        say(f"{report.file_name}: nothing was imported; {count:,} problem{'s' * (count != 1)} "
-            "to fix, by column and reason:", error=True)
+        say(ngettext("{file}: nothing was imported; {count} problem to fix, by column and reason:",
+                     "{file}: nothing was imported; {count} problems to fix, by column and reason:",
+                     count).format(file=report.file_name, count=format_decimal(count)), error=True)
         for group in report.groups:
-            say(f"  - {group.describe()}", error=True)
+            say(f"  - {describe_group(group)}", error=True)
         if args.problems:
             _write_problems(Path(args.problems), report)
-            say(f"Every problem, line by line: {args.problems}", error=True)
+            say(_("Every problem, line by line: {file}").format(file=args.problems), error=True)
         else:
-            say("To list every problem line by line, add --problems FILE (CSV).", error=True)
+            say(_("To list every problem line by line, add --problems FILE (CSV)."), error=True)
         return REJECTED
     finally:
         store.close()
     for report in reports:
         for warning in report.warnings:
-            say(f"warning: {report.file_name}: {warning}", error=True)
+            say(_("warning: {file}: {warning}").format(file=report.file_name, warning=warning), error=True)
         for note in report.notes:
-            say(f"note: {report.file_name}: {note}", error=True)
-        say(f"{report.file_name}: {report.rows_read} {report.kind} rows read — "
-            f"{report.inserted} inserted, {report.updated} updated, {report.unchanged} unchanged.")
+            say(_("note: {file}: {note}").format(file=report.file_name, note=note), error=True)
+        say(ngettext("{file}: {rows} {kind} row read — {inserted} inserted, {updated} updated, "
+                     "{unchanged} unchanged.",
+                     "{file}: {rows} {kind} rows read — {inserted} inserted, {updated} updated, "
+                     "{unchanged} unchanged.", report.rows_read).format(
+            file=report.file_name, rows=report.rows_read, kind=_(FILE_KINDS.get(report.kind, report.kind)),
+            inserted=report.inserted, updated=report.updated, unchanged=report.unchanged))
     if args.problems:
         _write_problems(Path(args.problems), reports[-1])
     return DONE
+
+
+#: The grains of the supervisor's periods, as the export names them.
+PERIODS = {"month": N_("month"), "quarter": N_("quarter"), "half-year": N_("half-year"), "year": N_("year")}
+#: The kinds of file an import reads, as its report names them.
+FILE_KINDS = {"sessions": N_("sessions"), "clients": N_("clients")}
+
+
+def describe_group(group) -> str:
+    """One line of the grouped import report (as :meth:`ProblemGroup.describe`), framed in the
+    current language: where, how many, the first lines, an example, then the reason and hint as
+    :mod:`alliance_metrics.problems` words them, and the problem's code in brackets."""
+    count = format_decimal(group.count)
+    shown = ", ".join(format_decimal(line) for line in group.lines) + (
+        ", …" if group.count > len(group.lines) else "")
+    lines = ngettext("{count} line (line {lines})", "{count} lines (lines {lines})", group.count).format(
+        count=count, lines=shown) if group.lines else ""
+    example = _("e.g. {value!r}").format(value=group.example) if group.example else ""
+    head = ", ".join(part for part in (lines, example) if part)
+    where = _("{column}: ").format(column=group.column) if group.column else ""
+    text = f"{where}{head} — {group.reason}" if head else f"{where}{group.reason}"
+    if group.hint:   # a reason may end its own sentence
+        text = f"{text} {group.hint}" if text.endswith(".") else f"{text}. {group.hint}"
+    return f"{text} [{group.code}]" if group.code else text
 
 
 def _write_problems(path: Path, report) -> None:
@@ -162,14 +214,14 @@ def cmd_supervisor_export(args) -> int:
     store = _open(args)
     try:
         if not store.scalar("select count(*) from sessions"):
-            say(f"error: the database {store.path} holds no session: nothing to export. "
-                "Import a session log first.", error=True)
+            say(_("error: the database {path} holds no session: nothing to export. "
+                  "Import a session log first.").format(path=store.path), error=True)
             return REJECTED
         if not secret_path().exists():
-            say(f"warning: there is no practice key file at {secret_path()}; a new key is made there, so "
-                "every therapist pseudonym in this export differs from those of earlier exports. If the "
-                "practice has a key file, stop, delete the new one and copy the practice's there (or set "
-                "ALLIANCE_SECRET_FILE to its path).", error=True)
+            say(_("warning: there is no practice key file at {path}; a new key is made there, so "
+                  "every therapist pseudonym in this export differs from those of earlier exports. If the "
+                  "practice has a key file, stop, delete the new one and copy the practice's there (or set "
+                  "ALLIANCE_SECRET_FILE to its path).").format(path=secret_path()), error=True)
         view = supervisor_view(store, therapist_id=args.therapist, granularity=args.period,
                                secret=practice_secret())
         written = write_export(view, out)
@@ -178,19 +230,22 @@ def cmd_supervisor_export(args) -> int:
         with store.transaction(totals="none") as cursor:
             audit.record(cursor, "export", kind="supervisor_export", k=view.k)
     except SecretFileError as error:
-        say(f"error: {error}", error=True)
+        say(_("error: {error}").format(error=error), error=True)
         return REJECTED
     except OSError as error:
-        say(f"error: cannot write {error.filename}: {error.strerror}. Give a file path in a folder you "
-            "can write to.", error=True)
+        say(_("error: cannot write {file}: {reason}. Give a file path in a folder you "
+              "can write to.").format(file=error.filename, reason=error.strerror), error=True)
         return REJECTED
     finally:
         store.close()
-    covered = (f"{view.first_period} to {view.last_period}, by {view.granularity}" if view.first_period
-               else f"no closed {view.granularity} yet, so no figure")
-    say(f"Wrote the anonymised aggregates ({covered}; k = {view.k}) to {written}.")
+    grain = _(PERIODS.get(view.granularity, view.granularity))
+    covered = (_("{first} to {last}, by {grain}").format(first=view.first_period, last=view.last_period,
+                                                          grain=grain) if view.first_period
+               else _("no closed {grain} yet, so no figure").format(grain=grain))
+    say(_("Wrote the anonymised aggregates ({covered}; k = {k}) to {file}.").format(
+        covered=covered, k=view.k, file=written))
     if html:
-        say(f"Wrote the HTML report to {html}.")
+        say(_("Wrote the HTML report to {file}.").format(file=html))
     return DONE
 
 
@@ -203,26 +258,29 @@ def cmd_erase(args) -> int:
         held = client_holdings(store, args.client_id)
         if not args.yes:
             if not sys.stdin.isatty():
-                raise UsageError("erase asks for confirmation: run it in a terminal, or pass --yes.")
-            answer = input(terminal_safe(
-                f"Erase client {args.client_id!r} ({held.get('sessions', 0)} session(s), "
-                f"{held.get('clients', 0)} clients-file row(s)) for good? Type yes to confirm: "))
-            if answer.strip().lower() != "yes":
-                say("Nothing was erased.")
+                raise UsageError(_("erase asks for confirmation: run it in a terminal, or pass --yes."))
+            answer = input(terminal_safe(_(
+                "Erase client {client!r} ({sessions} session(s), {rows} clients-file row(s)) for good? "
+                "Type yes to confirm: ").format(client=args.client_id, sessions=held.get("sessions", 0),
+                                               rows=held.get("clients", 0))))
+            if answer.strip().lower() not in {"yes", _("yes")}:
+                say(_("Nothing was erased."))
                 return DONE
         if not secret_path().exists():
-            say(f"warning: there is no practice key file at {secret_path()}; a new key is made there to "
-                "remember the erased client (as a keyed hash, never the id) so that restoring an older "
-                "backup erases them again. If the practice has a key file, copy it there (or set "
-                "ALLIANCE_SECRET_FILE to its path) before erasing anyone else.", error=True)
+            say(_("warning: there is no practice key file at {path}; a new key is made there to "
+                  "remember the erased client (as a keyed hash, never the id) so that restoring an older "
+                  "backup erases them again. If the practice has a key file, copy it there (or set "
+                  "ALLIANCE_SECRET_FILE to its path) before erasing anyone else.").format(path=secret_path()),
+                error=True)
         erasure = erase_client(store, args.client_id)
     except SecretFileError as error:
-        say(f"error: {error} Nothing was erased.", error=True)
+        say(_("error: {error} Nothing was erased.").format(error=error), error=True)
         return REJECTED
     finally:
         store.close()
-    say(f"Erased client {args.client_id!r}: {erasure.sessions} session(s) and "
-        f"{erasure.rows.get('clients', 0)} clients-file row(s); the database file was rewritten without them.")
+    say(_("Erased client {client!r}: {sessions} session(s) and {rows} clients-file row(s); the database "
+          "file was rewritten without them.").format(client=args.client_id, sessions=erasure.sessions,
+                                                     rows=erasure.rows.get("clients", 0)))
     return DONE
 
 
@@ -235,7 +293,8 @@ def cmd_backup(args) -> int:
         counts = backup(store, target)
     finally:
         store.close()
-    say(f"Backed up {counts.get('sessions', 0)} session(s) and {counts.get('clients', 0)} client(s) to {target}.")
+    say(_("Backed up {sessions} session(s) and {clients} client(s) to {file}.").format(
+        sessions=counts.get("sessions", 0), clients=counts.get("clients", 0), file=target))
     return DONE
 
 
@@ -244,10 +303,11 @@ def cmd_restore(args) -> int:
 
     database = database_path(args.db)
     counts = restore(args.file, database, force=args.force)
-    say(f"Restored {counts['sessions']} session(s) and {counts['clients']} client(s) from {args.file} into {database}.")
+    say(_("Restored {sessions} session(s) and {clients} client(s) from {file} into {database}.").format(
+        sessions=counts["sessions"], clients=counts["clients"], file=args.file, database=database))
     if counts["clients_erased_again"]:
-        say(f"The backup held {counts['clients_erased_again']} client(s) erased since: erased again "
-            f"{counts['clients_erased_again']} client(s), and the file was rewritten without them.")
+        say(_("The backup held {count} client(s) erased since: erased again {count} client(s), and the file "
+              "was rewritten without them.").format(count=counts["clients_erased_again"]))
     return DONE
 
 
@@ -257,115 +317,163 @@ def cmd_audit(args) -> int:
         if args.verify:
             verdict = audit.verify(store)
             if not verdict.ok:
-                say(f"The audit log FAILS its check: {verdict.reason}. It may have been altered; "
-                    "compare with a backup.", error=True)
+                say(_("The audit log FAILS its check: {reason}. It may have been altered; "
+                      "compare with a backup.").format(reason=verdict.reason), error=True)
                 return REJECTED
-            say(f"The audit log is intact: {verdict.rows} row(s), every hash matches.")
+            say(_("The audit log is intact: {rows} row(s), every hash matches.").format(rows=verdict.rows))
             return DONE
         log = audit.entries(store)
     finally:
         store.close()
     say(log[["seq", "logged_at", "actor", "action", "details"]].to_string(index=False)
-        if len(log) else "The audit log is empty.")
+        if len(log) else _("The audit log is empty."))
     return DONE
 
 
+#: argparse's own words. argparse translates them with the stdlib's process-wide gettext domain,
+#: which knows nothing of this catalogue nor of a context-local language; :func:`_argparse_speaks`
+#: hands it this catalogue while the command line is built and parsed. Listed here (N_) so that
+#: they are extracted with the rest; the msgids are argparse's own (Python 3.11).
+ARGPARSE_WORDS = (
+    N_("usage: "), N_("positional arguments"), N_("options"), N_("show this help message and exit"),
+    N_("the following arguments are required: %s"), N_("unrecognized arguments: %s"),
+    N_("%(prog)s: error: %(message)s\n"), N_("argument %(argument_name)s: %(message)s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"), N_("invalid %(type)s value: %(value)r"),
+    N_("expected one argument"), N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("not allowed with argument %s"), N_("ignored explicit argument %r"),
+)
+
+
+@contextlib.contextmanager
+def _argparse_speaks():
+    """argparse's words (``usage:``, ``options``, its errors) through this catalogue, for the block.
+
+    argparse looks its module-level ``_``/``ngettext`` up when it formats, so they are swapped for
+    this catalogue's (which fall back to the English msgid) and put back afterwards.
+    """
+    saved = argparse._, argparse.ngettext
+    argparse._, argparse.ngettext = _, ngettext
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved
+
+
 def parser() -> argparse.ArgumentParser:
-    db_help = "the database file (default: $ALLIANCE_DB, else data/alliance.duckdb)"
+    """The command line, its help texts in the current language."""
+    with _argparse_speaks():
+        return _parser()
+
+
+def _parser() -> argparse.ArgumentParser:
+    db_help = _("the database file (default: $ALLIANCE_DB, else data/alliance.duckdb)")
     main = argparse.ArgumentParser(
         prog="python -m alliance_metrics",
-        description="Alliance: therapeutic-alliance scores from session logs, in a local DuckDB file.",
+        description=_("Alliance: therapeutic-alliance scores from session logs, in a local DuckDB file. "
+                      "Messages are in French or English: set ALLIANCE_LANG=fr or en."),
     )
-    commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = main.add_subparsers(dest="command", required=True, metavar=_("COMMAND"))
 
-    demo = commands.add_parser("demo", help="write the demo practice's CSV files",
-                               description="Write the seeded demo practice (3 therapists, 60 clients, "
-                                           "a year of weekly sessions) as sessions.csv and clients.csv.")
-    demo.add_argument("--out", default="data/demo", metavar="DIR",
-                      help="folder to write into (default: data/demo)")
+    demo = commands.add_parser("demo", help=_("write the demo practice's CSV files"),
+                               description=_("Write the seeded demo practice (3 therapists, 60 clients, "
+                                             "a year of weekly sessions) as sessions.csv and clients.csv."))
+    demo.add_argument("--out", default="data/demo", metavar=_("DIR"),
+                      help=_("folder to write into (default: data/demo)"))
     demo.set_defaults(run=cmd_demo)
 
-    load = commands.add_parser("import", help="import a session log (and clients file) into the database",
-                               description="Import a session log (CSV, .xlsx or Parquet). All rows or "
-                                           "none: any rejected row is reported on stderr with its line, "
-                                           "column, value and reason, and nothing is written.")
-    load.add_argument("sessions", metavar="SESSIONS", help="the session log file")
-    load.add_argument("--clients", metavar="CLIENTS", help="the clients file (optional)")
-    load.add_argument("--mapping", metavar="MAP.toml", help="a mapping of your headers and status labels (SPEC §3.3)")
-    load.add_argument("--problems", metavar="FILE",
-                      help="write every problem, line by line, to this CSV file (empty when none)")
-    load.add_argument("--db", metavar="PATH", help=db_help)
+    load = commands.add_parser("import", help=_("import a session log (and clients file) into the database"),
+                               description=_("Import a session log (CSV, .xlsx or Parquet). All rows or "
+                                             "none: any rejected row is reported on stderr with its line, "
+                                             "column, value and reason, and nothing is written."))
+    load.add_argument("sessions", metavar="SESSIONS", help=_("the session log file"))
+    load.add_argument("--clients", metavar="CLIENTS", help=_("the clients file (optional)"))
+    load.add_argument("--mapping", metavar="MAP.toml",
+                      help=_("a TOML file mapping your headers and status labels (the README's "
+                             "\"Your own data\" shows one)"))
+    load.add_argument("--problems", metavar=_("FILE"),
+                      help=_("write every problem, line by line, to this CSV file (empty when none)"))
+    load.add_argument("--db", metavar=_("PATH"), help=db_help)
     load.set_defaults(run=cmd_import)
 
-    scores = commands.add_parser("scores", help="print one row of scores per client",
-                                 description="Print one row per client: counts, the six scores and goal "
-                                             "progress (SPEC §4). Undefined scores are empty in CSV and "
-                                             "null in JSON.")
-    scores.add_argument("--db", metavar="PATH", help=db_help)
-    scores.add_argument("--since", type=_date, metavar="DATE", help="first day included (YYYY-MM-DD)")
-    scores.add_argument("--until", type=_date, metavar="DATE", help="first day excluded (YYYY-MM-DD)")
-    scores.add_argument("--format", choices=("csv", "json"), default="csv", help="output format (default: csv)")
+    scores = commands.add_parser("scores", help=_("print one row of scores per client"),
+                                 description=_("Print one row per client: counts, the scores and goal "
+                                               "progress. Undefined scores are empty in CSV and null in "
+                                               "JSON. The CSV is the same in every language (comma, "
+                                               "decimal point), for scripts."))
+    scores.add_argument("--db", metavar=_("PATH"), help=db_help)
+    scores.add_argument("--since", type=_date, metavar=_("DATE"), help=_("first day included (YYYY-MM-DD)"))
+    scores.add_argument("--until", type=_date, metavar=_("DATE"), help=_("first day excluded (YYYY-MM-DD)"))
+    scores.add_argument("--format", choices=("csv", "json"), default="csv",
+                        help=_("output format (default: csv)"))
     scores.set_defaults(run=cmd_scores)
 
     export = commands.add_parser(
-        "supervisor-export", help="write the anonymised aggregates a supervisor may see",
-        description="Write the supervisor's anonymised view (SPEC §6) as a file the dashboard's "
-                    "'Open exports' page opens: aggregates of at least k clients (setting k_anonymity), "
-                    "no client id, name, goal or exact date, therapists under HMAC pseudonyms keyed by "
-                    "the practice secret ($ALLIANCE_SECRET_FILE, else ~/.config/alliance/practice.key).")
-    export.add_argument("--db", metavar="PATH", help=db_help)
-    export.add_argument("--out", required=True, metavar="FILE", help="the export file to write (JSON)")
-    export.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report")
-    export.add_argument("--therapist", metavar="ID", help="only this therapist's caseload")
+        "supervisor-export", help=_("write the anonymised aggregates a supervisor may see"),
+        description=_("Write the supervisor's anonymised view as a file the dashboard's "
+                      "'Open exports' page opens: aggregates of at least k clients (setting: minimum "
+                      "clients per figure), no client id, name, goal or exact date, therapists under "
+                      "HMAC pseudonyms keyed by the practice secret ($ALLIANCE_SECRET_FILE, else "
+                      "~/.config/alliance/practice.key)."))
+    export.add_argument("--db", metavar=_("PATH"), help=db_help)
+    export.add_argument("--out", required=True, metavar=_("FILE"), help=_("the export file to write (JSON)"))
+    export.add_argument("--html", metavar=_("FILE"), help=_("also write a self-contained HTML report"))
+    export.add_argument("--therapist", metavar="ID", help=_("only this therapist's caseload"))
     export.add_argument("--period", choices=("auto", "month", "quarter", "half-year", "year"), default="auto",
-                        help="the grain of periods; auto (default) pools months into quarters, half-years or a "
-                             "year until most periods reach k clients. The practice's first export fixes it.")
+                        help=_("the grain of periods; auto (default) pools months into quarters, half-years "
+                               "or a year until most periods reach k clients. The practice's first export "
+                               "fixes it."))
     export.set_defaults(run=cmd_supervisor_export)
 
     erase = commands.add_parser(
-        "erase", help="erase a client for good (right to erasure)",
-        description="Delete every session, rating, payment and the clients-file row of one client, "
-                    "then rewrite the database file so that none of their bytes remain. Audited "
-                    "(counts only). Asks for confirmation unless --yes.")
-    erase.add_argument("client_id", metavar="CLIENT_ID", help="the client's id, as in the session log")
-    erase.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    erase.add_argument("--db", metavar="PATH", help=db_help)
+        "erase", help=_("erase a client for good (right to erasure)"),
+        description=_("Delete every session, rating, payment and the clients-file row of one client, "
+                      "then rewrite the database file so that none of their bytes remain. Audited "
+                      "(counts only). Asks for confirmation unless --yes."))
+    erase.add_argument("client_id", metavar="CLIENT_ID", help=_("the client's id, as in the session log"))
+    erase.add_argument("--yes", action="store_true", help=_("do not ask for confirmation"))
+    erase.add_argument("--db", metavar=_("PATH"), help=db_help)
     erase.set_defaults(run=cmd_erase)
 
     save = commands.add_parser(
-        "backup", help="write a complete, checked copy of the database",
-        description="Copy the database, including what is still in its write-ahead log, into a new file.")
-    save.add_argument("file", metavar="FILE", help="the backup file to create (must not exist)")
-    save.add_argument("--db", metavar="PATH", help=db_help)
+        "backup", help=_("write a complete, checked copy of the database"),
+        description=_("Copy the database, including what is still in its write-ahead log, into a new file."))
+    save.add_argument("file", metavar=_("FILE"), help=_("the backup file to create (must not exist)"))
+    save.add_argument("--db", metavar=_("PATH"), help=db_help)
     save.set_defaults(run=cmd_backup)
 
     back = commands.add_parser(
-        "restore", help="replace the database with a backup",
-        description="Check a backup file (an Alliance database whose audit log verifies), then put it "
-                    "in place of the database. Refuses to overwrite an existing database without --force.")
-    back.add_argument("file", metavar="FILE", help="the backup file")
-    back.add_argument("--db", metavar="PATH", help=db_help)
-    back.add_argument("--force", action="store_true", help="replace an existing database")
+        "restore", help=_("replace the database with a backup"),
+        description=_("Check a backup file (an Alliance database whose audit log verifies), then put it "
+                      "in place of the database. Refuses to overwrite an existing database without "
+                      "--force."))
+    back.add_argument("file", metavar=_("FILE"), help=_("the backup file"))
+    back.add_argument("--db", metavar=_("PATH"), help=db_help)
+    back.add_argument("--force", action="store_true", help=_("replace an existing database"))
     back.set_defaults(run=cmd_restore)
 
     log = commands.add_parser(
-        "audit", help="print or check the audit log",
-        description="Print the audit log (imports, undos, erasures, exports, backups, restores, setting "
-                    "changes: when, who, what, counts), or check its hash chain with --verify.")
+        "audit", help=_("print or check the audit log"),
+        description=_("Print the audit log (imports, undos, erasures, exports, backups, restores, setting "
+                      "changes: when, who, what, counts), or check its hash chain with --verify."))
     log.add_argument("--verify", action="store_true",
-                     help="check the hash chain; exit status 1 if any row was altered")
-    log.add_argument("--db", metavar="PATH", help=db_help)
+                     help=_("check the hash chain; exit status 1 if any row was altered"))
+    log.add_argument("--db", metavar=_("PATH"), help=db_help)
     log.set_defaults(run=cmd_audit)
     return main
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)   # exits 2 on a usage error, as argparse does
+    token = set_language(None)   # this call's own language: $ALLIANCE_LANG, else the system's
     try:
-        return args.run(args)
-    except UsageError as error:
-        say(f"error: {error}", error=True)
-        return USAGE
-    except (StoreError, ValueError) as error:
-        say(f"error: {error}", error=True)
-        return REJECTED
+        with _argparse_speaks():
+            args = parser().parse_args(argv)   # exits 2 on a usage error, as argparse does
+        try:
+            return args.run(args)
+        except UsageError as error:
+            say(_("error: {error}").format(error=error), error=True)
+            return USAGE
+        except (StoreError, ValueError) as error:
+            say(_("error: {error}").format(error=error), error=True)
+            return REJECTED
+    finally:
+        reset_language(token)

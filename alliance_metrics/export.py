@@ -4,6 +4,11 @@ A cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return i
 spreadsheet programs as a formula (CSV injection, OWASP). Text cells that begin so are prefixed
 with an apostrophe; numbers stay numbers. Undefined values are empty cells in CSV and ``null``
 in JSON — never 0.
+
+CSV for people follows their language, so that their spreadsheet opens it in columns: English
+writes ``,`` between cells and a decimal point; French writes ``;`` between cells and a decimal
+comma, and starts with a UTF-8 byte-order mark (French Excel reads a file without one as
+Windows-1252 and garbles accents).
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from contextlib import closing
 
 import duckdb
 import pandas as pd
+
+from alliance_metrics.i18n import current_language
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -39,9 +46,25 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return safe
 
 
-def to_csv(frame: pd.DataFrame) -> str:
-    """CSV text, safe to open in a spreadsheet; undefined values are empty cells."""
-    return spreadsheet_safe(frame).to_csv(index=False, lineterminator="\n")
+#: By language: (cell separator, decimal mark, text before the first line).
+CSV_DIALECTS = {"en": (",", ".", ""), "fr": (";", ",", "\ufeff")}
+
+
+def to_csv(frame: pd.DataFrame, language: str | None = None) -> str:
+    r"""CSV text, safe to open in a spreadsheet; undefined values are empty cells.
+
+    *language* (default: the current one) chooses the separators: ``en`` comma and decimal point,
+    ``fr`` semicolon and decimal comma after a byte-order mark (encode the text as UTF-8).
+
+    >>> frame = pd.DataFrame({"name": ["=1+1"], "attendance": [87.5]})
+    >>> to_csv(frame, language="fr")
+    "\ufeffname;attendance\n'=1+1;87,5\n"
+    >>> to_csv(frame, language="en")
+    "name,attendance\n'=1+1,87.5\n"
+    """
+    separator, decimal, start = CSV_DIALECTS[language or current_language()]
+    return start + spreadsheet_safe(frame).to_csv(index=False, lineterminator="\n", sep=separator,
+                                                  decimal=decimal)
 
 
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike) -> None:

@@ -5,7 +5,9 @@ The import SQL (``sql/import_*_parse.sql``, ``sql/import_parsers.sql``) and the 
 ``not_a_date``, ``date_excel_serial`` … — with, where needed, a detail (the session's status, the
 start a cancellation comes after). The sentences a person reads are made here, from the code,
 the column, the detail and the column catalogue (:mod:`alliance_metrics.columns`), so that a
-range is stated once (in the catalogue) and every message can be translated in one place.
+range is stated once (in the catalogue) and every message can be translated in one place: the
+templates are marked for the gettext catalogue (``N_``) and translated when a problem is worded
+(``_``), in the language of that moment (:mod:`alliance_metrics.i18n`).
 
 Each :class:`Words` entry of :data:`CATALOGUE` is a pair of ``str.format`` templates. Their
 placeholders are ``{field}`` (the canonical column), ``{detail}``, ``{allowed}`` and
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 from string import Formatter
 
 from alliance_metrics.columns import CLIENT_COLUMNS, SESSION_COLUMNS, Column
+from alliance_metrics.i18n import N_, _, format_date
 from alliance_metrics.labels import PAID_LABELS, PARTY_LABELS, STATUS_LABELS, Mapping
 
 __all__ = ["CATALOGUE", "CELL_CODES", "Words", "accepted_labels", "allowed", "date_rule",
@@ -50,120 +53,118 @@ class Words:
     reason_grouped: str = ""
 
 
-_DATE_FIX = ("in the spreadsheet, give the column a date format such as yyyy-mm-dd hh:mm (or type "
-             "the dates as text in that form), then export again; or import the .xlsx workbook "
-             "itself, whose date cells are read as dates")
-
 #: Every problem code → its words. Cell codes (the parse SQL's) first, then rows, files, headers.
 CATALOGUE: dict[str, Words] = {
     # -- one cell (sql/import_*_parse.sql) -------------------------------------------------------
-    "missing": Words("{field} is required: {meaning}"),
-    "not_a_number": Words("{field} must be {allowed}"),
-    "not_whole": Words("{field} must be {allowed}"),
-    "out_of_range": Words("{field} must be {allowed}"),
-    "not_a_date": Words("{field} must be {date_kind}: {rule}", needs=("rule",)),
+    "missing": Words(N_("{field} is required: {meaning}")),
+    "not_a_number": Words(N_("{field} must be {allowed}")),
+    "not_whole": Words(N_("{field} must be {allowed}")),
+    "out_of_range": Words(N_("{field} must be {allowed}")),
+    "not_a_date": Words(N_("{field} must be {date_kind}: {rule}"), needs=("rule",)),
     "date_two_digit_year": Words(
-        "{field} must be {date_kind} with a four-digit year (a two-digit year could be of any "
-        "century): {rule}",
-        "Write years with four digits ({example_four}, not {example}): in the spreadsheet, give "
-        "the column a date format with yyyy (or save it as text in that form), then export again.",
+        N_("{field} must be {date_kind} with a four-digit year (a two-digit year could be of any "
+        "century): {rule}"),
+        N_("Write years with four digits ({example_four}, not {example}): in the spreadsheet, give "
+        "the column a date format with yyyy (or save it as text in that form), then export again."),
         needs=("rule",)),
     "date_month_name": Words(
-        "{field} must be {date_kind} with the month in numbers, unless the mapping file declares "
-        "the form: {rule}",
-        "Export the dates in numbers (2026-11-02 09:30), or declare their form in the mapping "
-        "file{format_advice}. Month names are read in English only (Nov, November).",
+        N_("{field} must be {date_kind} with the month in numbers, unless the mapping file declares "
+        "the form: {rule}"),
+        N_("Export the dates in numbers (2026-11-02 09:30), or declare their form in the mapping "
+        "file{format_advice}. Month names are read in English only (Nov, November)."),
         needs=("rule",)),
     "date_excel_serial": Words(
-        "{field} must be {date_kind}, and a number such as this is an Excel date serial (a count "
-        "of days since 30 December 1899), which is not read as a date: {rule}",
-        "{serial_example}To fix it, " + _DATE_FIX + ". A date typed as text in your own form can "
-        "be declared in the mapping file: [dates] format = \"%d/%m/%Y %H:%M\", say.",
+        N_("{field} must be {date_kind}, and a number such as this is an Excel date serial (a count "
+        "of days since 30 December 1899), which is not read as a date: {rule}"),
+        N_("{serial_example}To fix it, in the spreadsheet, give the column a date format such as "
+        "yyyy-mm-dd hh:mm (or type the dates as text in that form), then export again; or import "
+        "the .xlsx workbook itself, whose date cells are read as dates. A date typed as text in "
+        "your own form can be declared in the mapping file: [dates] format = \"%d/%m/%Y %H:%M\", say."),
         needs=("rule",)),
-    "unknown_label": Words("{field} {accepted}", needs=("accepted",)),
+    "unknown_label": Words(N_("{field} {accepted}"), needs=("accepted",)),
     "only_for_cancellations": Words(
-        "{field} is only for cancellations, and this session's status is {detail}"),
+        N_("{field} is only for cancellations, and this session's status is {detail}")),
     "cancelled_by_contradicts_status": Words(
-        "the status says the {detail} cancelled, but cancelled_by says the {other_party}"),
+        N_("the status says the {detail} cancelled, but cancelled_by says the {other_party}")),
     "cancelled_after_start": Words(
-        "cancelled_at is after scheduled_start ({detail}): a cancellation is made before the session",
+        N_("cancelled_at is after scheduled_start ({detail}): a cancellation is made before the session"),
         row_detail=True,
-        reason_grouped="cancelled_at is after scheduled_start: a cancellation is made before the session"),
+        reason_grouped=N_("cancelled_at is after scheduled_start: a cancellation is made before the session")),
     # -- rows against other rows, or against the store (ingest.py) -------------------------------
     "duplicate_id": Words(
-        "{field} {key!r} is also on line {others} with different values; keep one line per "
-        "{row_noun}, the right one", needs=("key", "others", "row_noun")),
+        N_("{field} {key!r} is also on line {others} with different values; keep one line per "
+        "{row_noun}, the right one"), needs=("key", "others", "row_noun")),
     "duplicate_start": Words(
-        "the same client and start (session {key!r}) is also on line {others} with different "
-        "values; keep one line per session, the right one", needs=("key", "others")),
+        N_("the same client and start (session {key!r}) is also on line {others} with different "
+        "values; keep one line per session, the right one"), needs=("key", "others")),
     "probable_duplicate": Words(
-        "probable duplicate: client {client!r} already has a session at {start}, stored as "
+        N_("probable duplicate: client {client!r} already has a session at {start}, stored as "
         "{stored_id!r}. If it is that session, give it the id {stored_id!r}; if it is another "
-        "one, correct its start", needs=("client", "start", "stored_id")),
+        "one, correct its start"), needs=("client", "start", "stored_id")),
     "more_problems": Words(
-        "…and {more:,} more problems after line {last} (the first {listed:,} are listed). Fix "
-        "these and import again to see the rest.", needs=("more", "last", "listed")),
+        N_("…and {more:,} more problems after line {last} (the first {listed:,} are listed). Fix "
+        "these and import again to see the rest."), needs=("more", "last", "listed")),
     # -- the whole file (ingest.py) --------------------------------------------------------------
-    "file_empty": Words("{file} is empty.", needs=("file",)),
+    "file_empty": Words(N_("{file} is empty."), needs=("file",)),
     "file_too_large": Words(
-        "{file} is {size}, over the import limit of {limit}. Split it (by year, say) and import "
-        "each part.", needs=("file", "size", "limit")),
+        N_("{file} is {size}, over the import limit of {limit}. Split it (by year, say) and import "
+        "each part."), needs=("file", "size", "limit")),
     "file_xls": Words(
-        "{file} is an old-style Excel .xls workbook. Save it as .xlsx (Excel workbook) or as "
-        "CSV, then import that.", needs=("file",)),
-    "file_unreadable": Words("{file} could not be read as {format}: {error}",
+        N_("{file} is an old-style Excel .xls workbook. Save it as .xlsx (Excel workbook) or as "
+        "CSV, then import that."), needs=("file",)),
+    "file_unreadable": Words(N_("{file} could not be read as {format}: {error}"),
                              needs=("file", "format", "error")),
     "file_not_xlsx": Words(
-        "{file}: it could not be read as an Excel .xlsx workbook ({error}). Save it again as "
-        ".xlsx or as CSV.", needs=("file", "error")),
+        N_("{file}: it could not be read as an Excel .xlsx workbook ({error}). Save it again as "
+        ".xlsx or as CSV."), needs=("file", "error")),
     "file_cut_short": Words(
-        "{file}: it starts as {encoding} text but is not valid {encoding} ({error}, {size} "
+        N_("{file}: it starts as {encoding} text but is not valid {encoding} ({error}, {size} "
         "bytes): the file may be cut short. Save it again from your spreadsheet as CSV UTF-8, "
-        "then import that.", needs=("file", "encoding", "error", "size")),
-    "header_line_empty": Words("{file}: line 1 is empty; it must hold the column headers.",
+        "then import that."), needs=("file", "encoding", "error", "size")),
+    "header_line_empty": Words(N_("{file}: line 1 is empty; it must hold the column headers."),
                                needs=("file",)),
-    "header_line_invalid": Words("{file}: line 1 (the headers) is not valid CSV: {error}.",
+    "header_line_invalid": Words(N_("{file}: line 1 (the headers) is not valid CSV: {error}."),
                                  needs=("file", "error")),
-    "sheet_empty": Words("{file}: the sheet {sheet!r} is empty.", needs=("file", "sheet")),
-    "no_rows": Words("{file} has column headers but no rows: nothing to import.", needs=("file",)),
+    "sheet_empty": Words(N_("{file}: the sheet {sheet!r} is empty."), needs=("file", "sheet")),
+    "no_rows": Words(N_("{file} has column headers but no rows: nothing to import."), needs=("file",)),
     "not_imported_with_others": Words(
-        "Not imported because {files} was rejected: files imported together are written "
-        "together or not at all.", needs=("files",)),
+        N_("Not imported because {files} was rejected: files imported together are written "
+        "together or not at all."), needs=("files",)),
     # -- one line of a CSV file (DuckDB's rejects) -----------------------------------------------
     "csv_too_many_values": Words(
-        "this line has more values than the {expected} headers: a value probably holds a "
-        "{delimiter} without quotes around it", needs=("expected", "delimiter")),
-    "csv_too_few_values": Words("this line has fewer values than the {expected} headers",
+        N_("this line has more values than the {expected} headers: a value probably holds a "
+        "{delimiter} without quotes around it"), needs=("expected", "delimiter")),
+    "csv_too_few_values": Words(N_("this line has fewer values than the {expected} headers"),
                                 needs=("expected",)),
     "csv_stray_quote": Words(
-        "a value holds a quote character: put the whole value in double quotes and double the "
-        "quotes inside it"),
-    "csv_line_too_long": Words("this line is too long to be a row of the file"),
-    "csv_unreadable_line": Words("this line cannot be read as CSV ({detail})"),
+        N_("a value holds a quote character: put the whole value in double quotes and double the "
+        "quotes inside it")),
+    "csv_line_too_long": Words(N_("this line is too long to be a row of the file")),
+    "csv_unreadable_line": Words(N_("this line cannot be read as CSV ({detail})")),
     # -- the headers (labels.match_headers) ------------------------------------------------------
     "header_mapped_twice": Words(
-        "The mapping file reads {field} from {header!r}, but the file has {count} columns with "
-        "that header; rename all but one.", needs=("header", "count")),
+        N_("The mapping file reads {field} from {header!r}, but the file has {count} columns with "
+        "that header; rename all but one."), needs=("header", "count")),
     "header_ambiguous": Words(
-        "Columns {both} both look like {field}. Keep one, or say which to use in a mapping "
-        "file: [columns] {field} = \"{first}\".", needs=("headers",)),
+        N_("Columns {both} both look like {field}. Keep one, or say which to use in a mapping "
+        "file: [columns] {field} = \"{first}\"."), needs=("headers",)),
     "header_missing": Words(
-        "The {file_noun} needs a {field} column, and none of its headers is one. Headers found: "
+        N_("The {file_noun} needs a {field} column, and none of its headers is one. Headers found: "
         "{found}. Headers accepted for {field}: {aliases}. To use your own header, name it in a "
-        "mapping file: [columns] {field} = \"Your header\".", needs=("kind", "headers", "aliases")),
+        "mapping file: [columns] {field} = \"Your header\"."), needs=("kind", "headers", "aliases")),
     # -- the file's dates as a whole (SPEC §3.5) -------------------------------------------------
     "dates_both_orders": Words(
-        "This file writes its dates both ways: line {day_line} has {day_cell!r} ({day_column}), "
+        N_("This file writes its dates both ways: line {day_line} has {day_cell!r} ({day_column}), "
         "which can only be day first, and line {month_line} has {month_cell!r} ({month_column}), "
         "which can only be month first. Correct the lines written the other way round, then "
-        "import again.",
+        "import again."),
         needs=("day_line", "day_cell", "day_column", "month_line", "month_cell", "month_column")),
     "dates_undecided": Words(
-        "Dates such as {cell!r} (line {line}) can be read two ways — {as_dmy} (day first) or "
+        N_("Dates such as {cell!r} (line {line}) can be read two ways — {as_dmy} (day first) or "
         "{as_mdy} (month first) — and no date in this file settles which (every day and month "
         "is 12 or less). Say which: choose the date order on the Import page, add [dates] order "
         "= \"dmy\" (or \"mdy\") to the mapping file, or set date_order in Settings; then import "
-        "again.", needs=("cell", "line", "as_dmy", "as_mdy")),
+        "again."), needs=("cell", "line", "as_dmy", "as_mdy")),
 }
 
 #: The codes a cell of the parse SQL can carry (tests/test_problems.py checks the SQL emits
@@ -178,7 +179,7 @@ for _column in (*SESSION_COLUMNS, *CLIENT_COLUMNS):
     _COLUMNS.setdefault(_column.name, _column)
 
 #: What a column's value means, beyond its range, where a reason should say it.
-_RANGE_NOTES = {"client_late_min": "0 or less is on time", "therapist_late_min": "0 or less is on time"}
+_RANGE_NOTES = {"client_late_min": N_("0 or less is on time"), "therapist_late_min": N_("0 or less is on time")}
 
 
 def allowed(field: str) -> str:
@@ -190,25 +191,29 @@ def allowed(field: str) -> str:
     'a number of minutes from -1440 to 1440 (0 or less is on time)'
     """
     column = _COLUMNS[field]
+    low, high = f"{column.minimum:g}" if column.minimum is not None else "", \
+        f"{column.maximum:g}" if column.maximum is not None else ""
     if column.type == "share":
-        return (f"a share from {column.minimum:g} to {column.maximum:g} (0.5 = half the agreed "
-                "practice) or yes/no (oui/non); leave it blank when no practice was agreed")
-    noun = "a whole number" if column.type == "whole" else "a number"
-    if field.endswith("_min"):
-        noun += " of minutes"
-    if column.minimum is not None and column.maximum is not None:
-        words = f"{noun} from {column.minimum:g} to {column.maximum:g}"
-    elif column.minimum is not None:
-        words = f"{noun}, {column.minimum:g} or more"
-    elif column.maximum is not None:
-        words = f"{noun}, {column.maximum:g} or less"
+        return _("a share from {minimum} to {maximum} (0.5 = half the agreed practice) or yes/no "
+                 "(oui/non); leave it blank when no practice was agreed").format(minimum=low, maximum=high)
+    minutes = field.endswith("_min")
+    if column.type == "whole":
+        noun = _("a whole number of minutes") if minutes else _("a whole number")
+    else:
+        noun = _("a number of minutes") if minutes else _("a number")
+    if low and high:
+        words = _("{noun} from {minimum} to {maximum}").format(noun=noun, minimum=low, maximum=high)
+    elif low:
+        words = _("{noun}, {minimum} or more").format(noun=noun, minimum=low)
+    elif high:
+        words = _("{noun}, {maximum} or less").format(noun=noun, maximum=high)
     else:
         words = noun
-    return f"{words} ({_RANGE_NOTES[field]})" if field in _RANGE_NOTES else words
+    return f"{words} ({_(_RANGE_NOTES[field])})" if field in _RANGE_NOTES else words
 
 
-_ORDER_WORDS = {"dmy": "day first (dd/mm/yyyy)", "mdy": "month first (mm/dd/yyyy)",
-                "ymd": "year first (yyyy/mm/dd)"}
+_ORDER_WORDS = {"dmy": N_("day first (dd/mm/yyyy)"), "mdy": N_("month first (mm/dd/yyyy)"),
+                "ymd": N_("year first (yyyy/mm/dd)")}
 
 
 def date_rule(order: str | None, practice_zone: str) -> str:
@@ -217,11 +222,12 @@ def date_rule(order: str | None, practice_zone: str) -> str:
     >>> date_rule("mdy", "Europe/Paris")[:62]
     'write it as 2026-03-02 14:00, 2026-03-02T14:00:00Z (converted '
     """
-    shown = f"read {_ORDER_WORDS[order]} in this file, " if order in ("dmy", "mdy") else ""
+    shown = _("read {order} in this file, ").format(order=_(_ORDER_WORDS[order])) if order in ("dmy", "mdy") else ""
     example = "03/02/2026 2:00 PM" if order == "mdy" else "02/03/2026 14:00"
-    return (f"write it as 2026-03-02 14:00, 2026-03-02T14:00:00Z (converted to {practice_zone}) "
-            f"or {example} ({shown}four-digit year). A file in another form needs its format in "
-            "the mapping file: [dates] format = \"%d %b %Y %H:%M\", say.")
+    return _("write it as 2026-03-02 14:00, 2026-03-02T14:00:00Z (converted to {zone}) or {example} "
+             "({shown}four-digit year). A file in another form needs its format in the mapping "
+             "file: [dates] format = \"%d %b %Y %H:%M\", say.").format(zone=practice_zone, example=example,
+                                                                      shown=shown)
 
 
 def accepted_labels(field: str, mapping: Mapping | None = None) -> str:
@@ -236,40 +242,41 @@ def accepted_labels(field: str, mapping: Mapping | None = None) -> str:
         for name, labels in STATUS_LABELS.items():
             own = [label for label, status in (mapping.statuses if mapping else {}).items()
                    if status == name]
-            meaning = "therapist's cancellation" if name == "therapist_cancel" else name
+            meaning = _("therapist's cancellation") if name == "therapist_cancel" else name
             groups.append(f"{meaning}: {', '.join([*own, *labels])}")
-        return ("must be a known label. Accepted status labels (any case, accents optional) — "
-                + "; ".join(groups) + ". To use your own label, add it to a mapping file: "
-                "[status] \"Your label\" = \"no_show\" (or attended, cancelled, late_cancel, "
-                "booked, therapist_cancel).")
+        return _("must be a known label. Accepted status labels (any case, accents optional) — "
+                 "{groups}. To use your own label, add it to a mapping file: [status] \"Your label\" "
+                 "= \"no_show\" (or attended, cancelled, late_cancel, booked, therapist_cancel)."
+                 ).format(groups="; ".join(groups))
     if field == "cancelled_by":
         groups = "; ".join(f"{name}: {', '.join(labels)}" for name, labels in PARTY_LABELS.items())
-        return f"must be client or therapist ({groups})"
+        return _("must be client or therapist ({groups})").format(groups=groups)
     if field == "paid":
-        return (f"must say whether the fee is paid — paid: {', '.join(PAID_LABELS[True])}; unpaid: "
-                f"{', '.join(PAID_LABELS[False])} (any case, accents optional)")
+        return _("must say whether the fee is paid — paid: {paid}; unpaid: {unpaid} (any case, "
+                 "accents optional)").format(paid=", ".join(PAID_LABELS[True]),
+                                             unpaid=", ".join(PAID_LABELS[False]))
     raise ValueError(f"{field!r} has no labels; labelled columns are status, cancelled_by and paid")
 
 
-_OTHER_PARTY = {"client": "therapist", "therapist": "client"}
-_FILE_NOUN = {"sessions": "session log", "clients": "clients file"}
-_ROW_NOUN = {"sessions": "session", "clients": "client"}
-_DELIMITER_NAME = {";": "semicolon", ",": "comma", "\t": "tab"}
+_OTHER_PARTY = {"client": N_("therapist"), "therapist": N_("client")}
+_FILE_NOUN = {"sessions": N_("session log"), "clients": N_("clients file")}
+_ROW_NOUN = {"sessions": N_("session"), "clients": N_("client")}
+_DELIMITER_NAME = {";": N_("semicolon"), ",": N_("comma"), "\t": N_("tab")}
 
 
 def row_noun(kind: str) -> str:
     """What one row of a 'sessions' or 'clients' file is, in words."""
-    return _ROW_NOUN[kind]
+    return _(_ROW_NOUN[kind])
 
 
 def delimiter_name(delimiter: str) -> str:
     """A CSV delimiter in words: 'semicolon', 'comma' or 'tab'."""
-    return _DELIMITER_NAME[delimiter]
+    return _(_DELIMITER_NAME[delimiter])
 
 
 def _listing(headers) -> str:
     shown = [repr(header) for header in headers if header.strip()]
-    return ", ".join(shown) if shown else "none"
+    return ", ".join(shown) if shown else _("none")
 
 
 def _values(code: str, field: str, detail: str | None, example: str, given: dict) -> dict:
@@ -277,11 +284,11 @@ def _values(code: str, field: str, detail: str | None, example: str, given: dict
     column = _COLUMNS.get(field)
     values = {"field": field, "detail": detail or "", "example": example,
               "meaning": column.meaning if column else "",
-              "date_kind": "a date" if column is not None and column.type == "date" else "a date and time"}
+              "date_kind": _("a date") if column is not None and column.type == "date" else _("a date and time")}
     if column is not None and column.type in ("whole", "number", "share"):
         values["allowed"] = allowed(field)
     if "kind" in given:
-        values["file_noun"] = _FILE_NOUN[given["kind"]]
+        values["file_noun"] = _(_FILE_NOUN[given["kind"]])
     if code == "header_ambiguous":
         values["both"] = " and ".join(repr(header) for header in given["headers"])
         values["first"] = given["headers"][0]
@@ -290,17 +297,17 @@ def _values(code: str, field: str, detail: str | None, example: str, given: dict
         values["aliases"] = ", ".join((field, *given["aliases"]))
     if code == "cancelled_by_contradicts_status":
         # cancelled_by holds one of two parties: contradicting the status's, it says the other
-        values["other_party"] = _OTHER_PARTY.get(detail or "", "other party")
+        values["other_party"] = _(_OTHER_PARTY.get(detail or "", N_("other party")))
     if code == "date_two_digit_year":
         values["example_four"] = _four_digit_example(example)
     if code == "date_month_name":
         found = month_name_format(example)
-        values["format_advice"] = f" (for {example!r}: [dates] format = \"{found}\")" if found else (
-            ": [dates] format = \"%d %b %Y %H:%M\" reads 2 Nov 2026 09:30")
+        values["format_advice"] = _(" (for {example!r}: [dates] format = \"{format}\")").format(
+            example=example, format=found) if found else _(": [dates] format = \"%d %b %Y %H:%M\" reads 2 Nov 2026 09:30")
     if code == "date_excel_serial":
         day = excel_serial_date(example)
-        values["serial_example"] = (f"As an Excel serial, {example} would be {day:%-d %B %Y}. "
-                                    if day else "")
+        values["serial_example"] = _("As an Excel serial, {example} would be {day}. ").format(
+            example=example, day=format_date(day, "long")) if day else ""
     return given | values
 
 
@@ -334,7 +341,7 @@ def reason(code: str, field: str = "", detail: str | None = None, *, example: st
     """
     words = _words(code)
     template = words.reason_grouped if grouped and words.reason_grouped else words.reason
-    return _fill(template, code, _values(code, field, detail, example, values))
+    return _fill(_(template), code, _values(code, field, detail, example, values))
 
 
 def hint(code: str, field: str = "", detail: str | None = None, *, example: str = "",
@@ -351,17 +358,17 @@ def hint(code: str, field: str = "", detail: str | None = None, *, example: str 
     if code == "not_a_date":
         return _order_hint(example)
     words = _words(code)
-    return _fill(words.hint, code, _values(code, field, detail, example, values)) if words.hint else ""
+    return _fill(_(words.hint), code, _values(code, field, detail, example, values)) if words.hint else ""
 
 
 def _order_hint(example: str) -> str:
     found = re.match(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{4}", example or "")
     if found and int(found.group(2)) > 12 >= int(found.group(1)):
-        return ('These dates look month first: add [dates] order = "mdy" to the mapping file, '
-                "or choose month first on the Import page.")
+        return _('These dates look month first: add [dates] order = "mdy" to the mapping file, '
+                 "or choose month first on the Import page.")
     if found and int(found.group(1)) > 12 >= int(found.group(2)):
-        return ('These dates look day first: add [dates] order = "dmy" to the mapping file, '
-                "or choose day first on the Import page.")
+        return _('These dates look day first: add [dates] order = "dmy" to the mapping file, '
+                 "or choose day first on the Import page.")
     return ""
 
 

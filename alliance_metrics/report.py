@@ -1,40 +1,71 @@
-"""The weekly review as one self-contained HTML file: inline styles, the chart's script inline,
-nothing fetched from anywhere. Every value is HTML-escaped."""
+"""The weekly review as one self-contained HTML file, in the reader's language.
+
+Rendered from the autoescaped Jinja2 template ``templates/weekly_report.html`` (which extends the
+shared ``base.html`` and its stylesheet ``report.css``): every value is escaped, every word comes
+from the gettext catalogue, and dates, numbers and money are written as the language writes them.
+Nothing is fetched from anywhere: the chart of the twelve weeks is a small inline SVG (the former
+plotly chart carried 4.6 MB of plotly.js in every file).
+"""
 
 from __future__ import annotations
 
-import html
+from datetime import date
 
 import pandas as pd
 
-from alliance_metrics.charts import score_trend
+from alliance_metrics.charts import SCORE_COLOURS
+from alliance_metrics.i18n import N_, _, format_currency, format_date, format_decimal, format_percent, ngettext
 from alliance_metrics.review import WeeklyReview
 from alliance_metrics.scores import SCORES
+from alliance_metrics.templating import MISSING, render
 
-STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; }
-h1 { margin-bottom: 0; } .sub { color: #666; margin-top: .2rem; }
-table { border-collapse: collapse; margin: .5rem 0 1.5rem; font-size: .9rem; }
-th, td { border-bottom: 1px solid #ddd; padding: .3rem .6rem; text-align: left; }
-th { background: #f4f4f4; }
-"""
+#: How the review's measures read, by their code (review.HEADLINES).
+MEASURES = {
+    "attended": N_("Sessions held"),
+    "missed": N_("Missed sessions"),
+    "attendance": N_("Attendance"),
+    "punctuality": N_("Punctuality"),
+    "engagement": N_("Engagement"),
+    "payment": N_("Payment"),
+    "therapist_punctuality": N_("Therapist punctuality"),
+    "alliance": N_("Alliance (client-rated)"),
+    "billable_amount": N_("Billable (missed)"),
+}
+#: How a session's outcome reads, by its code (session_facts' ``outcome``).
+OUTCOMES = {
+    "attended": N_("Attended"),
+    "timely_cancel": N_("Cancelled with notice"),
+    "therapist_cancel": N_("Cancelled by therapist"),
+    "late_cancel": N_("Late cancellation"),
+    "no_show": N_("No-show"),
+    "booked": N_("Booked"),
+}
+#: At most this many rows in each table (the week's sessions, the clients needing attention — most
+#: reasons first —, the billable missed sessions): a whole large practice's week would make a file
+#: nobody reads and too big to send (a million-session practice has some 20,000 sessions a week).
+#: The report says how many rows each table leaves out, and that one therapist's review lists all.
+MAX_TABLE_ROWS = 750
 
 
-def _table(frame: pd.DataFrame, empty: str) -> str:
-    if frame.empty:
-        return f"<p>{html.escape(empty)}</p>"
-    return frame.to_html(index=False, escape=True, na_rep="—", border=0, float_format=lambda v: f"{v:.1f}")
+def format_figure(value: float, unit: str, currency: str | None = None) -> str:
+    """A headline figure as text: '—' when undefined, a percentage for scores, money for amounts,
+    counts as they are (a weekly mean to one decimal).
 
-
-def format_figure(value: float, unit: str) -> str:
-    """A headline figure as text: '—' when undefined, '%' for scores, 2 decimals for amounts.
-
-    >>> format_figure(83.4, "%"), format_figure(float("nan"), "%"), format_figure(1250, "amount")
-    ('83 %', '—', '1,250.00')
+    >>> from alliance_metrics.i18n import use_language
+    >>> with use_language("en"):
+    ...     format_figure(83.4, "%"), format_figure(float("nan"), "%"), format_figure(1250, "amount")
+    ('83%', '—', '€1,250.00')
+    >>> with use_language("fr"):
+    ...     format_figure(2.25, "count"), format_figure(1250, "amount") == "1\\u202f250,00\\u00a0€"
+    ('2,2', True)
     """
     if pd.isna(value):
-        return "—"
-    return f"{value:.0f} %" if unit == "%" else f"{value:,.2f}" if unit == "amount" else f"{value:.0f}"
+        return MISSING
+    if unit == "%":
+        return format_percent(value)
+    if unit == "amount":
+        return format_currency(value, currency)
+    return format_decimal(round(float(value), 1))
 
 
 def signed_points(value: float, decimals: int = 0) -> str:
@@ -49,33 +80,89 @@ def signed_points(value: float, decimals: int = 0) -> str:
     return f"{text} point" if abs(float(text)) == 1 else f"{text} points"
 
 
-def weekly_report_html(review: WeeklyReview) -> str:
-    """The weekly review as a standalone HTML page."""
-    headlines = pd.DataFrame({
-        "Measure": review.headlines.label,
-        "This week": [format_figure(v, u) for v, u in zip(review.headlines.this_week, review.headlines.unit)],
-        "Previous 4 weeks": [format_figure(v, u) for v, u in zip(review.headlines.before, review.headlines.unit)],
-    })
-    attention = review.attention.assign(reasons=review.attention.reasons.map(" ".join))[
-        ["display_name", "client_id", "reasons"]] if not review.attention.empty else review.attention
-    sessions = review.sessions[["scheduled_start", "display_name", "outcome", "client_late_min",
-                                "homework_done", "engagement", "alliance_rating", "goal_rating"]]
-    billable = review.billable[["scheduled_start", "display_name", "outcome", "fee"]] \
-        if not review.billable.empty else review.billable
-    chart = "" if review.trend.empty else score_trend(
-        review.trend, [s.name for s in SCORES], title="Scores by week (12 weeks)"
-    ).to_html(full_html=False, include_plotlyjs=True)
-    who = "the whole practice" if review.therapist_id is None else f"therapist {review.therapist_id}"
-    note = f'<p class="sub">{html.escape(review.payment_note)}</p>' if review.payment_note else ""
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Alliance — weekly review</title>
-<style>{STYLE}</style></head><body>
-<h1>Weekly review</h1>
-<p class="sub">Week of {review.week_start:%A %d %B %Y} to {review.week_end:%A %d %B %Y} — {html.escape(who)}.
-Confidential: contains client names.</p>
-<h2>This week</h2>{_table(headlines, "No figures.")}{note}
-<h2>Needs attention</h2>{_table(attention, "Nobody needs particular attention this week.")}
-<h2>Billable missed sessions</h2>{_table(billable, "No billable missed session this week.")}
-<h2>Sessions</h2>{_table(sessions, "No session this week.")}
-{chart}
-</body></html>"""
+def _label(table: dict[str, str], code: object) -> str:
+    return _(table[code]) if code in table else (MISSING if pd.isna(code) else str(code))
+
+
+def _name(row) -> str:
+    return row.display_name if not pd.isna(row.display_name) else row.client_id
+
+
+def trend_chart(trend: pd.DataFrame, width: int = 760, height: int = 300) -> dict | None:
+    """The geometry of the weekly scores chart (an inline SVG): one polyline per score, 0–100 %.
+    None when there is nothing to draw."""
+    if trend.empty:
+        return None
+    left, right, top, bottom = 48, width - 12, 12, height - 28
+    weeks = sorted(pd.to_datetime(trend.period_start).dt.date.unique())
+    step = (right - left) / max(len(weeks) - 1, 1)
+    x_of = {week: left + index * step for index, week in enumerate(weeks)}
+
+    def y(value: float) -> float:
+        return bottom - (bottom - top) * float(value) / 100
+
+    lines = []
+    for score in SCORES:
+        if score.name not in trend:
+            continue
+        points = [(x_of[pd.Timestamp(week).date()], y(value))
+                  for week, value in zip(trend.period_start, trend[score.name]) if not pd.isna(value)]
+        if points:
+            lines.append({"label": _(MEASURES.get(score.name, score.label)),
+                          "colour": SCORE_COLOURS.get(score.name, "#444"),
+                          "points": " ".join(f"{x:.1f},{yy:.1f}" for x, yy in points)})
+    every = max(1, len(weeks) // 6)
+    return {
+        "width": width, "height": height, "left": left, "right": right, "top": top, "bottom": bottom,
+        "y_ticks": [{"value": value, "y": round(y(value), 1)} for value in (0, 25, 50, 75, 100)],
+        "x_ticks": [{"x": round(x_of[week], 1), "day": format_date(week)} for week in weeks[::every]],
+        "lines": lines,
+    }
+
+
+def payment_note(review: WeeklyReview) -> str | None:
+    """Why the week's payment may look low, when some of its fees are not due yet (the review's
+    note, in the reader's language; it names no document the reader does not have).
+    """
+    if review.not_yet_due.empty:
+        return None
+    count, last = len(review.not_yet_due), pd.Timestamp(review.not_yet_due.payment_due_on.max()).date()
+    return ngettext(
+        "Payment counts an unpaid fee as not paid on time even before it is due: {count} of this "
+        "week's fees is unpaid but not late yet (due by {day}). The figure rises as it is paid on time.",
+        "Payment counts an unpaid fee as not paid on time even before it is due: {count} of this "
+        "week's fees are unpaid but not late yet (the last is due by {day}). The figure rises as they "
+        "are paid on time.", count).format(count=count, day=format_date(last, "EEEE d MMMM"))
+
+
+def weekly_report_html(review: WeeklyReview, currency: str | None = None, made_on: date | None = None) -> str:
+    """The weekly review as a standalone HTML page, in the current language; amounts in
+    *currency* (an ISO 4217 code; default: the euro)."""
+    headlines = [{"label": _label(MEASURES, row.measure) if row.measure in MEASURES else row.label,
+                  "this_week": format_figure(row.this_week, row.unit, currency),
+                  "before": format_figure(row.before, row.unit, currency)}
+                 for row in review.headlines.itertuples(index=False)]
+    attention = [{"name": _name(row), "client_id": row.client_id, "reasons": list(row.reasons)}
+                 for row in review.attention.sort_values("n_reasons", ascending=False, kind="stable")
+                 .head(MAX_TABLE_ROWS).itertuples(index=False)]           # most reasons first
+    billable = [{"start": row.scheduled_start, "name": _name(row), "outcome": _label(OUTCOMES, row.outcome),
+                 "fee": row.fee}
+                for row in review.billable.head(MAX_TABLE_ROWS).itertuples(index=False)]
+    week = review.sessions.sort_values(["scheduled_start", "client_id"]) if not review.sessions.empty \
+        else review.sessions
+    sessions = [{"start": row.scheduled_start, "name": _name(row), "outcome": _label(OUTCOMES, row.outcome),
+                 "late": row.client_late_min, "homework": row.homework_done, "engagement": row.engagement,
+                 "alliance": row.alliance_rating, "goal": row.goal_rating}
+                for row in week.head(MAX_TABLE_ROWS).itertuples(index=False)]
+    who = _("the whole practice") if review.therapist_id is None else \
+        _("therapist {therapist}").format(therapist=review.therapist_id)
+    return render(
+        "weekly_report.html",
+        week_start=review.week_start, week_end=review.week_end, who=who,
+        headlines=headlines, payment_note=payment_note(review), trend=trend_chart(review.trend),
+        attention=attention, billable=billable, sessions=sessions,
+        left_out={"attention": max(0, len(review.attention) - MAX_TABLE_ROWS),
+                  "billable": max(0, len(review.billable) - MAX_TABLE_ROWS),
+                  "sessions": max(0, len(week) - MAX_TABLE_ROWS)},
+        currency=currency, made_on=made_on or date.today(),
+    )

@@ -1,23 +1,25 @@
-"""The practice's settings: the contract's parameters, the attention rules, privacy."""
+"""The practice's settings: the contract's parameters, the attention rules, privacy, display."""
 
 import streamlit as st
 
+from alliance_metrics.i18n import N_, _
 from alliance_metrics.settings import SETTINGS
 from ui.pages import guard
 from ui.state import store
 
 GROUPS = {
-    "contract": "The contract (SPEC §4)",
-    "attention": "Needs-attention rules (weekly review)",
-    "progress": "Expected progress",
-    "privacy": "Supervisor view (privacy)",
-    "import": "Importing files",
+    "contract": N_("The contract"),
+    "attention": N_("Needs-attention rules (weekly review)"),
+    "progress": N_("Expected progress"),
+    "privacy": N_("Supervisor view (privacy)"),
+    "import": N_("Importing files"),
+    "display": N_("Language and money"),
 }
 
 guard(__file__)
-st.title("Settings")
-st.caption("Changing a setting recomputes every score and rule with the new value. "
-           "Defaults are shown in each help text. All the changes of one save are stored together, or none.")
+st.title(_("Settings"))
+st.caption(_("Changing a setting recomputes every score and rule with the new value. "
+             "Defaults are shown in each help text. All the changes of one save are stored together, or none."))
 current = store().settings()
 problems = store().setting_problems()   # values outside their range in the file: shown at their field
 
@@ -37,15 +39,17 @@ saved, not_saved = st.session_state.pop("settings_outcome", (None, {}))
 with st.form("settings"):
     values = {}
     for group, heading in GROUPS.items():
-        st.subheader(heading)
+        st.subheader(_(heading))
         for setting in (s for s in SETTINGS if s.group == group):
+            help_text = _("{explanation} Default: {default}.").format(
+                explanation=setting.explanation(), default=setting.default_text())
             if setting.is_text:  # a choice among texts; None = unset
                 options = [None, *setting.choices] if setting.default is None else list(setting.choices)
                 chosen = current[setting.name] if current[setting.name] in options else setting.default
                 values[setting.name] = st.selectbox(
-                    setting.name, options, index=options.index(chosen),
-                    format_func=lambda choice: "not set" if choice is None else choice,
-                    help=f"{setting.help} Default: {setting.default or 'not set'}.",
+                    setting.title(), options, index=options.index(chosen),
+                    format_func=setting.choice_text,
+                    help=help_text,
                     key=f"setting_{setting.name}",
                 )
             else:
@@ -53,22 +57,24 @@ with st.form("settings"):
                 # no min_value/max_value: the browser would keep an out-of-range value to itself;
                 # the store checks it and the field says why it was not saved
                 values[setting.name] = st.number_input(
-                    setting.name,
+                    setting.title(),
                     value=kind(current[setting.name]),
                     step=kind(1 if setting.integer else 0.5),
-                    help=f"{setting.help} Default: {setting.default:g}.",
+                    help=help_text,
                     key=f"setting_{setting.name}",
                 )
             if setting.name in not_saved:
-                st.error(f"Not saved: {not_saved[setting.name]}")
+                st.error(_("Not saved: {reason}").format(reason=not_saved[setting.name]))
             elif setting.name in problems:
                 st.error(problems[setting.name])
-    st.form_submit_button("Save settings", type="primary", on_click=save)
+    st.form_submit_button(_("Save settings"), type="primary", on_click=save)
 
 if saved is not None:
+    titles = {setting.name: setting.title() for setting in SETTINGS}
     if saved:
-        st.success(f"Saved: {', '.join(saved)}.")
+        st.success(_("Saved: {settings}.").format(settings=", ".join(titles[name] for name in saved)))
     if not_saved:
-        st.error(f"Not saved: {', '.join(not_saved)} — each is marked at its field above with what it takes.")
+        st.error(_("Not saved: {settings} — each is marked at its field above with what it takes.").format(
+            settings=", ".join(titles[name] for name in not_saved)))
     if not saved and not not_saved:
-        st.success("Nothing changed.")
+        st.success(_("Nothing changed."))

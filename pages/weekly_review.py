@@ -112,7 +112,7 @@ if not review.trend.empty:
 # kept until the data, the week or the therapist change): at a million sessions the HTML report
 # took about 1.5 s and the scores CSV 2–3 s of every run of the page.
 left, right = st.columns(2)
-download_when_asked("Download this review (HTML)", lambda: weekly_report_html(review),
+download_when_asked("Download this review (HTML)", lambda: weekly_report_html(review, currency=store().settings()["currency"]),
                     file_name=f"alliance-review-{review.week_start:%Y-%m-%d}.html", mime="text/html",
                     key="download_review", prepare_label="Prepare this review as a file (HTML)",
                     version=(store().opened, store().data_version(), review.week_start, therapist),

@@ -71,6 +71,16 @@ def practice_secret_outside_home(tmp_path_factory):
         os.environ["ALLIANCE_SECRET_FILE"] = previous
 
 
+@pytest.fixture(autouse=True)
+def english_unless_a_test_says(monkeypatch):
+    """The tests read words and formats in English whatever the machine's locale (LANG=fr_FR would
+    turn the dashboard French): no language chosen, a neutral system locale. A test of French sets
+    ALLIANCE_LANG or LANG itself."""
+    for name in ("ALLIANCE_LANG", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
 @pytest.fixture
 def store(tmp_path):
     """A fresh, empty database file for one test."""

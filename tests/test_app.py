@@ -116,8 +116,8 @@ def test_weekly_review_lists_exactly_who_needs_attention(monkeypatch, small_prac
     # headline figures, worked by hand: 1 attended of 3 owed this week → 33 %; 3 of 3 the weeks before
     metrics = {metric.label: metric.value for metric in app.metric}
     assert metrics["Sessions held"] == "1"
-    assert metrics["Attendance"] == "33 %"
-    assert metrics["Billable (missed)"] == "110.00"
+    assert metrics["Attendance"] == "33%"                 # English (en_GB) writes no space
+    assert metrics["Billable (missed)"] == "€110.00"
     assert "Total billable: **110.00**" in shown
 
 
@@ -142,7 +142,7 @@ def test_settings_page_saves_a_setting_that_changes_the_scores(monkeypatch, smal
     app.button[0].click()  # the form's submit button: a form sends its values with the click
     app.run()
     assert not app.exception
-    assert "Saved: grace_min." in texts(app)
+    assert "Saved: Grace for lateness (minutes)." in texts(app)   # its label, not its code name
     reopened = open_app(monkeypatch, small_practice, demo=False)   # a new browser session
     reopened.switch_page("pages/settings.py").run()
     assert reopened.number_input(key="setting_grace_min").value == 10

@@ -402,7 +402,7 @@ def test_empty_facts_give_empty_results_with_their_columns(store):
 
 
 def test_bad_settings_and_frames_are_explained(facts):
-    with pytest.raises(ValueError, match="attendance_alert_pct.*from 0 to 100.*150"):
+    with pytest.raises(ValueError, match=r"Attendance alert below \(%\).*from 0 to 100.*150"):   # its label
         needs_attention(facts, WEEK, {"attendance_alert_pct": 150})
     with pytest.raises(ValueError, match="Unknown setting 'attendance_pct'"):
         needs_attention(facts, WEEK, {"attendance_pct": 50})

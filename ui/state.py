@@ -33,6 +33,15 @@ def store() -> Store:
         st.stop()
 
 
+def practice_setting(name: str):
+    """One setting of the practice (None while unset), or None when the database cannot be opened
+    (the page that needs it says why): for choices made before any page draws, such as the language."""
+    try:
+        return _open_store(str(database_path())).settings().get(name)
+    except StoreError:
+        return None
+
+
 @st.cache_data(show_spinner="Computing the anonymised aggregates…", max_entries=8)
 def _supervisor_view(path: str, version: tuple, month: date):
     # cache_data is shared by every user: it may hold this anonymised view, never identified data.
