@@ -82,7 +82,9 @@ def test_the_language_setting_switches_the_dashboard(practice):
     app.selectbox(key="setting_language").select("fr")
     app.button[0].click()
     app.run()
-    assert [success.value for success in app.success] == ["Saved: Language."]
+    # Save runs before the page is drawn again (its callback), so the page that says so is French
+    assert [success.value for success in app.success] == ["Enregistré : Langue."]
+    assert app.title[0].value == "Réglages"
     reopened = settings_page()                                        # the next visit speaks French
     assert reopened.title[0].value == "Réglages"
     assert reopened.selectbox(key="setting_language").value == "fr"

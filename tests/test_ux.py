@@ -166,11 +166,11 @@ def test_settings_save_keeps_the_valid_fields_and_marks_the_other(monkeypatch, s
     app.number_input(key="setting_late_cancel_hours").set_value(500)    # allowed: 0 to 168
     app.button[0].click().run()
     assert not app.exception, app.exception
-    assert "Saved: grace_min." in texts(app)
+    assert [s.value for s in app.success] == ["Saved: Grace for lateness (minutes)."], ([s.value for s in app.success], [e.value for e in app.error])
     errors = [error.value for error in app.error]
-    assert errors[0] == ("Not saved: Setting 'late_cancel_hours' takes a number from 0 to 168; "
-                         "you provided 500.")
-    assert "Not saved: late_cancel_hours" in errors[-1]
+    assert errors[0] == ("Not saved: Notice for a timely cancellation (hours) takes a number from 0 "
+                         "to 168; you provided 500.")
+    assert "Not saved: Notice for a timely cancellation (hours) — each" in errors[-1]
     # the error is drawn right after its field, not at the top
     assert app.number_input(key="setting_late_cancel_hours").value == 500   # what was typed stays
     store = Store(small_practice, create=False)
