@@ -43,8 +43,12 @@ def status_name(status: str) -> str:
 
 
 def when(value) -> str:
-    """A date and time of the file as the language writes it; '' when empty."""
-    return "" if value is None or pd.isna(value) else format_datetime(pd.Timestamp(value).to_pydatetime())
+    """A date and time of the file as the language writes it, with its weekday (a check on the order of
+    day and month): ``Mon 2 Nov 2026, 09:00``, ``lun. 02/11/2026 09:00``; '' when empty."""
+    if value is None or pd.isna(value):
+        return ""
+    moment = pd.Timestamp(value).to_pydatetime()
+    return f"{format_date(moment, 'EEE')} {format_datetime(moment)}"
 
 
 guard(__file__)
