@@ -7,13 +7,17 @@ import streamlit as st
 
 from alliance_metrics.backup import backup
 from alliance_metrics.export import spreadsheet_safe, to_csv
-from alliance_metrics.i18n import _, format_date, format_datetime
+from alliance_metrics.i18n import N_, _, format_date, format_datetime
 from alliance_metrics.inventory import DEMO_REPLACED, holdings
 from alliance_metrics.store import StoreError
 from alliance_metrics.undo import imports_with_undo, undo_import
 from ui.pages import guard
 from ui.state import store
 from ui.widgets import EMPTY_CELL, count, datetime_column_format
+
+#: The import history's codes (kind, outcome) in words, translated where shown.
+IMPORT_WORDS = {"sessions": N_("sessions"), "clients": N_("clients"), "imported": N_("imported"),
+                "rejected": N_("rejected")}
 
 guard(__file__)
 st.title(_("Your data"))
@@ -43,7 +47,9 @@ st.caption(_("The database is a single file on this machine: `{path}`. Nothing l
 st.subheader(_("Imports"))
 imports = imports_with_undo(store())
 shown = spreadsheet_safe(imports[["import_id", "imported_at", "kind", "file_name", "outcome", "rows_inserted",
-                                  "rows_updated", "rows_unchanged", "rows_rejected", "why_not_undoable"]])
+                                  "rows_updated", "rows_unchanged", "rows_rejected", "why_not_undoable"]]
+                         .assign(kind=imports.kind.map(lambda code: _(IMPORT_WORDS.get(code, code))),
+                                 outcome=imports.outcome.map(lambda code: _(IMPORT_WORDS.get(code, code)))))
 st.dataframe(
     shown,
     hide_index=True,
