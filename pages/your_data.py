@@ -77,10 +77,11 @@ with st.expander(_("Undo an import")):
         st.write(_("No import can be undone: the table above says why for each."))
     else:
         labels = {int(row.import_id): _("#{id} — {file} ({added} added, {updated} updated, {when})").format(
-                      id=row.import_id, file=row.file_name, added=row.rows_inserted, updated=row.rows_updated,
+                      id=row.import_id, file=row.file_name, added=count(row.rows_inserted),
+                      updated=count(row.rows_updated),
                       when=format_datetime(row.imported_at))
                   for row in undoable.itertuples()}
-        chosen = st.selectbox(_("Import"), list(labels), format_func=labels.get, key="undo_choice")
+        chosen = st.selectbox(_("Import to undo"), list(labels), format_func=labels.get, key="undo_choice")
         st.caption(_("Undoing deletes the rows this import added and puts back the rows it updated as "
                      "they were. An import whose rows a later import changed cannot be undone."))
         confirmed = st.checkbox(_("Yes, take this import back"), key="undo_confirm")
