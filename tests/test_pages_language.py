@@ -57,8 +57,9 @@ FRENCH_ONLY = frozenset("""
 WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 INLINE_CODE = re.compile(r"`[^`]*`")
 #: Words in a string that are not words of a language: codes (client_id), ISO codes (ALL, the
-#: Albanian lek), placeholders of plotly (%{x}), tags (<br>), paths, escapes of st.markdown (\-).
-NOT_WORDS = re.compile(r"%\{[^}]*\}|<[^>]*>|\S*[/_]\S*|\b[A-Z]{2,}\b|\\")
+#: Albanian lek), placeholders of plotly (%{x}), tags (<br>), paths, escapes of st.markdown (\-),
+#: values quoted as code ('therapist', None: the claim an account lacks).
+NOT_WORDS = re.compile(r"%\{[^}]*\}|<[^>]*>|\S*[/_]\S*|\b[A-Z]{2,}\b|\\|(?<!\w)'[^'\s]+'|\bNone\b")
 #: Names that are the same in both languages (instruments, authors, methods).
 PROPER_NOUNS = re.compile(r"Session Rating Scale|Working Alliance Inventory|Holm|Spearman|Pearson|"
                           r"Flückiger|Falkenström|Curran|Bauer|Bakdash|Marusich|Kiresuk|Sherman")
@@ -202,3 +203,48 @@ def test_no_french_is_left_on_an_english_page(page, monkeypatch, demo_db):
     assert len(shown_strings(app)) > 3
     french = leftovers(app, FRENCH_ONLY)
     assert french == [], "\n".join(f"[{where}] {words_!r}: {text[:200]!r}" for where, text, words_ in french)
+
+
+# --- signed in: the sign-in screen, a supervisor's pages, a refused account -------------------------
+
+AUTH = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": "test-cookie-secret",
+        "client_id": "alliance", "client_secret": "test-client-secret",
+        "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
+SIGNED_IN = {
+    "signed out": {"is_logged_in": False},
+    "supervisor": {"is_logged_in": True, "alliance_role": "supervisor"},
+    "no role": {"is_logged_in": True, "email": "someone@example.org"},
+}
+
+
+def signed_in_app(monkeypatch, db, language: str, user: dict) -> AppTest:
+    monkeypatch.setenv("ALLIANCE_DB", str(db))
+    monkeypatch.setenv("ALLIANCE_DEMO", "on")
+    monkeypatch.setenv("ALLIANCE_LANG", language)
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    app.secrets["auth"] = AUTH
+    app.user = user
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+@pytest.mark.parametrize("who", SIGNED_IN)
+@pytest.mark.parametrize("language, foreign", [("fr", ENGLISH_ONLY), ("en", FRENCH_ONLY)], ids=["fr", "en"])
+def test_signed_in_screens_speak_one_language(who, language, foreign, monkeypatch, demo_db):
+    app = signed_in_app(monkeypatch, demo_db, language, SIGNED_IN[who])
+    pages = [page for page in PAGES if "supervisor" in page.roles] if who == "supervisor" else [None]
+    for page in pages:
+        if page is not None:
+            app.switch_page(page.file).run()
+            assert not app.exception, app.exception
+        found = leftovers(app, foreign)
+        assert [(where, text) for where, text, _ in found if not library_source(text)] == [], found
+    sidebar = " ".join(caption.value for caption in app.sidebar.caption)
+    buttons = [button.label for button in app.button]
+    if who == "signed out":
+        assert buttons == [{"fr": "Se connecter", "en": "Sign in"}[language]]
+    elif who == "supervisor":
+        assert sidebar == {"fr": "Connecté en tant que superviseur.", "en": "Signed in as supervisor."}[language]
+    else:
+        assert app.error and {"fr": "Votre compte", "en": "Your account"}[language] in app.error[0].value
