@@ -26,6 +26,9 @@ FROM_FILE = "file"        # the date order the file's own dates settle
 CANCELLED = N_("Cancelled by the client (the notice decides whether late)")
 
 
+guard(__file__)
+
+
 def no_header(choice: str) -> str:
     return _("(none)") if choice == NONE else choice
 
@@ -51,7 +54,6 @@ def when(value) -> str:
     return f"{format_date(moment, 'EEE')} {format_datetime(moment)}"
 
 
-guard(__file__)
 st.title(_("Import"))
 st.markdown(_(
     "Upload your session log: one row per **scheduled** session (CSV with `,` or `;`, Excel `.xlsx`, "
