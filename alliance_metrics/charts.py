@@ -65,6 +65,11 @@ def day_format() -> str:
     return pgettext("d3 format of a day in a chart", "%d %b %Y")
 
 
+def labelled(label: str, value: str) -> str:
+    """``label: value`` as the language writes it (French puts a space before the colon)."""
+    return _("{label}: {value}").format(label=label, value=value)
+
+
 def tick_day_format() -> str:
     """A day on a time axis, short: ``02 Mar``; French ``02/03``."""
     return pgettext("d3 format of a day on a chart's axis", "%d %b")
@@ -118,7 +123,8 @@ def score_trend(trend: pd.DataFrame, scores: list[str], title: str | None = None
         figure.add_trace(go.Scatter(
             x=trend[x], y=trend[name], mode="lines+markers", name=score_label(name),
             line=dict(color=SCORE_COLOURS[name], width=2), marker=dict(size=5),
-            hovertemplate="%{x|" + day_format() + "}: %{y:.0f} %<extra>" + score_label(name) + "</extra>",
+            hovertemplate=labelled("%{x|" + day_format() + "}", "%{y:.0f} %") + "<extra>" + score_label(name)
+            + "</extra>",
         ), **_panel(index, columns))
     figure.update_yaxes(range=[0, 105], ticksuffix=" %", nticks=4)
     figure.update_xaxes(tickformat=tick_day_format(), type="date", nticks=5)
@@ -197,7 +203,7 @@ def alliance_chart(facts: pd.DataFrame, concern_below: float, title: str | None 
     figure = go.Figure(go.Scatter(
         x=rated.scheduled_start, y=rated.alliance_rating, mode="lines+markers", name=_("Alliance rating"),
         line=dict(color=SCORE_COLOURS["alliance"], width=2),
-        hovertemplate="%{x|" + day_format() + "}: %{y:.1f}/40<extra>" + _("alliance") + "</extra>"))
+        hovertemplate=labelled("%{x|" + day_format() + "}", "%{y:.1f}/40") + "<extra>" + _("alliance") + "</extra>"))
     figure.add_hline(y=concern_below, line=dict(color="#999999", dash="dash"),
                      annotation_text=_("concern below {threshold} (Settings)").format(
                          threshold=format_decimal(concern_below)),
@@ -266,7 +272,7 @@ def relation_scatter(points: pd.DataFrame, x: str, y: str, x_title: str, y_title
         figure = go.Figure(go.Scattergl(
             x=shown[x], y=shown[y], mode="markers", name=dots,
             marker=dict(color=colour, size=8, opacity=0.7),
-            hovertemplate=f"{x_title}: %{{x:.1f}}<br>{y_title}: %{{y:.1f}}<extra></extra>"))
+            hovertemplate=labelled(x_title, "%{x:.1f}") + "<br>" + labelled(y_title, "%{y:.1f}") + "<extra></extra>"))
     else:
         grid = density_grid(shown[x], shown[y])
         centres_x = (grid.x_edges[:-1] + grid.x_edges[1:]) / 2
