@@ -17,7 +17,7 @@ from alliance_metrics.preview import preview_sessions, save_mapping, saved_mappi
 from alliance_metrics.settings import DATE_ORDERS, SETTINGS_BY_NAME
 from ui.pages import guard
 from ui.state import store
-from ui.widgets import EMPTY_CELL, capped_rows, count, plain
+from ui.widgets import EMPTY_CELL, capped_rows, count, plain, uploader_words
 
 NONE = "(none)"           # the choice of no header (shown through no_header())
 UNKNOWN = "(unknown)"     # the choice of no status (shown in words)
@@ -64,6 +64,7 @@ st.markdown(_(
 ))
 
 KINDS = ["csv", "xlsx", "parquet", "txt"]
+uploader_words()
 sessions_file = st.file_uploader(_("Session log"), type=KINDS, key="sessions_file")
 clients_file = st.file_uploader(_("Clients file (optional)"), type=KINDS, key="clients_file")
 mapping_file = st.file_uploader(_("Mapping file (optional, .toml)"), type=["toml"], key="mapping_file")
@@ -107,9 +108,9 @@ def show_result(result: dict) -> None:
 if sessions_file is None:
     st.caption(_("A file whose headers or labels Alliance does not know is mapped on this page once "
                  "uploaded, or with a mapping file such as:"))
-    st.code('[columns]        # canonical name = header in your file\nclient_id = "PatientId"\n'
+    st.code(f'[columns]        # {_("canonical name = header in your file")}\nclient_id = "PatientId"\n'
             'scheduled_start = "AppointmentDay"\nstatus = "Outcome"\n\n'
-            '[status]         # label in your file = canonical status\n"Show" = "attended"\n'
+            f'[status]         # {_("label in your file = canonical status")}\n"Show" = "attended"\n'
             '"No Show" = "no_show"\n"Late Cancelled" = "late_cancel"\n', language="toml")
     if "import_result" in st.session_state:
         show_result(st.session_state["import_result"])

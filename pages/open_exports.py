@@ -7,12 +7,14 @@ from alliance_metrics.pooling import combine
 from alliance_metrics.supervisor_file import ExportError, loads_export
 from ui import supervision
 from ui.pages import guard
+from ui.widgets import uploader_words
 
 guard(__file__)
 st.title(_("Open exports"))
 st.write(_("Open one or more files made with **{page} → {button}** or "
            "`python -m alliance_metrics supervisor-export`. Several files are combined; a cell hidden in "
            "any of them stays hidden.").format(page=_("Supervisor view"), button=_("Download the export (JSON)")))
+uploader_words()
 uploads = st.file_uploader(_("Export files"), type=["json"], accept_multiple_files=True, key="export_files")
 if not uploads:
     st.stop()

@@ -7,7 +7,7 @@ import re
 
 import streamlit as st
 
-from alliance_metrics.i18n import _, format_decimal, format_percent, pgettext
+from alliance_metrics.i18n import _, current_language, format_decimal, format_percent, pgettext
 from alliance_metrics.relations import FLUCKIGER_2018, Relation
 
 PLOTLY_CONFIG = {"displaylogo": False}
@@ -120,3 +120,27 @@ def session_table(frame, key: str, narrow: str | None = None) -> None:
     st.dataframe(shown, hide_index=True, key=key,
                  column_config={name: config[name] for name in shown.columns if name in config},
                  placeholder=EMPTY_CELL)
+
+
+def uploader_words() -> None:
+    """Write the file uploader's own words in the current language.
+
+    Streamlit's browser code draws them in English, with no translation (its "Upload" button and
+    "200MB per file • CSV, …" line): in another language a style sheet hides them (display: none,
+    so that they are not in the page's text either) and writes the catalogue's words in their place.
+    English: nothing to do.
+    """
+    if current_language() == "en":
+        return
+    button = _("Upload").replace('"', "'")
+    limit = _("At most {size} MB per file").format(size=st.get_option("server.maxUploadSize")).replace('"', "'")
+    st.html(
+        "<style>"
+        '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {display: none}'
+        '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after '
+        f'{{content: "{button}"}}'
+        '[data-testid="stFileUploaderDropzoneInstructions"] span {display: none}'
+        '[data-testid="stFileUploaderDropzoneInstructions"] > div::after '
+        f'{{content: "{limit}"; font-size: 0.875rem}}'
+        "</style>"
+    )
