@@ -108,9 +108,11 @@ def show_result(result: dict) -> None:
 if sessions_file is None:
     st.caption(_("A file whose headers or labels Alliance does not know is mapped on this page once "
                  "uploaded, or with a mapping file such as:"))
-    st.code(f'[columns]        # {_("canonical name = header in your file")}\nclient_id = "PatientId"\n'
+    columns_comment = _("canonical name = header in your file")   # not inside the f-string: pybabel
+    status_comment = _("label in your file = canonical status")   # extracts no _() from there
+    st.code(f'[columns]        # {columns_comment}\nclient_id = "PatientId"\n'
             'scheduled_start = "AppointmentDay"\nstatus = "Outcome"\n\n'
-            f'[status]         # {_("label in your file = canonical status")}\n"Show" = "attended"\n'
+            f'[status]         # {status_comment}\n"Show" = "attended"\n'
             '"No Show" = "no_show"\n"Late Cancelled" = "late_cancel"\n', language="toml")
     if "import_result" in st.session_state:
         show_result(st.session_state["import_result"])

@@ -123,6 +123,8 @@ def shown_strings(app: AppTest) -> list[tuple[str, str]]:
     for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "success", "error"):
         for element in getattr(app, kind):
             add(kind, element.value)
+    for code in app.code:                       # code is code; its comments are words
+        add("code comment", *re.findall(r"#\s*(.+)", code.value))
     for metric in app.metric:
         add("metric", metric.label, metric.value, metric.proto.body, metric.proto.help)
     for kind in ("selectbox", "radio", "multiselect"):
