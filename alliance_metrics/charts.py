@@ -262,11 +262,12 @@ HIDDEN_NOTE = dict(yref="paper", y=0.02, showarrow=False, textangle=-90, yanchor
                    font=dict(color="#777777", size=11))
 
 
-def _notes(figure: go.Figure, notes: dict[str, str]) -> None:
+def _notes(figure: go.Figure, notes: dict[str, str], y: float = HIDDEN_NOTE["y"]) -> None:
     """Write *notes* (period → text) over the periods whose figures are not drawn, so that a
-    missing point or bar reads as "suppressed" or "not yet known", never as nothing or zero."""
+    missing point or bar reads as "suppressed" or "not yet known", never as nothing or zero.
+    Each starts at height *y* (of the plot area), one line on end: side by side even on a phone."""
     for period, text in notes.items():
-        figure.add_annotation(x=period, text=text, **HIDDEN_NOTE)
+        figure.add_annotation(x=period, text=text, **(HIDDEN_NOTE | dict(y=y)))
 
 
 def period_trend(trends: pd.DataFrame, measures: list[str], labels: dict[str, str], title: str,
@@ -308,6 +309,9 @@ def binned_counts(bins: pd.DataFrame, value: str, title: str, y_title: str, colo
     return _layout(figure, title, y_title, height=300)
 
 
+#: The caseload flow's bars and line take this share of the plot's height, from the bottom; its
+#: notes stand in the band above, so that no note crosses a bar, the line or their numbers.
+CASELOAD_BARS = (0.0, 0.45)
 SHORT_CASELOAD = {"active": "active", "new": "new", "ended": "endings", "dropped_out": "drop-outs"}
 
 
@@ -339,8 +343,15 @@ def caseload_flow(caseload: pd.DataFrame, labels: dict[str, str], title: str = "
             notes[period] = "not yet known"
         elif withheld:
             notes[period] = "suppressed: " + ", ".join(withheld)
-    _notes(figure, notes)
+    _notes(figure, notes, y=CASELOAD_BARS[1] + 0.03)
     figure.update_layout(barmode="group")
-    figure.update_xaxes(type="category", categoryorder="array", categoryarray=list(dict.fromkeys(caseload.period)))
-    figure.update_yaxes(rangemode="tozero")
-    return _layout(figure, title, "Clients", height=320)
+    # at most 7 period labels: 13 months' labels would turn on end and run into the legend on a phone
+    figure.update_xaxes(type="category", categoryorder="array", categoryarray=list(dict.fromkeys(caseload.period)),
+                        nticks=7)
+    largest = caseload.n_clients.astype("Float64").max()
+    # room above the highest bar or point for its number, which is otherwise cut at the band's edge
+    figure.update_yaxes(domain=CASELOAD_BARS, rangemode="tozero",
+                        range=None if pd.isna(largest) else [0, float(largest) * 1.2 + 1])
+    _layout(figure, title, "Clients", height=560)
+    figure.update_layout(margin=dict(t=64))   # the longest note stays clear of the title on a phone
+    return figure
