@@ -6,6 +6,7 @@ deficiencies; each score has one colour everywhere.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 import numpy as np
@@ -214,6 +215,18 @@ def _tint(colour: str, share: float) -> str:
     return "#" + "".join(f"{round(255 - share * (255 - c)):02X}" for c in (red, green, blue))
 
 
+#: The longest line of a scatter's title and of its axis titles (characters): plotly does not wrap,
+#: and on a phone (390 px) about 45 characters of a bold title fit across the chart, and about 38
+#: of a y-axis title along the axis. Longer titles are broken between words, never shortened.
+TITLE_LINE, AXIS_LINE = 45, 38
+SUB_LINE = 60   # the title's explanation, in smaller type (<sup>)
+
+
+def _wrap(text: str, width: int) -> str:
+    """*text* broken between words into lines of at most *width* characters (plotly's ``<br>``)."""
+    return "<br>".join(textwrap.wrap(text, width, break_long_words=False)) or text
+
+
 def relation_scatter(points: pd.DataFrame, x: str, y: str, x_title: str, y_title: str,
                      slope: float | None, intercept: float | None, title: str,
                      colour: str = "#0072B2", dots: str = "Clients") -> go.Figure:
@@ -225,6 +238,7 @@ def relation_scatter(points: pd.DataFrame, x: str, y: str, x_title: str, y_title
     """
     shown = points[points[x].notna() & points[y].notna()]
     n = len(shown)
+    title = _wrap(title, TITLE_LINE)
     if n <= MAX_POINTS:
         figure = go.Figure(go.Scattergl(
             x=shown[x], y=shown[y], mode="markers", name=dots,
@@ -248,10 +262,17 @@ def relation_scatter(points: pd.DataFrame, x: str, y: str, x_title: str, y_title
         figure.add_trace(go.Scatter(x=[low, high], y=[intercept + slope * low, intercept + slope * high],
                                     mode="lines", name="Trend (OLS)", line=dict(color="#000000", dash="dash"),
                                     hoverinfo="skip"))
+    if n > MAX_POINTS:   # the explanation under the title, in smaller type: wrapped too, line by line
+        head, _, note = title.partition("<br><sup>")
+        note = _wrap(note.removesuffix("</sup>"), SUB_LINE).replace("<br>", "</sup><br><sup>")
+        title = f"{head}<br><sup>{note}</sup>"
+    x_title = _wrap(x_title, TITLE_LINE)
+    breaks = title.count("<br>") + x_title.count("<br>")
     figure.update_xaxes(title=x_title)
-    _layout(figure, title, y_title, height=340 if n <= MAX_POINTS else 380)
-    if n > MAX_POINTS:
-        figure.update_layout(margin=dict(t=64))   # room for the title's second line
+    _layout(figure, title, _wrap(y_title, AXIS_LINE), height=(340 if n <= MAX_POINTS else 340 + 18) + 22 * breaks)
+    # room above the plot for each line of the title, the legend below each line of the x axis's title
+    figure.update_layout(margin=dict(t=40 + 22 * title.count("<br>")),
+                         legend=dict(y=-0.22 - 0.1 * x_title.count("<br>")))
     return figure
 
 

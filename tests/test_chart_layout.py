@@ -6,10 +6,13 @@ the final report of that work (shots at 1440 and 390 px).
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import pandas as pd
 
 from alliance_metrics.anonymise import CASELOAD_LABELS, CASELOAD_MEASURES
-from alliance_metrics.charts import caseload_flow
+from alliance_metrics.charts import AXIS_LINE, MAX_POINTS, SUB_LINE, TITLE_LINE, caseload_flow, relation_scatter
 
 
 def _caseload(periods: int = 13) -> pd.DataFrame:
@@ -41,3 +44,43 @@ def test_the_caseload_notes_stand_above_the_bars_never_over_them():
     assert figure.layout.yaxis.range[1] >= 1.15 * 32
     # at most 7 period labels, so that they do not turn on end into the legend on a phone
     assert figure.layout.xaxis.nticks == 7
+
+
+def _lines(text: str) -> list[str]:
+    return text.split("<br>")
+
+
+def test_a_long_scatter_title_wraps_to_fit_a_phone_and_says_the_same():
+    """Relationships (390 px): the title and the axis titles were cut at the chart's edge."""
+    title = "Alliance (client-rated) and progress, one dot per client (line: adjusted slope)"
+    x_title = "Engagement rating (1–5, therapist-rated), against the client's own usual and trend"
+    y_title = "Goal rating, against the client's own usual and trend"
+    points = pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": [2.0, 1.0, 3.0]})
+    figure = relation_scatter(points, "x", "y", x_title, y_title, 0.5, 1.0, title)
+    shown = {"title": figure.layout.title.text, "x": figure.layout.xaxis.title.text,
+             "y": figure.layout.yaxis.title.text}
+    assert all(len(line) <= TITLE_LINE for key in ("title", "x") for line in _lines(shown[key]))
+    assert all(len(line) <= AXIS_LINE for line in _lines(shown["y"]))
+    # the same words, only broken between them
+    assert [" ".join(_lines(shown[k])) for k in ("title", "x", "y")] == [title, x_title, y_title]
+    # room above the plot for the title's two lines, and the legend below the x title's two
+    assert figure.layout.margin.t >= 40 + 22 and figure.layout.legend.y <= -0.32
+
+
+def test_a_short_scatter_title_stays_on_one_line():
+    points = pd.DataFrame({"x": [1.0, 2.0], "y": [2.0, 1.0]})
+    figure = relation_scatter(points, "x", "y", "Payment (0–100)", "Progress", None, None, "Payment and progress")
+    assert figure.layout.title.text == "Payment and progress" and figure.layout.margin.t == 40
+    assert figure.layout.height == 340
+
+
+def test_the_density_explanation_wraps_too():
+    """Beyond MAX_POINTS the title says why the dots are cells, in a long second sentence."""
+    points = pd.DataFrame({"x": np.arange(MAX_POINTS + 1.0), "y": np.arange(MAX_POINTS + 1.0) % 7})
+    figure = relation_scatter(points, "x", "y", "x", "y", None, None,
+                              "Each dot a session, each client against their own usual", dots="Sessions")
+    text = figure.layout.title.text
+    plain = [re.sub(r"</?sup>", "", line) for line in _lines(text)]
+    assert len(plain) >= 3 and all(len(line) <= SUB_LINE for line in plain)
+    assert "too many to draw one by one" in " ".join(plain)
+    assert figure.layout.margin.t >= 40 + 22 * (len(plain) - 1)
