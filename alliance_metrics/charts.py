@@ -113,7 +113,12 @@ def session_timeline(facts: pd.DataFrame, title: str = "Every scheduled session"
                                            "<extra>" + label + "</extra>",
         ))
     figure.update_yaxes(categoryorder="array", categoryarray=list(OUTCOME_LABELS.values())[::-1])
-    return _layout(figure, title, "", height=300)
+    # month over year: narrow enough to stay level beside the outcomes' names on a phone, where
+    # "Jan 2026" turned on end and ran into the legend
+    figure.update_xaxes(tickformat="%b<br>%Y", nticks=6)
+    _layout(figure, title, "", height=320)
+    figure.update_layout(legend=dict(y=-0.3))
+    return figure
 
 
 def goal_chart(trajectory: pd.DataFrame, band: pd.DataFrame | None, target: float | None = None,
@@ -135,10 +140,15 @@ def goal_chart(trajectory: pd.DataFrame, band: pd.DataFrame | None, target: floa
         name="Goal rating", line=dict(color=SCORE_COLOURS["goal"], width=2),
         hovertemplate="session %{x}: %{y:.0f}/10<extra>goal rating</extra>"))
     if target is not None:
-        figure.add_hline(y=target, line=dict(color="#999999", dash="dash"), annotation_text="target")
+        # named in the right margin, beside the line: over the plot the ratings ran through the word
+        figure.add_hline(y=target, line=dict(color="#999999", dash="dash"), annotation_text="target",
+                         annotation_position="right")
     figure.update_yaxes(range=[0, 10.5])
     figure.update_xaxes(title="Session number (attended sessions)")
-    return _layout(figure, title, "Goal rating (0–10)")
+    _layout(figure, title, "Goal rating (0–10)")
+    # the legend below the x axis's title (on a phone it ran into it), the margin for "target"
+    figure.update_layout(legend=dict(y=-0.3), margin=dict(r=10 if target is None else 56))
+    return figure
 
 
 def alliance_range(ratings: pd.Series, concern_below: float) -> list[float]:
@@ -167,7 +177,8 @@ def alliance_chart(facts: pd.DataFrame, concern_below: float,
         line=dict(color=SCORE_COLOURS["alliance"], width=2),
         hovertemplate="%{x|%d %b %Y}: %{y:.1f}/40<extra>alliance</extra>"))
     figure.add_hline(y=concern_below, line=dict(color="#999999", dash="dash"),
-                     annotation_text=f"concern below {concern_below:g} (Settings)", annotation_position="top left")
+                     annotation_text=f"concern below {concern_below:g} (Settings)", annotation_position="top left",
+                     annotation_bgcolor="rgba(255,255,255,0.85)")   # legible where the ratings cross it
     figure.update_yaxes(range=alliance_range(rated.alliance_rating, concern_below))
     return _layout(figure, title, "Rating (of 40)")
 

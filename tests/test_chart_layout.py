@@ -12,7 +12,10 @@ import numpy as np
 import pandas as pd
 
 from alliance_metrics.anonymise import CASELOAD_LABELS, CASELOAD_MEASURES
-from alliance_metrics.charts import AXIS_LINE, MAX_POINTS, SUB_LINE, TITLE_LINE, caseload_flow, relation_scatter
+from alliance_metrics.charts import (
+    AXIS_LINE, MAX_POINTS, SUB_LINE, TITLE_LINE, alliance_chart, caseload_flow, goal_chart, relation_scatter,
+    session_timeline,
+)
 
 
 def _caseload(periods: int = 13) -> pd.DataFrame:
@@ -84,3 +87,21 @@ def test_the_density_explanation_wraps_too():
     assert len(plain) >= 3 and all(len(line) <= SUB_LINE for line in plain)
     assert "too many to draw one by one" in " ".join(plain)
     assert figure.layout.margin.t >= 40 + 22 * (len(plain) - 1)
+
+
+def test_the_client_charts_keep_their_labels_clear():
+    """Client page at 390 px: the goal chart's legend ran into its x title and the ratings through
+    "target"; the timeline's dates turned on end into its legend; the concern line's words sat
+    under the alliance ratings."""
+    trajectory = pd.DataFrame({"session_number": [1, 2, 3], "goal_rating": [3.0, 8.0, 9.0]})
+    goal = goal_chart(trajectory, None, target=8)
+    target = next(a for a in goal.layout.annotations if a.text == "target")
+    assert target.x >= 1 and target.xanchor == "left"          # in the right margin, beside the line
+    assert goal.layout.margin.r >= 50 and goal.layout.legend.y <= -0.3
+    when = pd.to_datetime(["2026-01-05 10:00", "2026-03-02 10:00"])
+    facts = pd.DataFrame({"scheduled_start": when, "outcome": ["attended", "no_show"],
+                          "client_late_min": [0.0, None], "alliance_rating": [35.0, None]})
+    timeline = session_timeline(facts)
+    assert timeline.layout.xaxis.tickformat == "%b<br>%Y" and timeline.layout.legend.y <= -0.3
+    concern = alliance_chart(facts, 36).layout.annotations[0]
+    assert concern.text.startswith("concern below 36") and concern.bgcolor
