@@ -177,8 +177,7 @@ def alliance_chart(facts: pd.DataFrame, concern_below: float,
         line=dict(color=SCORE_COLOURS["alliance"], width=2),
         hovertemplate="%{x|%d %b %Y}: %{y:.1f}/40<extra>alliance</extra>"))
     figure.add_hline(y=concern_below, line=dict(color="#999999", dash="dash"),
-                     annotation_text=f"concern below {concern_below:g} (Settings)", annotation_position="top left",
-                     annotation_bgcolor="rgba(255,255,255,0.85)")   # legible where the ratings cross it
+                     annotation_text=f"concern below {concern_below:g} (Settings)", annotation_position="top left")
     figure.update_yaxes(range=alliance_range(rated.alliance_rating, concern_below))
     return _layout(figure, title, "Rating (of 40)")
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from alliance_metrics.anonymise import CASELOAD_LABELS, CASELOAD_MEASURES
 from alliance_metrics.charts import (
-    AXIS_LINE, MAX_POINTS, SUB_LINE, TITLE_LINE, alliance_chart, caseload_flow, goal_chart, relation_scatter,
+    AXIS_LINE, MAX_POINTS, SUB_LINE, TITLE_LINE, caseload_flow, goal_chart, relation_scatter,
     session_timeline,
 )
 
@@ -91,8 +91,7 @@ def test_the_density_explanation_wraps_too():
 
 def test_the_client_charts_keep_their_labels_clear():
     """Client page at 390 px: the goal chart's legend ran into its x title and the ratings through
-    "target"; the timeline's dates turned on end into its legend; the concern line's words sat
-    under the alliance ratings."""
+    "target"; the timeline's dates turned on end into its legend."""
     trajectory = pd.DataFrame({"session_number": [1, 2, 3], "goal_rating": [3.0, 8.0, 9.0]})
     goal = goal_chart(trajectory, None, target=8)
     target = next(a for a in goal.layout.annotations if a.text == "target")
@@ -103,5 +102,3 @@ def test_the_client_charts_keep_their_labels_clear():
                           "client_late_min": [0.0, None], "alliance_rating": [35.0, None]})
     timeline = session_timeline(facts)
     assert timeline.layout.xaxis.tickformat == "%b<br>%Y" and timeline.layout.legend.y <= -0.3
-    concern = alliance_chart(facts, 36).layout.annotations[0]
-    assert concern.text.startswith("concern below 36") and concern.bgcolor
