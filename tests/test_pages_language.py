@@ -141,6 +141,8 @@ def shown_strings(app: AppTest) -> list[tuple[str, str]]:
     for table in app.dataframe:
         config = json.loads(table.proto.columns or "{}")
         frame = table.value
+        if not str(frame.index.dtype).startswith(("int", "uint", "range")):
+            add("row header", *[str(name) for name in frame.index])
         for column in frame.columns:
             label = config.get(f"name:{column}", config.get(str(column), {})).get("label")
             add("column header", label or str(column))

@@ -85,10 +85,18 @@ def render(view: SupervisorView) -> None:
                  "practice's secret).") + " "
                + (_("'{total}' is the whole practice.").format(total=_(TOTAL)) if several else
                   _("One therapist: there is no one to compare with and no total to repeat.")))
-    therapists = view.therapists.assign(value=_shown(view.therapists, "mean"),
-                                        measure=view.therapists.measure.map(measures),
-                                        therapist=view.therapists.therapist.map(
-                                            lambda name: _(TOTAL) if name == TOTAL else name))
-    st.dataframe(therapists.pivot(index="therapist", columns="measure", values="value").reset_index(),
-                 hide_index=True, key="supervisor_therapists", column_config={"therapist": _("Therapist")},
-                 placeholder=EMPTY_CELL)
+    st.dataframe(therapists_table(view.therapists), key="supervisor_therapists", placeholder=EMPTY_CELL)
+
+
+def therapists_table(therapists: pd.DataFrame) -> pd.DataFrame:
+    """One row per measure (in the order of MEASURE_LABELS), one column per therapist, the total
+    last: eight measures with long names as columns scrolled sideways even at 1440 px, while a
+    practice's few pseudonyms fit side by side. The measures are the (unnamed) index; measures and
+    the total's name in the current language."""
+    shown = therapists.assign(value=_shown(therapists, "mean"))
+    table = shown.pivot(index="measure", columns="therapist", values="value")
+    table = table.reindex([m for m in MEASURE_LABELS if m in table.index])
+    table = table[list(dict.fromkeys(therapists.therapist))]
+    table.index = table.index.map(_labels(MEASURE_LABELS)).rename(None)
+    table.columns = [_(TOTAL) if name == TOTAL else name for name in table.columns]
+    return table
