@@ -49,14 +49,14 @@ with mine:
     for cell, name in zip(cells, ("attendance", "punctuality", "engagement", "payment")):
         cell.metric(score_label(name), percent(client[name]))
     st.caption(" · ".join((
-        ngettext("{n} attended", "{n} attended", client.attended).format(n=client.attended),
-        ngettext("{n} no-show", "{n} no-shows", client.no_shows).format(n=client.no_shows),
+        ngettext("{n} attended", "{n} attended", int(client.attended)).format(n=client.attended),
+        ngettext("{n} no-show", "{n} no-shows", int(client.no_shows)).format(n=client.no_shows),
         ngettext("{n} late cancellation", "{n} late cancellations",
-                 client.late_cancellations).format(n=client.late_cancellations),
+                 int(client.late_cancellations)).format(n=client.late_cancellations),
         ngettext("{n} cancelled with notice", "{n} cancelled with notice",
-                 client.timely_cancellations).format(n=client.timely_cancellations),
+                 int(client.timely_cancellations)).format(n=client.timely_cancellations),
         ngettext("{n} billable missed session", "{n} billable missed sessions",
-                 client.billable_missed).format(n=client.billable_missed),
+                 int(client.billable_missed)).format(n=client.billable_missed),
     )))
 with theirs:
     st.markdown("**" + _("The therapist's commitments") + "**")
@@ -143,7 +143,7 @@ with st.expander(_("Erase this client (right to erasure)")):
         "Erasing deletes this client's {n} sessions, their ratings and payments, and their row of the clients "
         "file, then rewrites the database file so that nothing of them remains in it. It cannot be undone; a "
         "backup made before still holds them, but restoring it erases them again. The supervisor's figures "
-        "already released do not change.", held.get("sessions", 0)).format(n=held.get("sessions", 0)))
+        "already released do not change.", int(held.get("sessions", 0))).format(n=held.get("sessions", 0)))
     if not secret_path().exists():
         st.warning(_("There is no practice key file at {path}: erasing makes a new one there, to remember the "
                      "erased client as a keyed hash (never their id). If the practice has a key file, copy it "
@@ -160,5 +160,5 @@ with st.expander(_("Erase this client (right to erasure)")):
                 "Erased a client: {n} session and their clients-file row; the database file was rewritten "
                 "without them.",
                 "Erased a client: {n} sessions and their clients-file row; the database file was rewritten "
-                "without them.", erasure.sessions).format(n=erasure.sessions)]
+                "without them.", int(erasure.sessions)).format(n=erasure.sessions)]
             st.rerun()

@@ -77,7 +77,7 @@ def show_result(result: dict) -> None:
     """The last import's outcome, open on the page, kept across reruns (downloads included)."""
     if result["rejected"]:
         report = result["report"]
-        problems = sum(group.count for group in report.groups)
+        problems = int(sum(group.count for group in report.groups))
         st.error(ngettext(
             "**{file}**: nothing was imported — {n} problem, by column and reason below. Fix these rows (or "
             "change the choices above) and import again.",
@@ -185,7 +185,7 @@ if not first.labels.empty:
     st.caption(_("Each status written in your file, how many rows carry it, and what it means."))
     options = [UNKNOWN, *MAPPING_STATUSES]
     for label, rows, meaning in first.labels.itertuples(index=False):
-        choice = st.selectbox(ngettext("“{label}” ({n} row)", "“{label}” ({n} rows)", rows).format(
+        choice = st.selectbox(ngettext("“{label}” ({n} row)", "“{label}” ({n} rows)", int(rows)).format(
                                   label=label, n=count(rows)), options, format_func=status_name,
                               index=options.index(meaning) if meaning in options else 0,
                               key=f"status_{label}_{file_key}")
@@ -222,7 +222,7 @@ preview = preview_sessions(store(), sessions_path, mapping=mapping, file_name=se
 st.subheader(_("What will be stored"))
 report = preview.report
 if report.groups:
-    problems = sum(g.count for g in report.groups)
+    problems = int(sum(g.count for g in report.groups))
     st.error(ngettext("As chosen, this file cannot be imported: {n} problem, by column and reason:",
                       "As chosen, this file cannot be imported: {n} problems, by column and reason:",
                       problems).format(n=count(problems)))

@@ -102,7 +102,7 @@ if within.estimate is not None:
         "{measure} changed from session to session for {varying} of the {n} client; a client whose measure "
         "never changes tells nothing here.",
         "{measure} changed from session to session for {varying} of the {n} clients; a client whose measure "
-        "never changes tells nothing here.", within.n_clients).format(
+        "never changes tells nothing here.", int(within.n_clients)).format(
         measure=_(SESSION_MEASURES[measure]), varying=within.n_clients_varying, n=within.n_clients))
     points = within_client_values(measures, measure, "goal_rating")
     st.plotly_chart(

@@ -50,7 +50,7 @@ else:
         "**Settings** page; open a client to see the sessions behind each reason.",
         "{flagged} of the {current} current clients, those with the most reasons first. Thresholds are on the "
         "**Settings** page; open a client to see the sessions behind each reason.",
-        review.current_clients).format(flagged=count(len(review.attention)), current=count(review.current_clients)))
+        int(review.current_clients)).format(flagged=count(len(review.attention)), current=count(review.current_clients)))
     # One block per client, two side by side on a wide screen and one under the other on a phone
     # (a row of columns stacks in reading order), the reasons written out in full.
     # A large practice can flag thousands of clients: draw the most urgent ATTENTION_PAGE, more on request.
