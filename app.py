@@ -3,6 +3,7 @@ lists the pages that viewer may open (each page checks again: ui/pages.py's guar
 
 import streamlit as st
 
+from alliance_metrics.i18n import _
 from ui import access, language, sidebar
 from ui.pages import ROOT, asked_for, pages_for, routed
 from ui.state import store
@@ -15,11 +16,11 @@ if viewer.sees_clients:
 else:
     sidebar.signed_in(viewer)   # a supervisor: no caseload to choose, but a way to sign out
 
-allowed = {page.url_path: st.Page(ROOT / page.file, title=page.title, url_path=page.url_path)
+allowed = {page.url_path: st.Page(ROOT / page.file, title=_(page.title), url_path=page.url_path)
            for page in pages_for(viewer.role)}
 navigation: dict[str, list] = {}
 for page in pages_for(viewer.role):
-    navigation.setdefault(page.section, []).append(allowed[page.url_path])
+    navigation.setdefault(_(page.section), []).append(allowed[page.url_path])
 
 
 def landing() -> None:

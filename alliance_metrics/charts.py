@@ -2,6 +2,11 @@
 
 Colours are the Okabe–Ito palette (Okabe & Ito 2008), safe for the common colour-vision
 deficiencies; each score has one colour everywhere.
+
+Every word of a figure (titles, axes, legends, hover labels, notes) is in the current language
+(:mod:`alliance_metrics.i18n`): the labels a caller passes are already translated; the figure's own
+words go through ``_()`` when it is made. Dates in hover labels and on time axes are formatted by
+plotly.js, which only knows English month names: :func:`day_format` gives French a numeric pattern.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from alliance_metrics.i18n import N_, _, format_decimal, pgettext
 from alliance_metrics.scores import SCORES_BY_NAME
 
 SCORE_COLOURS = {
@@ -33,14 +39,46 @@ OUTCOME_COLOURS = {
     "no_show": "#D55E00",
     "booked": "#CCCCCC",
 }
+#: How a session's outcome reads (English; shown through :func:`outcome_label`).
 OUTCOME_LABELS = {
-    "attended": "Attended",
-    "timely_cancel": "Cancelled with notice",
-    "therapist_cancel": "Cancelled by therapist",
-    "late_cancel": "Late cancellation",
-    "no_show": "No-show",
-    "booked": "Booked",
+    "attended": N_("Attended"),
+    "timely_cancel": N_("Cancelled with notice"),
+    "therapist_cancel": N_("Cancelled by therapist"),
+    "late_cancel": N_("Late cancellation"),
+    "no_show": N_("No-show"),
+    "booked": N_("Booked"),
 }
+
+
+def outcome_label(outcome: str) -> str:
+    """A session's outcome code in words, in the current language (the code itself if unknown)."""
+    return _(OUTCOME_LABELS[outcome]) if outcome in OUTCOME_LABELS else outcome
+
+
+def score_label(name: str) -> str:
+    """A score's label in the current language."""
+    return _(SCORES_BY_NAME[name].label)
+
+
+def day_format() -> str:
+    """A day as plotly.js writes it (d3-time-format) in hover labels: ``02 Mar 2026``; French
+    ``02/03/2026`` (plotly.js has English month names only)."""
+    return pgettext("d3 format of a day in a chart", "%d %b %Y")
+
+
+def labelled(label: str, value: str) -> str:
+    """``label: value`` as the language writes it (French puts a space before the colon)."""
+    return _("{label}: {value}").format(label=label, value=value)
+
+
+def tick_month_format() -> str:
+    """A month on a time axis, the month over the year: ``Jan<br>2026``; French ``01<br>2026``."""
+    return pgettext("d3 format of a month on a chart's axis", "%b<br>%Y")
+
+
+def tick_day_format() -> str:
+    """A day on a time axis, short: ``02 Mar``; French ``02/03``."""
+    return pgettext("d3 format of a day on a chart's axis", "%d %b")
 
 
 def _layout(figure: go.Figure, title: str, y_title: str, height: int = 340) -> go.Figure:
@@ -81,27 +119,31 @@ def _panel(index: int, columns: int) -> dict:
     return dict(row=index // columns + 1, col=index % columns + 1)
 
 
-def score_trend(trend: pd.DataFrame, scores: list[str], title: str = "Scores by week",
+def score_trend(trend: pd.DataFrame, scores: list[str], title: str | None = None,
                 x: str = "period_start", columns: int = 2) -> go.Figure:
     """Pooled scores over periods (a :func:`review.weekly_trend`-shaped frame) as small
     multiples: one panel per score, all on the same time axis and the same 0–100 axis."""
     columns = min(columns, len(scores))
-    figure = small_multiples(scores, [SCORES_BY_NAME[name].label for name in scores], columns)
+    figure = small_multiples(scores, [score_label(name) for name in scores], columns)
     for index, name in enumerate(scores):
         figure.add_trace(go.Scatter(
-            x=trend[x], y=trend[name], mode="lines+markers", name=SCORES_BY_NAME[name].label,
+            x=trend[x], y=trend[name], mode="lines+markers", name=score_label(name),
             line=dict(color=SCORE_COLOURS[name], width=2), marker=dict(size=5),
-            hovertemplate="%{x|%d %b %Y}: %{y:.0f} %<extra>" + SCORES_BY_NAME[name].label + "</extra>",
+            hovertemplate=labelled("%{x|" + day_format() + "}", "%{y:.0f} %") + "<extra>" + score_label(name)
+            + "</extra>",
         ), **_panel(index, columns))
     figure.update_yaxes(range=[0, 105], ticksuffix=" %", nticks=4)
-    figure.update_xaxes(tickformat="%d %b", type="date", nticks=5)
+    figure.update_xaxes(tickformat=tick_day_format(), type="date", nticks=5)
+    title = title or _("Scores by week")
     return _small_multiples_layout(figure, title, panel_titles=len(scores) > 1)
 
 
-def session_timeline(facts: pd.DataFrame, title: str = "Every scheduled session") -> go.Figure:
+def session_timeline(facts: pd.DataFrame, title: str | None = None) -> go.Figure:
     """One marker per scheduled session, by outcome, with lateness in the hover."""
     figure = go.Figure()
-    for outcome, label in OUTCOME_LABELS.items():
+    late_text = _("client late: {minutes} min").format(minutes="%{customdata}")
+    for outcome in OUTCOME_LABELS:
+        label = outcome_label(outcome)
         rows = facts[facts.outcome == outcome]
         if rows.empty:
             continue
@@ -109,20 +151,20 @@ def session_timeline(facts: pd.DataFrame, title: str = "Every scheduled session"
         figure.add_trace(go.Scatter(
             x=rows.scheduled_start, y=[label] * len(rows), mode="markers", name=label,
             marker=dict(color=OUTCOME_COLOURS[outcome], size=11, symbol="circle"),
-            customdata=late, hovertemplate="%{x|%a %d %b %Y %H:%M}<br>client late: %{customdata} min"
-                                           "<extra>" + label + "</extra>",
+            customdata=late, hovertemplate="%{x|" + day_format() + " %H:%M}<br>" + late_text
+                                           + "<extra>" + label + "</extra>",
         ))
-    figure.update_yaxes(categoryorder="array", categoryarray=list(OUTCOME_LABELS.values())[::-1])
+    figure.update_yaxes(categoryorder="array", categoryarray=[outcome_label(o) for o in OUTCOME_LABELS][::-1])
     # month over year: narrow enough to stay level beside the outcomes' names on a phone, where
     # "Jan 2026" turned on end and ran into the legend
-    figure.update_xaxes(tickformat="%b<br>%Y", nticks=6)
-    _layout(figure, title, "", height=320)
+    figure.update_xaxes(tickformat=tick_month_format(), nticks=6)
+    _layout(figure, title or _("Every scheduled session"), "", height=320)
     figure.update_layout(legend=dict(y=-0.3))
     return figure
 
 
 def goal_chart(trajectory: pd.DataFrame, band: pd.DataFrame | None, target: float | None = None,
-               title: str = "Goal ratings and the expected range") -> go.Figure:
+               title: str | None = None) -> go.Figure:
     """The client's goal ratings by session number, over the practice's 25th–75th percentile band."""
     figure = go.Figure()
     if band is not None and not band.empty:
@@ -130,22 +172,25 @@ def goal_chart(trajectory: pd.DataFrame, band: pd.DataFrame | None, target: floa
                                     line=dict(width=0), showlegend=False, hoverinfo="skip"))
         figure.add_trace(go.Scatter(
             x=band.session_number, y=band.p25, mode="lines", fill="tonexty", line=dict(width=0),
-            fillcolor="rgba(0,114,178,0.15)", name="Expected range (25th–75th percentile)",
-            hovertemplate="session %{x}: from %{y:.1f}<extra>expected</extra>"))
+            fillcolor="rgba(0,114,178,0.15)", name=_("Expected range (25th–75th percentile)"),
+            hovertemplate=_("session {number}: from {value}").format(number="%{x}", value="%{y:.1f}")
+            + "<extra>" + _("expected") + "</extra>"))
         figure.add_trace(go.Scatter(x=band.session_number, y=band["median"], mode="lines",
-                                    line=dict(color="#0072B2", dash="dot"), name="Typical (median)",
-                                    hovertemplate="session %{x}: %{y:.1f}<extra>median</extra>"))
+                                    line=dict(color="#0072B2", dash="dot"), name=_("Typical (median)"),
+                                    hovertemplate=_("session {number}: {value}").format(number="%{x}", value="%{y:.1f}")
+                                    + "<extra>" + _("median") + "</extra>"))
     figure.add_trace(go.Scatter(
         x=trajectory.session_number, y=trajectory.goal_rating, mode="lines+markers",
-        name="Goal rating", line=dict(color=SCORE_COLOURS["goal"], width=2),
-        hovertemplate="session %{x}: %{y:.0f}/10<extra>goal rating</extra>"))
+        name=_("Goal rating"), line=dict(color=SCORE_COLOURS["goal"], width=2),
+        hovertemplate=_("session {number}: {value}").format(number="%{x}", value="%{y:.0f}/10")
+        + "<extra>" + _("goal rating") + "</extra>"))
     if target is not None:
         # named in the right margin, beside the line: over the plot the ratings ran through the word
-        figure.add_hline(y=target, line=dict(color="#999999", dash="dash"), annotation_text="target",
+        figure.add_hline(y=target, line=dict(color="#999999", dash="dash"), annotation_text=_("target"),
                          annotation_position="right")
     figure.update_yaxes(range=[0, 10.5])
-    figure.update_xaxes(title="Session number (attended sessions)")
-    _layout(figure, title, "Goal rating (0–10)")
+    figure.update_xaxes(title=_("Session number (attended sessions)"))
+    _layout(figure, title or _("Goal ratings and the expected range"), _("Goal rating (0–10)"))
     # the legend below the x axis's title (on a phone it ran into it), the margin for "target"
     figure.update_layout(legend=dict(y=-0.3), margin=dict(r=10 if target is None else 56))
     return figure
@@ -167,19 +212,20 @@ def alliance_range(ratings: pd.Series, concern_below: float) -> list[float]:
     return [max(-1.0, min(values) - 1), min(41.0, max(values) + 1)]
 
 
-def alliance_chart(facts: pd.DataFrame, concern_below: float,
-                   title: str = "Session alliance ratings") -> go.Figure:
+def alliance_chart(facts: pd.DataFrame, concern_below: float, title: str | None = None) -> go.Figure:
     """The client's session alliance ratings, on an axis fitted to them (:func:`alliance_range`),
     with the concern line at *concern_below* (the ``alliance_concern_below`` setting)."""
     rated = facts[facts.alliance_rating.notna()]
     figure = go.Figure(go.Scatter(
-        x=rated.scheduled_start, y=rated.alliance_rating, mode="lines+markers", name="Alliance rating",
+        x=rated.scheduled_start, y=rated.alliance_rating, mode="lines+markers", name=_("Alliance rating"),
         line=dict(color=SCORE_COLOURS["alliance"], width=2),
-        hovertemplate="%{x|%d %b %Y}: %{y:.1f}/40<extra>alliance</extra>"))
+        hovertemplate=labelled("%{x|" + day_format() + "}", "%{y:.1f}/40") + "<extra>" + _("alliance") + "</extra>"))
     figure.add_hline(y=concern_below, line=dict(color="#999999", dash="dash"),
-                     annotation_text=f"concern below {concern_below:g} (Settings)", annotation_position="top left")
+                     annotation_text=_("concern below {threshold} (Settings)").format(
+                         threshold=format_decimal(concern_below)),
+                     annotation_position="top left")
     figure.update_yaxes(range=alliance_range(rated.alliance_rating, concern_below))
-    return _layout(figure, title, "Rating (of 40)")
+    return _layout(figure, title or _("Session alliance ratings"), _("Rating (of 40)"))
 
 
 #: The most dots a scatter draws one by one (issue 16). Beyond it the browser spends seconds to
@@ -239,13 +285,15 @@ def _wrap(text: str, width: int) -> str:
 
 def relation_scatter(points: pd.DataFrame, x: str, y: str, x_title: str, y_title: str,
                      slope: float | None, intercept: float | None, title: str,
-                     colour: str = "#0072B2", dots: str = "Clients") -> go.Figure:
+                     colour: str = "#0072B2", dots: str | None = None) -> go.Figure:
     """A scatter of *points* (each one of *dots*) with its OLS trend line when one was estimated.
 
     Up to :data:`MAX_POINTS` points are drawn one by one, with WebGL; more are drawn as a density:
     a :func:`density_grid` heatmap, each cell shaded by how many points fall in it, and the title
-    says how many points it counts. Points with a missing x or y are not drawn.
+    says how many points it counts. Points with a missing x or y are not drawn. *dots* names the
+    points (translated; default "Clients").
     """
+    dots = dots or _("Clients")
     shown = points[points[x].notna() & points[y].notna()]
     n = len(shown)
     title = _wrap(title, TITLE_LINE)
@@ -253,7 +301,7 @@ def relation_scatter(points: pd.DataFrame, x: str, y: str, x_title: str, y_title
         figure = go.Figure(go.Scattergl(
             x=shown[x], y=shown[y], mode="markers", name=dots,
             marker=dict(color=colour, size=8, opacity=0.7),
-            hovertemplate=f"{x_title}: %{{x:.1f}}<br>{y_title}: %{{y:.1f}}<extra></extra>"))
+            hovertemplate=labelled(x_title, "%{x:.1f}") + "<br>" + labelled(y_title, "%{y:.1f}") + "<extra></extra>"))
     else:
         grid = density_grid(shown[x], shown[y])
         centres_x = (grid.x_edges[:-1] + grid.x_edges[1:]) / 2
@@ -263,17 +311,19 @@ def relation_scatter(points: pd.DataFrame, x: str, y: str, x_title: str, y_title
             x=centres_x, y=centres_y, z=counts, name=dots,
             colorscale=[[0.0, _tint(colour, 0.12)], [1.0, colour]], hoverongaps=False,
             colorbar=dict(title=dict(text=dots, side="right"), thickness=12),
-            hovertemplate=(f"{x_title}: about %{{x:.1f}}<br>{y_title}: about %{{y:.1f}}<br>"
-                           f"%{{z:,.0f}} {dots.lower()}<extra></extra>")))
-        title = (f"{title}<br><sup>{n:,} {dots.lower()}: too many to draw one by one, so each cell "
-                 f"is shaded by how many fall in it</sup>")
+            hovertemplate=(_("{x_title}: about {x}").format(x_title=x_title, x="%{x:.1f}") + "<br>"
+                           + _("{y_title}: about {y}").format(y_title=y_title, y="%{y:.1f}") + "<br>"
+                           + f"%{{z:,.0f}} {dots.lower()}<extra></extra>")))
+        title = title + "<br><sup>" + _(
+            "{n} {dots}: too many to draw one by one, so each cell is shaded by how many fall in it"
+        ).format(n=format_decimal(n, 0), dots=dots.lower()) + "</sup>"
     if slope is not None and intercept is not None and n:
         low, high = float(shown[x].min()), float(shown[x].max())
         figure.add_trace(go.Scatter(x=[low, high], y=[intercept + slope * low, intercept + slope * high],
-                                    mode="lines", name="Trend (OLS)", line=dict(color="#000000", dash="dash"),
+                                    mode="lines", name=_("Trend (OLS)"), line=dict(color="#000000", dash="dash"),
                                     hoverinfo="skip"))
     if n > MAX_POINTS:   # the explanation under the title, in smaller type: wrapped too, line by line
-        head, _, note = title.partition("<br><sup>")
+        head, _sep, note = title.partition("<br><sup>")
         note = _wrap(note.removesuffix("</sup>"), SUB_LINE).replace("<br>", "</sup><br><sup>")
         title = f"{head}<br><sup>{note}</sup>"
     x_title = _wrap(x_title, TITLE_LINE)
@@ -316,13 +366,15 @@ def period_trend(trends: pd.DataFrame, measures: list[str], labels: dict[str, st
         figure.add_trace(go.Scatter(
             x=rows.period, y=mean, mode="lines+markers", name=labels.get(measure, measure),
             line=dict(color=MEASURE_COLOURS.get(measure, "#0072B2"), width=2), connectgaps=False,
-            customdata=rows.n_clients.astype("Float64").astype(str).replace("<NA>", "suppressed"),
-            hovertemplate="%{x}: mean %{y:.1f} (%{customdata} clients)<extra>" + labels.get(measure, measure) + "</extra>",
+            customdata=rows.n_clients.astype("Float64").astype(str).replace("<NA>", _("suppressed")),
+            hovertemplate=_("{period}: mean {mean} ({clients} clients)").format(
+                period="%{x}", mean="%{y:.1f}", clients="%{customdata}")
+            + "<extra>" + labels.get(measure, measure) + "</extra>",
         ), **_panel(index, columns))
         axis = "" if index == 0 else str(index + 1)
         for period in rows.period[hidden]:
             figure.add_annotation(x=period, xref=f"x{axis}", yref=f"y{axis} domain", y=0.02,
-                                  text="suppressed", showarrow=False, textangle=-90, yanchor="bottom",
+                                  text=_("suppressed"), showarrow=False, textangle=-90, yanchor="bottom",
                                   font=dict(color="#777777", size=10))
     figure.update_xaxes(type="category", categoryorder="array", categoryarray=periods, nticks=6)
     return _small_multiples_layout(figure, title, panel_titles=len(measures) > 1)
@@ -333,17 +385,20 @@ def binned_counts(bins: pd.DataFrame, value: str, title: str, y_title: str, colo
     shown = bins[~bins.suppressed.astype(bool)]
     figure = go.Figure(go.Bar(
         x=shown["bin"], y=shown[value], marker_color=colour,
-        customdata=shown.n_clients, hovertemplate="%{x}: %{y:.1f} (%{customdata} clients)<extra></extra>",
+        customdata=shown.n_clients,
+        hovertemplate=_("{band}: {value} ({clients} clients)").format(
+            band="%{x}", value="%{y:.1f}", clients="%{customdata}") + "<extra></extra>",
     ))
-    _notes(figure, {label: "suppressed" for label in bins[bins.suppressed.astype(bool)]["bin"]})
-    figure.update_xaxes(type="category", title="Score band", categoryorder="array", categoryarray=list(bins["bin"]))
+    _notes(figure, {label: _("suppressed") for label in bins[bins.suppressed.astype(bool)]["bin"]})
+    figure.update_xaxes(type="category", title=_("Score band"), categoryorder="array", categoryarray=list(bins["bin"]))
     return _layout(figure, title, y_title, height=300)
 
 
 #: The caseload flow's bars and line take this share of the plot's height, from the bottom; its
 #: notes stand in the band above, so that no note crosses a bar, the line or their numbers.
 CASELOAD_BARS = (0.0, 0.45)
-SHORT_CASELOAD = {"active": "active", "new": "new", "ended": "endings", "dropped_out": "drop-outs"}
+#: The caseload measures in the note over a period whose counts are withheld (shown through _()).
+SHORT_CASELOAD = {"active": N_("active"), "new": N_("new"), "ended": N_("endings"), "dropped_out": N_("drop-outs")}
 
 
 def _count_text(n) -> str:
@@ -351,7 +406,7 @@ def _count_text(n) -> str:
     return "" if pd.isna(n) else str(int(n))
 
 
-def caseload_flow(caseload: pd.DataFrame, labels: dict[str, str], title: str = "Caseload flow") -> go.Figure:
+def caseload_flow(caseload: pd.DataFrame, labels: dict[str, str], title: str | None = None) -> go.Figure:
     """New clients, endings and drop-outs per period as grouped bars of the released counts, and
     the active clients as a dotted line, each labelled with its number; a period whose counts are
     withheld says which are "suppressed", or "not yet known"."""
@@ -361,19 +416,24 @@ def caseload_flow(caseload: pd.DataFrame, labels: dict[str, str], title: str = "
         rows = caseload[caseload.measure == measure]
         figure.add_trace(go.Bar(x=rows.period, y=rows.n_clients.astype("Float64"), name=labels.get(measure, measure),
                                 marker_color=colour, text=[_count_text(n) for n in rows.n_clients],
-                                textposition="outside", hovertemplate="%{x}: %{y} clients<extra></extra>"))
+                                textposition="outside",
+                                hovertemplate=_("{period}: {count} clients").format(period="%{x}", count="%{y}")
+                                + "<extra></extra>"))
     active = caseload[caseload.measure == "active"]
     figure.add_trace(go.Scatter(x=active.period, y=active.n_clients.astype("Float64"), mode="lines+markers+text",
                                 name=labels.get("active", "active"), line=dict(color="#555555", dash="dot"),
                                 text=[_count_text(n) for n in active.n_clients], textposition="top center",
-                                connectgaps=False, hovertemplate="%{x}: %{y} active clients<extra></extra>"))
+                                connectgaps=False,
+                                hovertemplate=_("{period}: {count} active clients").format(period="%{x}", count="%{y}")
+                                + "<extra></extra>"))
     notes = {}
     for period, rows in caseload.groupby("period", sort=False):
-        withheld = [SHORT_CASELOAD.get(m, m) for m, hidden in zip(rows.measure, rows.suppressed) if hidden]
+        withheld = [_(SHORT_CASELOAD[m]) if m in SHORT_CASELOAD else m
+                    for m, hidden in zip(rows.measure, rows.suppressed) if hidden]
         if rows.pending.all():
-            notes[period] = "not yet known"
+            notes[period] = _("not yet known")
         elif withheld:
-            notes[period] = "suppressed: " + ", ".join(withheld)
+            notes[period] = _("suppressed: {measures}").format(measures=", ".join(withheld))
     _notes(figure, notes, y=CASELOAD_BARS[1] + 0.03)
     figure.update_layout(barmode="group")
     # at most 7 period labels: 13 months' labels would turn on end and run into the legend on a phone
@@ -383,6 +443,6 @@ def caseload_flow(caseload: pd.DataFrame, labels: dict[str, str], title: str = "
     # room above the highest bar or point for its number, which is otherwise cut at the band's edge
     figure.update_yaxes(domain=CASELOAD_BARS, rangemode="tozero",
                         range=None if pd.isna(largest) else [0, float(largest) * 1.2 + 1])
-    _layout(figure, title, "Clients", height=560)
+    _layout(figure, title or _("Caseload flow"), _("Clients"), height=560)
     figure.update_layout(margin=dict(t=64))   # the longest note stays clear of the title on a phone
     return figure

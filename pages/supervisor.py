@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from alliance_metrics.i18n import _
 from alliance_metrics.supervisor_file import export_json
 from alliance_metrics.supervisor_report import supervisor_report_html
 from ui import supervision
@@ -10,23 +11,23 @@ from ui.pages import guard
 from ui.state import practice_supervisor_view
 
 guard(__file__)
-st.title("Supervisor view")
+st.title(_("Supervisor view"))
 view = practice_supervisor_view()
 if view is None:
-    st.info("No sessions yet: the supervisor view appears once the practice has a closed month of sessions.")
+    st.info(_("No sessions yet: the supervisor view appears once the practice has a closed month of sessions."))
     st.stop()
 supervision.render(view)
 
-st.header("Send to a supervisor")
-st.write("The export holds exactly what this page shows — aggregates of at least "
-         f"{view.k} clients, no identifier, no exact date — as a file the supervisor opens in Alliance.")
+st.header(_("Send to a supervisor"))
+st.write(_("The export holds exactly what this page shows — aggregates of at least {k} clients, no "
+           "identifier, no exact date — as a file the supervisor opens in Alliance.").format(k=view.k))
 left, right = st.columns(2)
 export = export_json(view)
-left.download_button("Download the export (JSON)", export, file_name="alliance-supervisor-export.json",
+left.download_button(_("Download the export (JSON)"), export, file_name="alliance-supervisor-export.json",
                      mime="application/json", key="download_export")
 # The report is made when asked (ui/downloads.py) and kept while the view is the same: the
 # export's text, which holds every figure of the view and its sources, is that version.
-download_when_asked("Download the report (HTML)", lambda: supervisor_report_html(view),
+download_when_asked(_("Download the report (HTML)"), lambda: supervisor_report_html(view),
                     file_name="alliance-supervisor-report.html", mime="text/html", key="download_supervisor_report",
-                    prepare_label="Prepare the report (HTML)", container=right,
+                    prepare_label=_("Prepare the report (HTML)"), container=right,
                     version=export)

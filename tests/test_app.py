@@ -104,7 +104,7 @@ def test_weekly_review_lists_exactly_who_needs_attention(monkeypatch, small_prac
     app = open_app(monkeypatch, small_practice, demo=False)
     shown = texts(app)
     # the most recent week with a held session is the week of Monday 2 March
-    assert "Monday 02 March 2026 to Sunday 08 March 2026" in shown
+    assert "From Monday, 2 March 2026 to Sunday, 8 March 2026." in shown
     # one block per client, each with its button (most reasons first, then by name)
     opens = [button.key for button in app.button if button.key.startswith("open_client_")]
     assert opens == ["open_client_ana", "open_client_cleo"]              # not Ben, who came on time
@@ -118,7 +118,7 @@ def test_weekly_review_lists_exactly_who_needs_attention(monkeypatch, small_prac
     assert metrics["Sessions held"] == "1"
     assert metrics["Attendance"] == "33%"                 # English (en_GB) writes no space
     assert metrics["Billable (missed)"] == "€110.00"
-    assert "Total billable: **110.00**" in shown
+    assert "Total billable: **€110.00**" in shown
 
 
 def test_client_page_explains_a_score_by_its_sessions(monkeypatch, small_practice):
@@ -127,12 +127,12 @@ def test_client_page_explains_a_score_by_its_sessions(monkeypatch, small_practic
     assert not app.exception
     app.selectbox(key="client").select("cleo").run()
     metrics = {metric.label: metric.value for metric in app.metric}
-    assert metrics["Attendance"] == "50 %"        # c1 attended, c2 late cancellation; c3 only booked
-    assert metrics["Payment"] == "100 %"          # both fees paid the same day
+    assert metrics["Attendance"] == "50%"         # c1 attended, c2 late cancellation; c3 only booked
+    assert metrics["Payment"] == "100%"           # both fees paid the same day (en_GB: no space)
     app.selectbox(key="explain_score").select("attendance").run()
     table = app.dataframe[0].value
     assert len(table) == 2
-    assert "from these 2 session(s)" in texts(app)
+    assert "from these 2 sessions" in texts(app)
 
 
 def test_settings_page_saves_a_setting_that_changes_the_scores(monkeypatch, small_practice):

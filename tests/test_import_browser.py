@@ -51,7 +51,7 @@ def test_upload_change_a_column_preview_and_import(tmp_path):
         main = page.locator('[data-testid="stMain"]')
         assert "cannot be imported" in main.inner_text()           # "Seen" is not known yet
 
-        choose(page, "“Seen” (1 rows)", "attended")
+        choose(page, "“Seen” (1 row)", "attended — Attended")
         choose(page, "fee", "(none)")                               # a column choice changed
         page.get_by_text(re.compile("From Mon 2 Nov 2026, 09:30 to Tue 17 Nov 2026, 14:00")).wait_for()
         shown = main.inner_text()

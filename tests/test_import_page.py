@@ -36,11 +36,11 @@ def test_upload_choose_preview_import_and_the_choices_come_back(monkeypatch, tmp
     assert labelled(app.selectbox, "fee").value == "Fee"
     assert "Headers not used: `Clinician Notes`" in texts(app)
     assert "month first" in texts(app)
-    assert labelled(app.selectbox, "“Seen” (1 rows)").value == "(unknown)"
+    assert labelled(app.selectbox, "“Seen” (1 row)").value == "(unknown)"
     assert "cannot be imported" in texts(app)                  # Seen is unknown: refused as is
 
     # change a label's meaning and a column choice: the preview follows
-    labelled(app.selectbox, "“Seen” (1 rows)").set_value("attended")
+    labelled(app.selectbox, "“Seen” (1 row)").set_value("attended")
     labelled(app.selectbox, "fee").set_value("(none)")
     app.run()
     assert not app.exception and "cannot be imported" not in texts(app)
@@ -65,7 +65,7 @@ def test_upload_choose_preview_import_and_the_choices_come_back(monkeypatch, tmp
     again.file_uploader(key="sessions_file").upload("export-december.csv", EXPORT, "text/csv")
     again.run()
     assert "the choices saved as “export” are used" in texts(again)
-    assert labelled(again.selectbox, "“Seen” (1 rows)").value == "attended"
+    assert labelled(again.selectbox, "“Seen” (1 row)").value == "attended"
     assert labelled(again.selectbox, "fee").value == "(none)"
     metrics = {metric.label: metric.value for metric in again.metric}
     assert (metrics["New"], metrics["Unchanged"]) == ("0", "3")

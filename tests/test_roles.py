@@ -100,7 +100,8 @@ SUPERVISOR_CODE = [ROOT / "ui" / "supervision.py",
 ANONYMOUS_MODULES = {"alliance_metrics.anonymise", "alliance_metrics.supervisor_file",
                      "alliance_metrics.pooling", "alliance_metrics.supervisor_report",
                      "alliance_metrics.charts", "ui.supervision", "ui.widgets", "streamlit", "pandas",
-                     "__future__", "ui.downloads"}   # ui.downloads imports streamlit only
+                     "__future__", "ui.downloads",   # ui.downloads imports streamlit only
+                     "alliance_metrics.i18n"}        # words and formats: the standard library and Babel only
 
 
 @pytest.mark.parametrize("path", SUPERVISOR_CODE, ids=lambda path: path.name)

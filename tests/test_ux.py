@@ -54,7 +54,7 @@ def test_needs_attention_comes_first_and_opens_the_client(monkeypatch, small_pra
     assert [t.value for t in app.title] == ["Client"]
     assert app.selectbox(key="client").value == "cleo"
     # c1 attended, c2 a late cancellation: the client page shows Cléo's figures
-    assert {m.label: m.value for m in app.metric}["Attendance"] == "50 %"
+    assert {m.label: m.value for m in app.metric}["Attendance"] == "50%"
 
 
 def test_a_long_list_is_drawn_twenty_at_a_time(monkeypatch, tmp_path):

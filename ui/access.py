@@ -21,6 +21,7 @@ from pathlib import Path
 import streamlit as st
 
 from alliance_metrics import audit
+from alliance_metrics.i18n import _
 
 ROLE_CLAIM = "alliance_role"
 THERAPIST_CLAIM = "alliance_therapist_id"
@@ -82,16 +83,17 @@ def audited(callback: Callable[[], None]) -> Callable[[], None]:
 
 def _sign_in_screen() -> None:
     st.title("Alliance")
-    st.write("Sign in to see your dashboard.")
-    st.button("Sign in", on_click=st.login, type="primary", key="sign_in")
+    st.write(_("Sign in to see your dashboard."))
+    st.button(_("Sign in"), on_click=st.login, type="primary", key="sign_in")
 
 
 def _refusal(role: object) -> None:
-    st.error(
-        f"Your account has no Alliance role (claim {ROLE_CLAIM!r} = {role!r}). Ask whoever manages "
-        f"sign-in to give it {THERAPIST!r} with {THERAPIST_CLAIM!r}, or {SUPERVISOR!r}."
-    )
-    st.button("Sign out", on_click=st.logout, key="sign_out_refused")
+    st.error(_(
+        "Your account has no Alliance role (claim {claim!r} = {role!r}). Ask whoever manages "
+        "sign-in to give it {therapist!r} with {therapist_claim!r}, or {supervisor!r}."
+    ).format(claim=ROLE_CLAIM, role=role, therapist=THERAPIST, therapist_claim=THERAPIST_CLAIM,
+             supervisor=SUPERVISOR))
+    st.button(_("Sign out"), on_click=st.logout, key="sign_out_refused")
 
 
 def _only(screen: Callable[[], None]) -> None:

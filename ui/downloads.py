@@ -22,6 +22,8 @@ from collections.abc import Callable, Hashable
 
 import streamlit as st
 
+from alliance_metrics.i18n import _
+
 _KEPT = "_download_when_asked"   # session state: download key → (version, bytes)
 
 
@@ -46,7 +48,7 @@ def download_when_asked(label: str, build: Callable[[], str | bytes], *, file_na
         kept.pop(key, None)   # a file of older data is never offered, nor kept in memory
         if not place.button(prepare_label, key=prepare_key(key)):
             return False
-        with place, st.spinner("Preparing the file…"):
+        with place, st.spinner(_("Preparing the file…")):
             data = build()
         ready = kept[key] = (version, data)
     place.download_button(label, ready[1], file_name=file_name, mime=mime, on_click="ignore", key=key)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from alliance_metrics.i18n import N_, _
 from ui import access
 from ui.access import SINGLE_USER, SUPERVISOR, THERAPIST, Viewer
 
@@ -33,21 +34,21 @@ ROOT = Path(__file__).resolve().parent.parent
 @dataclass(frozen=True)
 class PageSpec:
     file: str        # path from the repository root
-    title: str
-    section: str
+    title: str       # in English, marked with N_: shown through _() in the language of the run
+    section: str     # idem
     url_path: str    # the page's address, http://127.0.0.1:PORT/<url_path>: the file's name
     roles: tuple[str, ...] = IDENTIFIED
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("pages/weekly_review.py", "Weekly review", "Therapist", "weekly_review"),
-    PageSpec("pages/client.py", "Client", "Therapist", "client"),
-    PageSpec("pages/relationships.py", "Relationships", "Therapist", "relationships"),
-    PageSpec("pages/your_data.py", "Your data", "Data", "your_data"),
-    PageSpec("pages/import_data.py", "Import", "Data", "import_data"),
-    PageSpec("pages/settings.py", "Settings", "Data", "settings"),
-    PageSpec("pages/supervisor.py", "Supervisor view", "Supervisor", "supervisor", EVERYONE),
-    PageSpec("pages/open_exports.py", "Open exports", "Supervisor", "open_exports", EVERYONE),
+    PageSpec("pages/weekly_review.py", N_("Weekly review"), N_("Therapist"), "weekly_review"),
+    PageSpec("pages/client.py", N_("Client"), N_("Therapist"), "client"),
+    PageSpec("pages/relationships.py", N_("Relationships"), N_("Therapist"), "relationships"),
+    PageSpec("pages/your_data.py", N_("Your data"), N_("Data"), "your_data"),
+    PageSpec("pages/import_data.py", N_("Import"), N_("Data"), "import_data"),
+    PageSpec("pages/settings.py", N_("Settings"), N_("Data"), "settings"),
+    PageSpec("pages/supervisor.py", N_("Supervisor view"), N_("Supervisor"), "supervisor", EVERYONE),
+    PageSpec("pages/open_exports.py", N_("Open exports"), N_("Supervisor"), "open_exports", EVERYONE),
 )
 
 # True while app.py's router runs a page (reset when the run ends, however it ends).
@@ -83,7 +84,7 @@ def guard(file: str) -> Viewer:
     viewer = access.viewer()
     page = spec_of(file)
     if page is None or not may_open(viewer.role, page):
-        st.error("This page is not open to you. Use the pages listed in the menu.")
+        st.error(_("This page is not open to you. Use the pages listed in the menu."))
         st.stop()
     if viewer.therapist_id is not None:
         st.session_state["therapist"] = viewer.therapist_id
@@ -102,4 +103,4 @@ def switch_to(url_path: str) -> None:
     or a page file ran alone: the page is named by its address, not by a path relative to the
     script Streamlit started with."""
     page = next(page for page in PAGES if page.url_path == url_path)
-    st.switch_page(st.Page(ROOT / page.file, title=page.title, url_path=page.url_path))
+    st.switch_page(st.Page(ROOT / page.file, title=_(page.title), url_path=page.url_path))

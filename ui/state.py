@@ -11,11 +11,14 @@ from datetime import date
 
 import streamlit as st
 
+from alliance_metrics.i18n import _
 from alliance_metrics.inventory import load_demo_if_empty, session_count
 from alliance_metrics.store import Store, StoreError, database_path
 
 
-@st.cache_resource(show_spinner="Opening the database…")
+# A cache's own spinner is fixed when the module is imported, in no one's language: the callers show
+# theirs (st.spinner waits half a second before it appears, so a cached answer shows none).
+@st.cache_resource(show_spinner=False)
 def _open_store(path: str) -> Store:
     store = Store(path)
     if os.environ.get("ALLIANCE_DEMO", "on") != "off":
@@ -23,11 +26,20 @@ def _open_store(path: str) -> Store:
     return store
 
 
+_opened: set[str] = set()   # the database paths this process has opened once
+
+
 def store() -> Store:
     """The process's store (``$ALLIANCE_DB`` or ``data/alliance.duckdb``); an empty store gets the
     demo practice unless ``ALLIANCE_DEMO=off``."""
+    path = str(database_path())
     try:
-        return _open_store(str(database_path()))
+        if path in _opened:          # a page calls store() many times: one spinner, the first time
+            return _open_store(path)
+        with st.spinner(_("Opening the database…")):
+            opened = _open_store(path)
+        _opened.add(path)
+        return opened
     except StoreError as error:
         st.error(str(error))
         st.stop()
@@ -42,7 +54,7 @@ def practice_setting(name: str):
         return None
 
 
-@st.cache_data(show_spinner="Computing the anonymised aggregates…", max_entries=8)
+@st.cache_data(show_spinner=False, max_entries=8)
 def _supervisor_view(path: str, version: tuple, month: date):
     # cache_data is shared by every user: it may hold this anonymised view, never identified data.
     # The month is in the key and is the view's as_of: a new month closes a period (the view is
@@ -62,7 +74,8 @@ def practice_supervisor_view(today: date | None = None):
     from alliance_metrics.pseudonym import SecretFileError
 
     try:
-        return _supervisor_view(opened.path, opened.data_version(), (today or date.today()).replace(day=1))
+        with st.spinner(_("Computing the anonymised aggregates…")):
+            return _supervisor_view(opened.path, opened.data_version(), (today or date.today()).replace(day=1))
     except (SecretFileError, ValueError) as error:   # an unusable key file, a setting out of range
         st.error(str(error))
         st.stop()

@@ -8,81 +8,95 @@ import streamlit as st
 
 from alliance_metrics.anonymise import CASELOAD_LABELS, MEASURE_LABELS, SCORE_NAMES, TOTAL, SupervisorView
 from alliance_metrics.charts import MEASURE_COLOURS, binned_counts, caseload_flow, period_trend
+from alliance_metrics.i18n import _, format_decimal
 from alliance_metrics.supervisor_report import relation_reading, what_it_shows
 from ui.widgets import EMPTY_CELL, PLOTLY_CONFIG
 
 
 def _shown(frame: pd.DataFrame, value: str, decimals: int = 1) -> pd.Series:
     """Values as text: 'suppressed' where the cell covers fewer than k clients, 'no clients' at 0."""
-    text = frame[value].map(lambda v: "no clients" if pd.isna(v) else f"{v:.{decimals}f}")
-    return text.where(~frame.suppressed.astype(bool), "suppressed")
+    text = frame[value].map(lambda v: _("no clients") if pd.isna(v) else format_decimal(v, decimals))
+    return text.where(~frame.suppressed.astype(bool), _("suppressed"))
+
+
+def _labels(labels: dict[str, str]) -> dict[str, str]:
+    """The library's labels (code → English, marked for the catalogue) in the current language."""
+    return {code: _(label) for code, label in labels.items()}
 
 
 def render(view: SupervisorView) -> None:
     """The whole supervisor view: what it covers and why, trends, caseload, relations, therapists."""
-    st.caption(", ".join(f"{s.practice} ({s.scope}, made {s.as_of})" for s in view.sources))
+    measures = _labels(MEASURE_LABELS)
+    st.caption(", ".join(_("{practice} ({scope}, made {as_of})").format(practice=s.practice, scope=_(s.scope),
+                                                                        as_of=s.as_of) for s in view.sources))
     st.info("\n".join(f"- {sentence}" for sentence in what_it_shows(view)))
     if view.first_period is None:
         return
 
-    st.header(f"Trends by {view.granularity}")
-    st.plotly_chart(period_trend(view.trends, list(SCORE_NAMES), MEASURE_LABELS, "Commitment scores, mean per client"),
+    st.header(_("Trends by {period}").format(period=_(view.granularity)))
+    st.plotly_chart(period_trend(view.trends, list(SCORE_NAMES), measures, _("Commitment scores, mean per client")),
                     config=PLOTLY_CONFIG, key="supervisor_scores")
-    st.plotly_chart(period_trend(view.trends, ["progress_points"], MEASURE_LABELS,
-                                 "Goal progress (points), mean per client"),
+    st.plotly_chart(period_trend(view.trends, ["progress_points"], measures,
+                                 _("Goal progress (points), mean per client")),
                     config=PLOTLY_CONFIG, key="supervisor_progress")
 
-    st.header("Caseload flow")
-    st.plotly_chart(caseload_flow(view.caseload, CASELOAD_LABELS), config=PLOTLY_CONFIG, key="supervisor_caseload")
+    st.header(_("Caseload flow"))
+    st.plotly_chart(caseload_flow(view.caseload, _labels(CASELOAD_LABELS)), config=PLOTLY_CONFIG,
+                    key="supervisor_caseload")
 
-    st.header(f"How the scores relate to progress ({view.last_period})")
+    st.header(_("How the scores relate to progress ({period})").format(period=view.last_period))
     if view.relations.empty:
-        st.write("No client of this caseload was seen in the latest period, so no link can be estimated.")
+        st.write(_("No client of this caseload was seen in the latest period, so no link can be estimated."))
     else:
         relations = pd.DataFrame({
-            "Score": view.relations.score.map(MEASURE_LABELS),
-            "Correlation with goal progress (points)": [relation_reading(row, view.k)
-                                                         for row in view.relations.to_dict("records")],
+            _("Score"): view.relations.score.map(measures),
+            _("Correlation with goal progress (points)"): [relation_reading(row, view.k)
+                                                            for row in view.relations.to_dict("records")],
         })
         st.dataframe(relations, hide_index=True, key="supervisor_relations", placeholder=EMPTY_CELL)
     if view.distributions.empty:
-        st.write("Score bands are shown for a whole practice only: bands of one therapist's clients could be "
-                 "subtracted from the practice's.")
+        st.write(_("Score bands are shown for a whole practice only: bands of one therapist's clients could be "
+                   "subtracted from the practice's."))
     else:
-        measure = st.selectbox("Score", SCORE_NAMES, format_func=MEASURE_LABELS.get, key="supervisor_measure")
+        measure = st.selectbox(_("Score"), SCORE_NAMES, format_func=measures.get, key="supervisor_measure")
         bins = view.distributions[view.distributions.measure == measure]
         if len(bins) < 2:
-            st.write(f"{MEASURE_LABELS[measure]}: one band only — no split of the score's range leaves at least "
-                     f"{view.k} clients on both sides, so no distribution or link by band can be drawn.")
+            st.write(_("{score}: one band only — no split of the score's range leaves at least {k} clients on "
+                       "both sides, so no distribution or link by band can be drawn.").format(
+                score=measures[measure], k=view.k))
         else:
             left, right = st.columns(2)
-            left.plotly_chart(binned_counts(bins, "n_clients", f"{MEASURE_LABELS[measure]}: clients per band",
-                                            "Clients", MEASURE_COLOURS[measure]),
+            left.plotly_chart(binned_counts(bins, "n_clients",
+                                            _("{score}: clients per band").format(score=measures[measure]),
+                                            _("Clients"), MEASURE_COLOURS[measure]),
                               config=PLOTLY_CONFIG, key="supervisor_distribution")
             right.plotly_chart(binned_counts(view.relation_bins[view.relation_bins.score == measure], "mean_progress",
-                                             f"Mean progress by {MEASURE_LABELS[measure].lower()} band",
-                                             "Mean progress (points)", MEASURE_COLOURS[measure]),
+                                             _("Mean progress by band of {score}").format(
+                                                 score=measures[measure].lower()),
+                                             _("Mean progress (points)"), MEASURE_COLOURS[measure]),
                                config=PLOTLY_CONFIG, key="supervisor_relation_bins")
 
-    st.header(f"Therapists compared ({view.last_period})")
+    st.header(_("Therapists compared ({period})").format(period=view.last_period))
     if view.therapists.empty:
-        st.write("No client of this caseload was seen in the latest period.")
+        st.write(_("No client of this caseload was seen in the latest period."))
         return
     several = (view.therapists.therapist != TOTAL).sum() > view.therapists.measure.nunique()
-    st.caption("Under pseudonyms that stay the same from one export to the next (HMAC-SHA256 keyed by the "
-               "practice's secret)." + (f" '{TOTAL}' is the whole practice." if several else
-                                        " One therapist: there is no one to compare with and no total to repeat."))
+    st.caption(_("Under pseudonyms that stay the same from one export to the next (HMAC-SHA256 keyed by the "
+                 "practice's secret).") + " "
+               + (_("'{total}' is the whole practice.").format(total=_(TOTAL)) if several else
+                  _("One therapist: there is no one to compare with and no total to repeat.")))
     st.dataframe(therapists_table(view.therapists), key="supervisor_therapists", placeholder=EMPTY_CELL)
 
 
 def therapists_table(therapists: pd.DataFrame) -> pd.DataFrame:
     """One row per measure (in the order of MEASURE_LABELS), one column per therapist, the total
     last: eight measures with long names as columns scrolled sideways even at 1440 px, while a
-    practice's few pseudonyms fit side by side. The measures are the (unnamed) index."""
+    practice's few pseudonyms fit side by side. The measures are the (unnamed) index; measures and
+    the total's name in the current language."""
     shown = therapists.assign(value=_shown(therapists, "mean"))
     table = shown.pivot(index="measure", columns="therapist", values="value")
     table = table.reindex([m for m in MEASURE_LABELS if m in table.index])
     table = table[list(dict.fromkeys(therapists.therapist))]
-    table.index = table.index.map(MEASURE_LABELS).rename(None)
-    table.columns.name = None
+    table.index = table.index.map(_labels(MEASURE_LABELS)).rename(None)
+    table.columns = [_(TOTAL) if name == TOTAL else name for name in table.columns]
     return table

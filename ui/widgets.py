@@ -7,6 +7,7 @@ import re
 
 import streamlit as st
 
+from alliance_metrics.i18n import _, current_language, format_decimal, format_percent, pgettext
 from alliance_metrics.relations import FLUCKIGER_2018, Relation
 
 PLOTLY_CONFIG = {"displaylogo": False}
@@ -31,7 +32,29 @@ def plain(text: object) -> str:
 
 
 def percent(value: float | None) -> str:
-    return "—" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.0f} %"
+    """A 0–100 score as the language writes a percentage (``83 %``, ``83%``); '—' when undefined."""
+    return "—" if value is None or (isinstance(value, float) and math.isnan(value)) else format_percent(value)
+
+
+def count(value: int) -> str:
+    """A count with the language's thousands separator (``12 345``, ``12,345``)."""
+    return format_decimal(value, 0)
+
+
+def signed(value: float, digits: int = 2) -> str:
+    """A coefficient with its sign and the language's decimal mark: ``+0,28``, ``-0.10``."""
+    return ("+" if value >= 0 else "-") + format_decimal(abs(value), digits)
+
+
+def datetime_column_format() -> str:
+    """How a table writes a date and time (a moment.js pattern, drawn by the browser in English:
+    French gets numbers only)."""
+    return pgettext("moment.js format of a date and time in a table", "ddd D MMM YYYY, HH:mm")
+
+
+def date_column_format() -> str:
+    """How a table writes a date (moment.js; French: numbers only)."""
+    return pgettext("moment.js format of a date in a table", "D MMM YYYY")
 
 
 def show_relation(relation: Relation, compare_with_reference: bool = False) -> None:
@@ -40,54 +63,84 @@ def show_relation(relation: Relation, compare_with_reference: bool = False) -> N
         st.info(relation.reading)
         return
     columns = st.columns([1, 2, 1, 1])
-    columns[0].metric("Correlation", f"{relation.estimate:+.2f}")
-    columns[1].metric("95 % interval", f"{relation.ci_low:+.2f} to {relation.ci_high:+.2f}")
-    columns[2].metric("Clients", f"{relation.n_clients:,}")
-    columns[3].metric("Observations", f"{relation.n:,}")
+    columns[0].metric(_("Correlation"), signed(relation.estimate))
+    columns[1].metric(_("95 % interval"), _("{low} to {high}").format(low=signed(relation.ci_low),
+                                                                      high=signed(relation.ci_high)))
+    columns[2].metric(_("Clients"), count(relation.n_clients))
+    columns[3].metric(_("Observations"), count(relation.n))
     st.write(relation.reading)
     if compare_with_reference:
-        st.caption(
-            f"For comparison: across {FLUCKIGER_2018.studies} studies the alliance–outcome correlation "
-            f"is r = {FLUCKIGER_2018.r:.3f} (95 % CI {FLUCKIGER_2018.ci_low:.3f}–{FLUCKIGER_2018.ci_high:.3f}; "
-            f"{FLUCKIGER_2018.citation})."
-        )
+        st.caption(_(
+            "For comparison: across {studies} studies the alliance–outcome correlation is r = {r} "
+            "(95 % CI {low}–{high}; {citation})."
+        ).format(studies=FLUCKIGER_2018.studies, r=format_decimal(FLUCKIGER_2018.r, 3),
+                 low=format_decimal(FLUCKIGER_2018.ci_low, 3), high=format_decimal(FLUCKIGER_2018.ci_high, 3),
+                 citation=FLUCKIGER_2018.citation))
 
 
 def capped_rows(frame, what: str, narrow: str):
     """The first :data:`MAX_TABLE_ROWS` rows of *frame*; when it has more, a caption says how many
-    of how many are shown (*what*: "sessions", "clients") and how to see others (*narrow*, a
-    sentence). The caller orders *frame* so that the first rows are the ones to read first."""
+    of how many are shown (*what*: "sessions", "problems", translated by the caller) and how to see
+    others (*narrow*, a sentence). The caller orders *frame* so that the first rows are the ones
+    to read first."""
     if len(frame) <= MAX_TABLE_ROWS:
         return frame
-    st.caption(f"The first {MAX_TABLE_ROWS:,} of {len(frame):,} {what} are shown. {narrow}")
+    st.caption(_("The first {shown} of {total} {what} are shown. {narrow}").format(
+        shown=count(MAX_TABLE_ROWS), total=count(len(frame)), what=what, narrow=narrow))
     return frame.head(MAX_TABLE_ROWS)
 
 
-def session_table(frame, key: str, narrow: str = "Choose a shorter period or one therapist to see the others.") -> None:
+def session_table(frame, key: str, narrow: str | None = None) -> None:
     """Sessions as a table, every column labelled and formatted the same way on every page;
     outcomes in words. At most :data:`MAX_TABLE_ROWS` rows (:func:`capped_rows`; *narrow* says how
     to see the others)."""
-    from alliance_metrics.charts import OUTCOME_LABELS
+    from alliance_metrics.charts import outcome_label
 
     config = {
-        "scheduled_start": st.column_config.DatetimeColumn("Scheduled", format="ddd D MMM YYYY, HH:mm"),
-        "display_name": "Client",
-        "outcome": st.column_config.TextColumn("What happened"),
-        "notice_hours": st.column_config.NumberColumn("Notice (h)", format="%.0f"),
-        "client_late_min": st.column_config.NumberColumn("Client late (min)", format="%.0f"),
-        "therapist_late_min": st.column_config.NumberColumn("Therapist late (min)", format="%.0f"),
-        "homework_done": st.column_config.ProgressColumn("Practice", min_value=0.0, max_value=1.0, format="percent"),
-        "engagement": st.column_config.NumberColumn("Engagement rating (1–5)", format="%d"),
-        "alliance_rating": st.column_config.NumberColumn("Alliance (0–40)", format="%.1f"),
-        "goal_rating": st.column_config.NumberColumn("Goal (0–10)", format="%.0f"),
-        "fee": st.column_config.NumberColumn("Fee", format="%.2f"),
-        "paid_on": st.column_config.DateColumn("Paid on", format="D MMM YYYY"),
-        "client_on_time": "On time",
-        "paid_on_time": "Paid on time",
-        "billable": "Billable",
+        "scheduled_start": st.column_config.DatetimeColumn(_("Scheduled"), format=datetime_column_format()),
+        "display_name": _("Client"),
+        "outcome": st.column_config.TextColumn(_("What happened")),
+        "notice_hours": st.column_config.NumberColumn(_("Notice (h)"), format="%.0f"),
+        "client_late_min": st.column_config.NumberColumn(_("Client late (min)"), format="%.0f"),
+        "therapist_late_min": st.column_config.NumberColumn(_("Therapist late (min)"), format="%.0f"),
+        "homework_done": st.column_config.ProgressColumn(_("Practice"), min_value=0.0, max_value=1.0,
+                                                         format="percent"),
+        "engagement": st.column_config.NumberColumn(_("Engagement rating (1–5)"), format="%d"),
+        "alliance_rating": st.column_config.NumberColumn(_("Alliance (0–40)"), format="%.1f"),
+        "goal_rating": st.column_config.NumberColumn(_("Goal (0–10)"), format="%.0f"),
+        "fee": st.column_config.NumberColumn(_("Fee"), format="%.2f"),
+        "paid_on": st.column_config.DateColumn(_("Paid on"), format=date_column_format()),
+        "client_on_time": _("On time"),
+        "paid_on_time": _("Paid on time"),
+        "billable": _("Billable"),
     }
-    frame = capped_rows(frame, "sessions", narrow)
-    shown = frame.assign(outcome=frame.outcome.map(OUTCOME_LABELS)) if "outcome" in frame else frame
+    frame = capped_rows(frame, _("sessions"),
+                        narrow or _("Choose a shorter period or one therapist to see the others."))
+    shown = frame.assign(outcome=frame.outcome.map(outcome_label)) if "outcome" in frame else frame
     st.dataframe(shown, hide_index=True, key=key,
                  column_config={name: config[name] for name in shown.columns if name in config},
                  placeholder=EMPTY_CELL)
+
+
+def uploader_words() -> None:
+    """Write the file uploader's own words in the current language.
+
+    Streamlit's browser code draws them in English, with no translation (its "Upload" button and
+    "200MB per file • CSV, …" line): in another language a style sheet hides them (display: none,
+    so that they are not in the page's text either) and writes the catalogue's words in their place.
+    English: nothing to do.
+    """
+    if current_language() == "en":
+        return
+    button = _("Upload").replace('"', "'")
+    limit = _("At most {size} MB per file").format(size=st.get_option("server.maxUploadSize")).replace('"', "'")
+    st.html(
+        "<style>"
+        '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {display: none}'
+        '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after '
+        f'{{content: "{button}"}}'
+        '[data-testid="stFileUploaderDropzoneInstructions"] span {display: none}'
+        '[data-testid="stFileUploaderDropzoneInstructions"] > div::after '
+        f'{{content: "{limit}"; font-size: 0.875rem}}'
+        "</style>"
+    )
