@@ -1,0 +1,70 @@
+"""The library's sentences in French: needs-attention reasons, thresholds, rules (and, below, the
+supervisor's report), worked out by hand on the hand-made practice of tests/test_attention.py."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from alliance_metrics.attention import RULES, alert_thresholds, needs_attention, rule_counts
+from alliance_metrics.i18n import use_language
+from alliance_metrics.score_queries import session_facts
+from alliance_metrics.settings import DEFAULTS, SETTINGS_BY_NAME
+from tests.conftest import insert_sessions
+from tests.test_attention import OFF_TRACK, PRACTICE, WEEK
+
+NBSP, NNBSP = "\u00a0", "\u202f"
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+
+
+@pytest.fixture
+def facts(store):
+    insert_sessions(store, PRACTICE)
+    return session_facts(store)
+
+
+def test_needs_attention_reasons_in_french_with_french_dates_and_numbers(facts):
+    with use_language("fr"):
+        flags = needs_attention(facts, WEEK, DEFAULTS, OFF_TRACK)
+    reasons = dict(zip(zip(flags.client_id, flags.code), flags.reason))
+    # the same figures as tests/test_attention.py's EXPECTED, in French words and formats
+    assert reasons[("A", "missed_this_week")] == (
+        "Absence non excusée le 04/03/2026 ; annulation tardive le 06/03/2026 (préavis de 14 h).")
+    assert reasons[("B", "low_attendance")] == (
+        f"Assiduité de 50{NBSP}% sur les 6 dernières séances prévues (3 sur 6), sous le seuil de 75{NBSP}%.")
+    assert reasons[("C", "late_arrivals")] == (
+        "En retard aux 2 dernières séances suivies d'affilée (10 ; 7 min après le début).")
+    assert reasons[("F", "alliance_concern")] == "Note d'alliance 36,5/40 le 03/03/2026 (en baisse de 3 depuis 39,5)."
+    assert reasons[("M", "alliance_concern")] == "Note d'alliance 35,9/40 le 05/03/2026 (sous 36)."
+    assert reasons[("N", "nothing_booked")] == (
+        "Dernière séance suivie le 20/02/2026 ; rien de prévu du 09/03/2026 au 22/03/2026.")
+    assert reasons[("U", "unpaid_fees")] == (
+        f"120,00{NBSP}€ d'honoraires impayés depuis plus de 30 jours au 08/03/2026 : 2 séances, "
+        "la plus ancienne le 08/01/2026 (59 jours).")
+    assert set(flags.title) <= {"Séance manquée cette semaine", "Assiduité faible", "Retards répétés",
+                                "Note d'engagement en baisse", "Exercices convenus non faits",
+                                "Note d'alliance basse ou en baisse", "Progrès vers l'objectif hors trajectoire",
+                                "Honoraires impayés", "Aucune séance prévue"}
+    for reason in flags.reason:
+        assert not ISO_DATE.search(reason), reason
+    with use_language("en"):   # the same call in English is unchanged
+        english = needs_attention(facts, WEEK, DEFAULTS, OFF_TRACK)
+    assert dict(zip(zip(english.client_id, english.code), english.reason))[("A", "missed_this_week")] == (
+        "No-show on 4 Mar 2026; late cancellation on 6 Mar 2026 (14 h notice).")
+
+
+def test_rules_and_thresholds_explained_in_french_by_the_settings_labels(facts):
+    with use_language("fr"):
+        titles = rule_counts(needs_attention(facts, WEEK, DEFAULTS, OFF_TRACK)).title.tolist()
+        thresholds = alert_thresholds(facts, WEEK, DEFAULTS)
+        alliance = thresholds["alliance_drop_points"].explanation
+        label = SETTINGS_BY_NAME["alliance_drop_points"].title()
+        described = {rule.code: rule.describe() for rule in RULES}
+        grace = SETTINGS_BY_NAME["grace_min"].title()
+    assert titles[0] == "Séance manquée cette semaine" and len(titles) == len(RULES)
+    # 10 alliance ratings in this practice: too few to measure its noise, the assumed spread 1 is used
+    assert alliance.startswith(f"{label} : 2,77 ; trop peu de notes pour l'instant")
+    assert f"« {grace} »" in described["late_arrivals"]
+    for text in described.values():
+        assert not any(name in text for name in SETTINGS_BY_NAME if "_" in name), text
