@@ -56,6 +56,7 @@ import numpy as np
 import pandas as pd
 
 from alliance_metrics import ledger, sql
+from alliance_metrics.i18n import N_, _
 from alliance_metrics.pseudonym import PracticeSecret, practice_pseudonym, practice_secret, pseudonym
 from alliance_metrics.score_queries import client_scores
 from alliance_metrics.scores import SCORES, progress_pct, progress_points
@@ -69,22 +70,24 @@ PROGRESS = "progress_points"
 SCORE_NAMES: tuple[str, ...] = tuple(score.name for score in SCORES)
 #: Every measure with a trend, a therapist comparison and a distribution.
 MEASURES: tuple[str, ...] = (*SCORE_NAMES, "progress_points", "progress_pct")
+#: The measures' labels, in English and marked for the catalogue: translate them where shown (``_(…)``).
 MEASURE_LABELS: dict[str, str] = {score.name: score.label for score in SCORES} | {
-    "progress_points": "Goal progress (points)",
-    "progress_pct": "Goal progress (% of the way to target)",
+    "progress_points": N_("Goal progress (points)"),
+    "progress_pct": N_("Goal progress (% of the way to target)"),
 }
 #: The caseload flow: clients with a session of their own in the period, clients whose first
 #: session ever it holds, and clients whose last session in it began an ending gap — attended
 #: (ended) or missed (dropped out).
 CASELOAD_MEASURES: tuple[str, ...] = ("active", "new", "ended", "dropped_out")
 CASELOAD_LABELS: dict[str, str] = {
-    "active": "Active clients", "new": "New clients", "ended": "Endings (last session attended)",
-    "dropped_out": "Drop-outs (last session missed)",
+    "active": N_("Active clients"), "new": N_("New clients"), "ended": N_("Endings (last session attended)"),
+    "dropped_out": N_("Drop-outs (last session missed)"),
 }
-#: The label of the therapist table's total row (the whole scope of the view).
-TOTAL = "Total"
+#: The label of the therapist table's total row (the whole scope of the view); stored in the
+#: export in English, translated where shown.
+TOTAL = N_("Total")
 #: The scope of a view of the whole practice (else the scope is one therapist's pseudonym).
-ALL_THERAPISTS = "All therapists"
+ALL_THERAPISTS = N_("All therapists")
 
 MONTH, QUARTER, HALF, YEAR, AUTO = "month", "quarter", "half-year", "year", "auto"
 #: The grains of periods, finest first, and how many months each spans.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import markupsafe
 import pytest
 
 from alliance_metrics.attention import RULES, alert_thresholds, needs_attention, rule_counts
@@ -68,3 +69,43 @@ def test_rules_and_thresholds_explained_in_french_by_the_settings_labels(facts):
     assert f"« {grace} »" in described["late_arrivals"]
     for text in described.values():
         assert not any(name in text for name in SETTINGS_BY_NAME if "_" in name), text
+
+
+# -- the supervisor's report ---------------------------------------------------------------------
+
+@pytest.fixture
+def supervisor_february(tmp_path):
+    from alliance_metrics.anonymise import supervisor_view
+    from alliance_metrics.store import Store
+    from tests.test_anonymise import february_rows
+    from tests.test_supervisor_export import MARCH, S1
+    store = Store(tmp_path / "practice.duckdb")
+    insert_sessions(store, february_rows())
+    yield supervisor_view(store, k=11, as_of=MARCH, secret=S1)
+    store.close()
+
+
+def test_the_supervisor_report_in_french_autoescaped(supervisor_february):
+    import dataclasses
+
+    from alliance_metrics.supervisor_report import supervisor_report_html, what_it_shows
+    hostile = '<script>alert("x")</script> & Cie'
+    source = dataclasses.replace(supervisor_february.sources[0], practice=hostile)
+    view = dataclasses.replace(supervisor_february, sources=(source,))
+    with use_language("fr"):
+        page = supervisor_report_html(view)
+        sentences = what_it_shows(view)
+    assert '<html lang="fr">' in page
+    assert "<h1>Rapport de supervision</h1>" in page and "<h2>File active</h2>" in page
+    assert "Tous les thérapeutes" in page and "Clients actifs" in page
+    assert "masqué" in page and "pas encore connu" in page
+    assert "<b>80,0</b>" in page                          # February attendance, mean 80, decimal comma
+    assert sentences[0].startswith("Période couverte : 1 période close (mois), de 2026-02 à 2026-02.")
+    assert all(str(markupsafe.escape(sentence)) in page for sentence in sentences)
+    # the hostile label is escaped, never markup; no English sentence of the report is left
+    assert "<script>" not in page and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Cie" in page
+    for english in ("Supervision report", "Caseload", "suppressed", "not yet known", "Therapists compared",
+                    "Active clients", "No closed period"):
+        assert english not in page, english
+    # one stylesheet, shared with the weekly report: the report's own CSS is gone
+    assert page.count("<style>") == 1 and "ul.reasons" in page
