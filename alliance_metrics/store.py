@@ -24,6 +24,7 @@ import duckdb
 import pandas as pd
 
 from alliance_metrics import audit
+from alliance_metrics.i18n import current_language
 from alliance_metrics.settings import DEFAULTS, setting
 from alliance_metrics.sql import load as sql   # the one SQL loader; store.sql(name) for the modules that import it here
 
@@ -63,7 +64,7 @@ def per_data_version(function: Callable[..., Result], maxsize: int = 16) -> Call
 
     For the expensive whole-practice reads the pages repeat on every rerun (expected progress,
     the weekly review). The key is the store's opening number (two stores, even two in-memory
-    ones, never share), :meth:`Store.data_version` and the arguments; the result is shared, so
+    ones, never share), :meth:`Store.data_version`, the current language and the arguments; the result is shared, so
     callers must not modify it (pages only read).
     Identified results stay in this process's memory, as the store itself does; access control
     happens before a page asks (ui/access.py).
@@ -73,7 +74,8 @@ def per_data_version(function: Callable[..., Result], maxsize: int = 16) -> Call
 
     @wraps(function)
     def memoised(store: "Store", *args, **kwargs):
-        key = (store.opened, store.data_version(), args, tuple(sorted(kwargs.items())))
+        # the language too: the results hold sentences (needs-attention reasons, readings)
+        key = (store.opened, store.data_version(), current_language(), args, tuple(sorted(kwargs.items())))
         with lock:
             if key in results:
                 results.move_to_end(key)

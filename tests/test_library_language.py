@@ -109,3 +109,22 @@ def test_the_supervisor_report_in_french_autoescaped(supervisor_february):
         assert english not in page, english
     # one stylesheet, shared with the weekly report: the report's own CSS is gone
     assert page.count("<style>") == 1 and "ul.reasons" in page
+
+
+# -- the weekly review ----------------------------------------------------------------------------
+
+def test_the_weekly_review_speaks_the_language_of_each_call(store):
+    from datetime import date
+
+    from alliance_metrics.review import weekly_review
+    insert_sessions(store, PRACTICE)
+    with use_language("fr"):
+        french = weekly_review(store, WEEK, today=date(2026, 3, 10))
+    english = weekly_review(store, WEEK, today=date(2026, 3, 10))   # memoised per language, not shared
+    assert french.headlines.label.tolist()[:3] == ["Séances tenues", "Séances manquées", "Assiduité"]
+    assert english.headlines.label.tolist()[:3] == ["Sessions held", "Missed sessions", "Attendance"]
+    assert any(reason.startswith("Absence non excusée le 04/03/2026") for reasons in french.attention.reasons
+               for reason in reasons)
+    assert any(reason.startswith("No-show on 4 Mar 2026") for reasons in english.attention.reasons
+               for reason in reasons)
+    assert french.rule_counts.title[0] == "Séance manquée cette semaine"
