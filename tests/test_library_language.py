@@ -128,3 +128,26 @@ def test_the_weekly_review_speaks_the_language_of_each_call(store):
     assert any(reason.startswith("No-show on 4 Mar 2026") for reasons in english.attention.reasons
                for reason in reasons)
     assert french.rule_counts.title[0] == "Séance manquée cette semaine"
+
+
+# -- the readings of the statistics ------------------------------------------------------------------
+
+def test_expected_progress_and_relations_read_in_french():
+    import pandas as pd
+
+    from alliance_metrics.progress import _reason, expected_band
+    from alliance_metrics.relations import PEARSON, Relation, family_reading
+    traj = pd.DataFrame({"client_id": ["a", "b"], "rating_number": [1, 1], "start_level": ["low", "low"],
+                         "session_number": [1, 1], "goal_rating": [2.0, 3.0]})
+    with use_language("fr"):
+        message = expected_band(traj).message
+        below = _reason(2, 2, 3.0, 4.0, 6.5, 2)
+        relation = Relation(PEARSON, "alliance", "progress_points", 0.278, 0.05, 0.48, 0.02, 60, 60, 58)
+        reading, family = relation.reading, family_reading("exploratory", 0.18, 13)
+    assert message == ("Trop peu d'historique : 2 clients ont commencé à un niveau bas ; il en faut au moins "
+                       "10 pour tracer une bande attendue.")
+    assert below == "Note d'objectif sous la plage attendue aux 2 dernières séances notées (3 contre 4–6,5 attendu à la séance 2)."
+    assert reading == ("Lien positif faible (r = 0,28, IC à 95 % de 0,05 à 0,48, 60 clients) ; "
+                       "l'intervalle exclut 0 — l'indice d'un lien, pas de sa cause.")
+    assert family.startswith("Exploratoire, l'un des 13 liens examinés : p ajusté = 0,18")
+    assert relation.reading.startswith("Weak positive link (r = 0.28, 95 % CI 0.05 to 0.48")   # English again
