@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from alliance_metrics.columns import CLIENT_COLUMNS, SESSION_COLUMNS, columns_of
+from alliance_metrics.i18n import N_, _
 
 # -- canonical columns and the headers accepted for them --------------------------------------
 
@@ -44,7 +45,7 @@ HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
 REQUIRED: dict[str, tuple[str, ...]] = {
     kind: tuple(column.name for column in columns_of(kind) if column.required) for kind in HEADERS
 }
-FILE_NOUN = {"sessions": "session log", "clients": "clients file"}
+FILE_NOUN = {"sessions": N_("session log"), "clients": N_("clients file")}
 
 #: Headers of a column holding the time of a session whose date is in another column: joined
 #: to that date as scheduled_start (SPEC §3.3). "start time" alone still names scheduled_start.
@@ -374,7 +375,7 @@ def match_headers(headers: Sequence[str], kind: str, mapping: Mapping | None = N
     {'client_id': 0, 'scheduled_start': 1, 'status': 2}
     """
     table = HEADERS[kind]
-    noun = FILE_NOUN[kind]
+    noun = _(FILE_NOUN[kind])
     keys = [label_key(header) if header.strip() else "" for header in headers]
     columns: dict[str, int] = {}
     problems: list[HeaderProblem] = []
@@ -393,10 +394,10 @@ def match_headers(headers: Sequence[str], kind: str, mapping: Mapping | None = N
                 problems.append(HeaderProblem("header_mapped_twice", name,
                                               {"header": header, "count": len(positions)}))
             elif not positions:
-                warnings.append(
-                    f"The mapping file reads {name} from {header!r}, but this file has no such "
-                    f"column (headers found: {_listing(headers)}); the usual headers were tried instead."
-                )
+                warnings.append(_(
+                    "The mapping file reads {name} from {header!r}, but this file has no such column "
+                    "(headers found: {found}); the usual headers were tried instead.").format(
+                    name=name, header=header, found=_listing(headers)))
             found.extend(positions[:1])
         if isinstance(wanted, tuple) and len(found) == 2:
             columns[name] = (found[0], found[1])
@@ -418,16 +419,16 @@ def match_headers(headers: Sequence[str], kind: str, mapping: Mapping | None = N
             if name == "scheduled_start":  # "Start time" alone is the start
                 candidates.setdefault(name, []).append(position)
         elif name is None:
-            warnings.append(f"Column {headers[position]!r} is not part of the {noun} and was ignored.")
+            warnings.append(_("Column {header!r} is not part of the {noun} and was ignored.").format(
+                header=headers[position], noun=noun))
         elif name in declined:
-            warnings.append(f"Column {headers[position]!r} was ignored: the mapping file says this "
-                            f"file has no {name} column ({name} = \"\").")
+            warnings.append(_("Column {header!r} was ignored: the mapping file says this file has no "
+                              "{name} column ({name} = \"\").").format(header=headers[position], name=name))
         elif name in columns:
             place = columns[name] if isinstance(columns[name], tuple) else (columns[name],)
-            warnings.append(
-                f"Column {headers[position]!r} was ignored: the mapping file reads {name} "
-                f"from {' and '.join(repr(headers[p]) for p in place)}."
-            )
+            warnings.append(_("Column {header!r} was ignored: the mapping file reads {name} from {sources}.").format(
+                header=headers[position], name=name,
+                sources=_(" and ").join(repr(headers[p]) for p in place)))
         else:
             candidates.setdefault(name, []).append(position)
     dates = [p for p in candidates.get("scheduled_start", []) if p not in times]

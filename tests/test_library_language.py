@@ -151,3 +151,26 @@ def test_expected_progress_and_relations_read_in_french():
                        "l'intervalle exclut 0 — l'indice d'un lien, pas de sa cause.")
     assert family.startswith("Exploratoire, l'un des 13 liens examinés : p ajusté = 0,18")
     assert relation.reading.startswith("Weak positive link (r = 0.28, 95 % CI 0.05 to 0.48")   # English again
+
+
+# -- the import's warnings and notes ---------------------------------------------------------------
+
+def test_import_warnings_and_notes_in_french(store, tmp_path):
+    from alliance_metrics.ingest import import_sessions
+    path = tmp_path / "journal.csv"
+    path.write_bytes("client;date;statut;Remarque\n"
+                     "C1;13/03/2026 14:00;Présent;x\n"
+                     "C2;13/03/2026 15:00;Présent;y\n"
+                     "C1;13/03/2026 14:00;Présent;x\n".encode("cp1252"))
+    with use_language("fr"):
+        report = import_sessions(store, path)
+    assert report.inserted == 2
+    assert report.warnings == (
+        "journal.csv n'est pas en UTF-8 : il a donc été lu en Windows-1252 (Europe occidentale ; l'encodage "
+        "CSV d'Excel sous Windows). Vérifiez que les lettres accentuées s'affichent bien, ou enregistrez le "
+        "fichier en CSV UTF-8.",
+        "La colonne 'Remarque' ne fait pas partie du journal de séances et a été ignorée.",
+        "1 ligne répétait exactement une ligne précédente (la ligne 4 répète la ligne 2) ; elle a été "
+        "importée une fois.",
+    )
+    assert report.notes[0].startswith("Ce fichier n'a pas de colonne d'identifiant de séance")
