@@ -53,7 +53,7 @@ import openpyxl
 import pandas as pd
 
 from alliance_metrics.columns import range_parameters
-from alliance_metrics.i18n import N_, _, ngettext
+from alliance_metrics.i18n import N_, _, format_date, ngettext
 from alliance_metrics.labels import (
     HEADERS,
     NO_WORDS,
@@ -578,8 +578,8 @@ def _read_dates(cursor, kind: str, mapping: Mapping | None, settings: dict,
     if settings.get("date_order") is not None:
         return replace(reading, order=settings["date_order"], decided_by="setting")
     day, month, year = re.match(r"\s*(\d+)\D(\d+)\D(\d+)", either_cell).groups()
-    as_dmy = dt.date(int(year), int(month), int(day)).strftime("%-d %B %Y")
-    as_mdy = dt.date(int(year), int(day), int(month)).strftime("%-d %B %Y")
+    as_dmy = format_date(dt.date(int(year), int(month), int(day)), "long")
+    as_mdy = format_date(dt.date(int(year), int(day), int(month)), "long")
     return replace(reading, problem=Problem(
         0, column_of[either_field], either_cell,
         words.reason("dates_undecided", either_field, cell=either_cell, line=either_line,
