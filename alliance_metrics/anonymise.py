@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 
 from alliance_metrics import ledger, sql
-from alliance_metrics.i18n import N_, _
+from alliance_metrics.i18n import N_
 from alliance_metrics.pseudonym import PracticeSecret, practice_pseudonym, practice_secret, pseudonym
 from alliance_metrics.score_queries import client_scores
 from alliance_metrics.scores import SCORES, progress_pct, progress_points

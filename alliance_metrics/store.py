@@ -24,7 +24,7 @@ import duckdb
 import pandas as pd
 
 from alliance_metrics import audit
-from alliance_metrics.i18n import current_language
+from alliance_metrics.i18n import _, current_language
 from alliance_metrics.settings import DEFAULTS, setting
 from alliance_metrics.sql import load as sql   # the one SQL loader; store.sql(name) for the modules that import it here
 
@@ -134,10 +134,9 @@ class Store:
         self.opened = next(Store._openings)  # this opening's number, for per_data_version
         if self.path != ":memory:":
             if (not create or read_only) and not Path(self.path).is_file():
-                raise StoreError(
-                    f"There is no database at {self.path}. Check the path given with --db or "
-                    "$ALLIANCE_DB, or import a session log first."
-                )
+                raise StoreError(_(
+                    "There is no database at {path}. Check the path given with --db or $ALLIANCE_DB, "
+                    "or import a session log first.").format(path=self.path))
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._write_lock = threading.RLock()
         self._con = self._connect()
@@ -156,11 +155,10 @@ class Store:
         try:
             return duckdb.connect(self.path, read_only=self.read_only)
         except duckdb.Error as error:
-            raise StoreError(
-                f"Cannot open the database {self.path}: {str(error).splitlines()[0]}. If the "
-                "dashboard is running, stop it or use the dashboard's pages; otherwise pass --db "
-                "with the path of an Alliance database."
-            ) from None
+            raise StoreError(_(
+                "Cannot open the database {path}: {error}. If the dashboard is running, stop it or use "
+                "the dashboard's pages; otherwise pass --db with the path of an Alliance database.").format(
+                path=self.path, error=str(error).splitlines()[0])) from None
 
     # -- queries -------------------------------------------------------------------------------
 
@@ -292,11 +290,12 @@ class Store:
                     setting(name).check(raw)
                 except ValueError as error:
                     shown = lambda value: f"{value:g}" if isinstance(value, float | int) else repr(value)
-                    problems[name] = (
-                        f"The database holds {shown(raw)} for the setting {name!r}, which is not "
-                        f"allowed ({error}) The default {shown(DEFAULTS[name])} applies instead: "
-                        "open the Settings page and save a value to repair it."
-                    )
+                    problems[name] = _(
+                        "The database holds {value} for the setting “{setting}”, which is not allowed "
+                        "({error}) The default, {default}, applies instead: open the Settings page and "
+                        "save a value to repair it.").format(
+                        value=shown(raw), setting=setting(name).title(), error=error,
+                        default=setting(name).default_text())
         return problems
 
     @staticmethod
@@ -386,7 +385,7 @@ class Store:
         """
         target = Path(target)
         if target.exists():
-            raise StoreError(f"{target} already exists. Give the name of a new file.")
+            raise StoreError(_("{target} already exists. Give the name of a new file.").format(target=target))
         with self._write_lock, closing(self._con.cursor()) as cursor:
             source = cursor.execute("select current_database()").fetchone()[0]
             cursor.execute("attach $path as alliance_copy", {"path": str(target)})
@@ -529,10 +528,10 @@ class Store:
             row = cursor.execute("select value from meta where key = 'schema_version'").fetchone()
             current = int(row[0]) if row else 0
             if current > SCHEMA_VERSION:
-                raise StoreError(
-                    f"The database {self.path} has schema version {current}, newer than this "
-                    f"release understands ({SCHEMA_VERSION}). Update Alliance to open it."
-                )
+                raise StoreError(_(
+                    "The database {path} has schema version {current}, newer than this release "
+                    "understands ({supported}). Update Alliance to open it.").format(
+                    path=self.path, current=current, supported=SCHEMA_VERSION))
             for version in range(current + 1, SCHEMA_VERSION + 1):
                 cursor.execute(sql(MIGRATIONS[version - 1]))
             cursor.execute(

@@ -174,3 +174,26 @@ def test_import_warnings_and_notes_in_french(store, tmp_path):
         "importée une fois.",
     )
     assert report.notes[0].startswith("Ce fichier n'a pas de colonne d'identifiant de séance")
+
+
+# -- the store's messages ------------------------------------------------------------------------------
+
+def test_store_undo_and_erasure_messages_in_french(store, tmp_path):
+    from alliance_metrics.erasure import erase_client
+    from alliance_metrics.store import Store, StoreError
+    from alliance_metrics.undo import delete_session, undo_import
+    with use_language("fr"):
+        with pytest.raises(StoreError, match="Il n'y a pas de base de données à .*nowhere.duckdb"):
+            Store(tmp_path / "nowhere.duckdb", create=False)
+        with pytest.raises(ValueError, match="Il n'y a pas d'import n° 7. La page Vos données liste les imports."):
+            undo_import(store, 7)
+        with pytest.raises(ValueError, match="Il n'y a pas de séance 'S9' : rien n'a été supprimé."):
+            delete_session(store, "S9")
+        with pytest.raises(ValueError, match="Aucun client 'C9' dans la base : rien n'a été effacé."):
+            erase_client(store, "C9")
+        with store.transaction() as cursor:   # written by hand, bypassing the checks
+            cursor.execute("insert into settings (name, value) values ('k_anonymity', 3)")
+        problem = store.setting_problems()["k_anonymity"]
+        label = SETTINGS_BY_NAME["k_anonymity"].title()
+    assert problem.startswith(f"La base de données contient 3 pour le réglage « {label} », ce qui n'est pas permis")
+    assert "k_anonymity" not in problem and "La valeur par défaut, 11, s'applique" in problem
