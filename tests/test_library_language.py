@@ -197,3 +197,10 @@ def test_store_undo_and_erasure_messages_in_french(store, tmp_path):
         label = SETTINGS_BY_NAME["k_anonymity"].title()
     assert problem.startswith(f"La base de données contient 3 pour le réglage « {label} », ce qui n'est pas permis")
     assert "k_anonymity" not in problem and "La valeur par défaut, 11, s'applique" in problem
+
+
+def test_supervisor_file_errors_in_french():
+    from alliance_metrics.supervisor_file import ExportError, loads_export
+    with use_language("fr"), pytest.raises(ExportError, match="Ce n'est pas un export pour superviseur : son "
+                                                                "format n'est pas 'alliance-supervisor-export'"):
+        loads_export(b'{"format": "autre"}')
