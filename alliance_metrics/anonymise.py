@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 
 from alliance_metrics import ledger, sql
-from alliance_metrics.i18n import N_
+from alliance_metrics.i18n import N_, _
 from alliance_metrics.pseudonym import PracticeSecret, practice_pseudonym, practice_secret, pseudonym
 from alliance_metrics.score_queries import client_scores
 from alliance_metrics.scores import SCORES, progress_pct, progress_points
@@ -448,10 +448,11 @@ def _practice_grain(store: Store, requested: str, active: pd.DataFrame, this_mon
     if released:
         grain = granularity_of(released[0])
         if requested not in (AUTO, grain):
-            raise ValueError(
-                f"This practice's supervisor figures have been released by {grain} since its first export; "
-                f"you asked for {requested}. Figures by another grain could be subtracted from them, so the "
-                f"grain stays {grain}: ask for '{grain}' or 'auto'.")
+            # the grains are named as the command line's --period takes them (month, quarter…)
+            raise ValueError(_(
+                "This practice's supervisor figures have been released by {grain} since its first export; "
+                "you asked for {requested}. Figures by another grain could be subtracted from them, so the "
+                "grain stays {grain}: ask for '{grain}' or 'auto'.").format(grain=grain, requested=requested))
         return grain
     return choose_grain(active, this_month, k) if requested == AUTO else requested
 
@@ -509,10 +510,11 @@ def supervisor_view(
     k = _setting_or(store, "k_anonymity", k)
     ending_gap_days = _setting_or(store, "ending_gap_days", ending_gap_days)
     if granularity not in GRANULARITIES:
-        raise ValueError(f"granularity must be one of {GRANULARITIES}; you provided {granularity!r}.")
+        raise ValueError(_("The period must be one of {allowed}; you provided {value!r}.").format(
+            allowed=", ".join(GRANULARITIES), value=granularity))
     if therapist_id is not None and not store.scalar(sql.load("therapist_known"), {"therapist_id": therapist_id}):
-        raise ValueError(f"No therapist {therapist_id!r} in this database. Give the id of a therapist "
-                         "whose sessions it holds, or leave it out for the whole practice.")
+        raise ValueError(_("No therapist {therapist!r} in this database. Give the id of a therapist whose "
+                           "sessions it holds, or leave it out for the whole practice.").format(therapist=therapist_id))
     secret = practice_secret() if secret is None else secret
     this_month = month_start(as_of or date.today())
 
