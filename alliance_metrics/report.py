@@ -14,7 +14,7 @@ from datetime import date
 import pandas as pd
 
 from alliance_metrics.charts import SCORE_COLOURS
-from alliance_metrics.i18n import N_, _, format_currency, format_date, format_decimal, format_percent
+from alliance_metrics.i18n import N_, _, format_currency, format_date, format_decimal, format_percent, ngettext
 from alliance_metrics.review import WeeklyReview
 from alliance_metrics.scores import SCORES
 from alliance_metrics.templating import MISSING, render
@@ -75,9 +75,15 @@ def signed_points(value: float, decimals: int = 0) -> str:
     ('+1 point', '-1 point', '+3 points', '+0 points', '+0.5 points')
     """
     if pd.isna(value):
-        return "—"
-    text = f"{value:+.{decimals}f}"
-    return f"{text} point" if abs(float(text)) == 1 else f"{text} points"
+        return MISSING
+    shown = round(float(value), decimals) + 0.0     # + 0.0: no "-0"
+    size = abs(shown)
+    # the count that picks the noun's form in both languages: English says "1 point", "0.5 points";
+    # French "0,5 point", "1,5 point", "2 points" (singular below 2)
+    count = 1 if size == 1 else 0 if size < 2 else 2
+    number = format_decimal(shown, decimals)
+    number = number if number.startswith("-") else "+" + number
+    return ngettext("{number} point", "{number} points", count).format(number=number)
 
 
 def _label(table: dict[str, str], code: object) -> str:

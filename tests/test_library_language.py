@@ -204,3 +204,12 @@ def test_supervisor_file_errors_in_french():
     with use_language("fr"), pytest.raises(ExportError, match="Ce n'est pas un export pour superviseur : son "
                                                                 "format n'est pas 'alliance-supervisor-export'"):
         loads_export(b'{"format": "autre"}')
+
+
+def test_signed_points_follow_each_language():
+    from alliance_metrics.report import signed_points
+    with use_language("fr"):    # French: singular below 2, decimal comma
+        assert [signed_points(1), signed_points(-1.2, 1), signed_points(0.5, 1), signed_points(3)] == [
+            "+1 point", "-1,2 point", "+0,5 point", "+3 points"]
+    assert [signed_points(1), signed_points(-1.2, 1), signed_points(0.5, 1), signed_points(0)] == [
+        "+1 point", "-1.2 points", "+0.5 points", "+0 points"]
