@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 
 from alliance_metrics import ledger, sql
-from alliance_metrics.i18n import N_, _
+from alliance_metrics.i18n import N_, _, ngettext
 from alliance_metrics.pseudonym import PracticeSecret, practice_pseudonym, practice_secret, pseudonym
 from alliance_metrics.score_queries import client_scores
 from alliance_metrics.scores import SCORES, progress_pct, progress_points
@@ -198,10 +198,13 @@ class SupervisorView:
 
     @property
     def title(self) -> str:
-        """Whose caseload this is, in words."""
+        """Whose caseload this is, in words (in the current language)."""
         if len(self.sources) == 1:
-            return f"{self.sources[0].practice} — {self.sources[0].scope}"
-        return f"{len(self.sources)} exports combined"
+            source = self.sources[0]
+            scope = _(ALL_THERAPISTS) if source.scope == ALL_THERAPISTS else source.scope
+            return f"{source.practice} — {scope}"
+        return ngettext("{n} export combined", "{n} exports combined", len(self.sources)).format(
+            n=len(self.sources))
 
 
 def table_frame(name: str, rows: list[dict]) -> pd.DataFrame:

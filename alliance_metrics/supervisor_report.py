@@ -9,12 +9,13 @@ nothing fetched. Like the export file, it reads no database.
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import pandas as pd
 
 from alliance_metrics.anonymise import (
-    ALL_THERAPISTS, CASELOAD_LABELS, HALF, MEASURE_LABELS, MEASURES, MIN_RELATION_CLIENTS, MONTH, QUARTER,
+    CASELOAD_LABELS, HALF, MEASURE_LABELS, MEASURES, MIN_RELATION_CLIENTS, MONTH, QUARTER,
     SCORE_NAMES, TOTAL, SupervisorView,
 )
 from alliance_metrics.i18n import _, format_decimal, ngettext, pgettext
@@ -35,6 +36,22 @@ def grain_word(grain: str) -> str:
 def _number(value: float, decimals: int = 1) -> str:
     """A figure to *decimals* decimals in the current language (a true minus sign), '—' if undefined."""
     return MISSING if pd.isna(value) else format_decimal(float(value), decimals).replace("-", "−")
+
+
+def bin_words(low: float, high: float) -> str:
+    """A band's label in the current language, from its edges (the export stores an English key,
+    :func:`~alliance_metrics.anonymise.bin_label`, that stays the same in every language).
+
+    >>> bin_words(-3.0, 1.0), bin_words(-math.inf, 0.0), bin_words(100.0, math.inf)
+    ('−3 to 1', 'below 0', '100 or more')
+    """
+    def number(value: float) -> str:
+        return format_decimal(float(value)).replace("-", "−")
+    if low == -math.inf:
+        return _("all values") if high == math.inf else _("below {high}").format(high=number(high))
+    if high == math.inf:
+        return _("{low} or more").format(low=number(low))
+    return _("{low} to {high}").format(low=number(low), high=number(high))
 
 
 def relation_reading(row: dict, k: int) -> str:
@@ -150,7 +167,7 @@ def _bins(frame: pd.DataFrame, key: str, names: Sequence[str], with_progress: bo
         rows = frame[frame[key] == name].to_dict("records")
         largest = max((int(r["n_clients"]) for r in rows if not pd.isna(r["n_clients"])), default=0) or 1
         tables.append({"label": _(MEASURE_LABELS[name]), "with_progress": with_progress, "rows": [{
-            "bin": r["bin"], "suppressed": bool(r["suppressed"]),
+            "bin": bin_words(r["bin_low"], r["bin_high"]), "suppressed": bool(r["suppressed"]),
             "count": "" if r["suppressed"] else format_decimal(int(r["n_clients"])),
             "width": "0" if r["suppressed"] else f"{12 * int(r['n_clients']) / largest:.1f}",
             "mean": _number(r["mean_progress"]) if with_progress else "",
@@ -170,13 +187,7 @@ def supervisor_report_html(view: SupervisorView) -> str:
     covered = (_("{first} to {last}, by {grain}").format(first=view.first_period, last=view.last_period,
                                                          grain=grain)
                if view.first_period else _("no closed period yet"))
-    if len(view.sources) == 1:
-        source = view.sources[0]
-        scope = _(ALL_THERAPISTS) if source.scope == ALL_THERAPISTS else source.scope
-        title = f"{source.practice} — {scope}"
-    else:
-        title = ngettext("{n} export combined", "{n} exports combined", len(view.sources)).format(
-            n=len(view.sources))
+    title = view.title
     relations = [{
         "score": _(MEASURE_LABELS[r["score"]]), "reading": relation_reading(r, view.k),
         "clients": "" if pd.isna(r["n_clients"]) else format_decimal(int(r["n_clients"])),

@@ -100,6 +100,8 @@ def test_the_supervisor_report_in_french_autoescaped(supervisor_february):
     assert "Tous les thérapeutes" in page and "Clients actifs" in page
     assert "masqué" in page and "pas encore connu" in page
     assert "<b>80,0</b>" in page                          # February attendance, mean 80, decimal comma
+    assert "de 0 à 20" in page or "sous " in page or "toutes les valeurs" in page   # bands in French
+    assert not re.search(r"<td>[−\d,]+ to [−\d,]+</td>|<td>all values</td>", page)
     assert sentences[0].startswith("Période couverte : 1 période close (mois), de 2026-02 à 2026-02.")
     assert all(str(markupsafe.escape(sentence)) in page for sentence in sentences)
     # the hostile label is escaped, never markup; no English sentence of the report is left
