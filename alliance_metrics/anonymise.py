@@ -257,8 +257,8 @@ def period_start(label: str) -> date:
     (datetime.date(2026, 4, 1), datetime.date(2026, 11, 1), datetime.date(2026, 7, 1), datetime.date(2026, 1, 1))
     """
     if not PERIOD_PATTERN.match(label):
-        raise ValueError(f"A period is written 2026-03 (month), 2026-Q1 (quarter), 2026-H1 (half-year) "
-                         f"or 2026 (year); got {label!r}.")
+        raise ValueError(_("A period is written 2026-03 (month), 2026-Q1 (quarter), 2026-H1 (half-year) or "
+                           "2026 (year); got {label!r}.").format(label=label))
     grain = granularity_of(label)
     year = int(label[:4])
     if grain == YEAR:
