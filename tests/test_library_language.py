@@ -215,3 +215,10 @@ def test_signed_points_follow_each_language():
             "+1 point", "-1,2 point", "+0,5 point", "+3 points"]
     assert [signed_points(1), signed_points(-1.2, 1), signed_points(0.5, 1), signed_points(0)] == [
         "+1 point", "-1.2 points", "+0.5 points", "+0 points"]
+
+
+def test_mapping_file_errors_in_french():
+    from alliance_metrics.labels import MappingError, read_mapping
+    with use_language("fr"), pytest.raises(MappingError, match=r"La correspondance : \[dates\] order = 'jma' ; "
+                                                                r"écrivez \"dmy\" \(jour d'abord"):
+        read_mapping('[dates]\norder = "jma"\n')
