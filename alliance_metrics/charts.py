@@ -6,6 +6,7 @@ deficiencies; each score has one colour everywhere.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 import numpy as np
@@ -112,7 +113,12 @@ def session_timeline(facts: pd.DataFrame, title: str = "Every scheduled session"
                                            "<extra>" + label + "</extra>",
         ))
     figure.update_yaxes(categoryorder="array", categoryarray=list(OUTCOME_LABELS.values())[::-1])
-    return _layout(figure, title, "", height=300)
+    # month over year: narrow enough to stay level beside the outcomes' names on a phone, where
+    # "Jan 2026" turned on end and ran into the legend
+    figure.update_xaxes(tickformat="%b<br>%Y", nticks=6)
+    _layout(figure, title, "", height=320)
+    figure.update_layout(legend=dict(y=-0.3))
+    return figure
 
 
 def goal_chart(trajectory: pd.DataFrame, band: pd.DataFrame | None, target: float | None = None,
@@ -134,10 +140,15 @@ def goal_chart(trajectory: pd.DataFrame, band: pd.DataFrame | None, target: floa
         name="Goal rating", line=dict(color=SCORE_COLOURS["goal"], width=2),
         hovertemplate="session %{x}: %{y:.0f}/10<extra>goal rating</extra>"))
     if target is not None:
-        figure.add_hline(y=target, line=dict(color="#999999", dash="dash"), annotation_text="target")
+        # named in the right margin, beside the line: over the plot the ratings ran through the word
+        figure.add_hline(y=target, line=dict(color="#999999", dash="dash"), annotation_text="target",
+                         annotation_position="right")
     figure.update_yaxes(range=[0, 10.5])
     figure.update_xaxes(title="Session number (attended sessions)")
-    return _layout(figure, title, "Goal rating (0–10)")
+    _layout(figure, title, "Goal rating (0–10)")
+    # the legend below the x axis's title (on a phone it ran into it), the margin for "target"
+    figure.update_layout(legend=dict(y=-0.3), margin=dict(r=10 if target is None else 56))
+    return figure
 
 
 def alliance_range(ratings: pd.Series, concern_below: float) -> list[float]:
@@ -214,6 +225,18 @@ def _tint(colour: str, share: float) -> str:
     return "#" + "".join(f"{round(255 - share * (255 - c)):02X}" for c in (red, green, blue))
 
 
+#: The longest line of a scatter's title and of its axis titles (characters): plotly does not wrap,
+#: and on a phone (390 px) about 45 characters of a bold title fit across the chart, and about 38
+#: of a y-axis title along the axis. Longer titles are broken between words, never shortened.
+TITLE_LINE, AXIS_LINE = 45, 38
+SUB_LINE = 60   # the title's explanation, in smaller type (<sup>)
+
+
+def _wrap(text: str, width: int) -> str:
+    """*text* broken between words into lines of at most *width* characters (plotly's ``<br>``)."""
+    return "<br>".join(textwrap.wrap(text, width, break_long_words=False)) or text
+
+
 def relation_scatter(points: pd.DataFrame, x: str, y: str, x_title: str, y_title: str,
                      slope: float | None, intercept: float | None, title: str,
                      colour: str = "#0072B2", dots: str = "Clients") -> go.Figure:
@@ -225,6 +248,7 @@ def relation_scatter(points: pd.DataFrame, x: str, y: str, x_title: str, y_title
     """
     shown = points[points[x].notna() & points[y].notna()]
     n = len(shown)
+    title = _wrap(title, TITLE_LINE)
     if n <= MAX_POINTS:
         figure = go.Figure(go.Scattergl(
             x=shown[x], y=shown[y], mode="markers", name=dots,
@@ -248,10 +272,17 @@ def relation_scatter(points: pd.DataFrame, x: str, y: str, x_title: str, y_title
         figure.add_trace(go.Scatter(x=[low, high], y=[intercept + slope * low, intercept + slope * high],
                                     mode="lines", name="Trend (OLS)", line=dict(color="#000000", dash="dash"),
                                     hoverinfo="skip"))
+    if n > MAX_POINTS:   # the explanation under the title, in smaller type: wrapped too, line by line
+        head, _, note = title.partition("<br><sup>")
+        note = _wrap(note.removesuffix("</sup>"), SUB_LINE).replace("<br>", "</sup><br><sup>")
+        title = f"{head}<br><sup>{note}</sup>"
+    x_title = _wrap(x_title, TITLE_LINE)
+    breaks = title.count("<br>") + x_title.count("<br>")
     figure.update_xaxes(title=x_title)
-    _layout(figure, title, y_title, height=340 if n <= MAX_POINTS else 380)
-    if n > MAX_POINTS:
-        figure.update_layout(margin=dict(t=64))   # room for the title's second line
+    _layout(figure, title, _wrap(y_title, AXIS_LINE), height=(340 if n <= MAX_POINTS else 340 + 18) + 22 * breaks)
+    # room above the plot for each line of the title, the legend below each line of the x axis's title
+    figure.update_layout(margin=dict(t=40 + 22 * title.count("<br>")),
+                         legend=dict(y=-0.22 - 0.1 * x_title.count("<br>")))
     return figure
 
 
@@ -262,11 +293,12 @@ HIDDEN_NOTE = dict(yref="paper", y=0.02, showarrow=False, textangle=-90, yanchor
                    font=dict(color="#777777", size=11))
 
 
-def _notes(figure: go.Figure, notes: dict[str, str]) -> None:
+def _notes(figure: go.Figure, notes: dict[str, str], y: float = HIDDEN_NOTE["y"]) -> None:
     """Write *notes* (period → text) over the periods whose figures are not drawn, so that a
-    missing point or bar reads as "suppressed" or "not yet known", never as nothing or zero."""
+    missing point or bar reads as "suppressed" or "not yet known", never as nothing or zero.
+    Each starts at height *y* (of the plot area), one line on end: side by side even on a phone."""
     for period, text in notes.items():
-        figure.add_annotation(x=period, text=text, **HIDDEN_NOTE)
+        figure.add_annotation(x=period, text=text, **(HIDDEN_NOTE | dict(y=y)))
 
 
 def period_trend(trends: pd.DataFrame, measures: list[str], labels: dict[str, str], title: str,
@@ -308,6 +340,9 @@ def binned_counts(bins: pd.DataFrame, value: str, title: str, y_title: str, colo
     return _layout(figure, title, y_title, height=300)
 
 
+#: The caseload flow's bars and line take this share of the plot's height, from the bottom; its
+#: notes stand in the band above, so that no note crosses a bar, the line or their numbers.
+CASELOAD_BARS = (0.0, 0.45)
 SHORT_CASELOAD = {"active": "active", "new": "new", "ended": "endings", "dropped_out": "drop-outs"}
 
 
@@ -339,8 +374,15 @@ def caseload_flow(caseload: pd.DataFrame, labels: dict[str, str], title: str = "
             notes[period] = "not yet known"
         elif withheld:
             notes[period] = "suppressed: " + ", ".join(withheld)
-    _notes(figure, notes)
+    _notes(figure, notes, y=CASELOAD_BARS[1] + 0.03)
     figure.update_layout(barmode="group")
-    figure.update_xaxes(type="category", categoryorder="array", categoryarray=list(dict.fromkeys(caseload.period)))
-    figure.update_yaxes(rangemode="tozero")
-    return _layout(figure, title, "Clients", height=320)
+    # at most 7 period labels: 13 months' labels would turn on end and run into the legend on a phone
+    figure.update_xaxes(type="category", categoryorder="array", categoryarray=list(dict.fromkeys(caseload.period)),
+                        nticks=7)
+    largest = caseload.n_clients.astype("Float64").max()
+    # room above the highest bar or point for its number, which is otherwise cut at the band's edge
+    figure.update_yaxes(domain=CASELOAD_BARS, rangemode="tozero",
+                        range=None if pd.isna(largest) else [0, float(largest) * 1.2 + 1])
+    _layout(figure, title, "Clients", height=560)
+    figure.update_layout(margin=dict(t=64))   # the longest note stays clear of the title on a phone
+    return figure

@@ -4,6 +4,7 @@ import streamlit as st
 
 from alliance_metrics.i18n import N_, _
 from alliance_metrics.settings import SETTINGS
+from ui.access import audited
 from ui.pages import guard
 from ui.state import store
 
@@ -67,7 +68,7 @@ with st.form("settings"):
                 st.error(_("Not saved: {reason}").format(reason=not_saved[setting.name]))
             elif setting.name in problems:
                 st.error(problems[setting.name])
-    st.form_submit_button(_("Save settings"), type="primary", on_click=save)
+    st.form_submit_button(_("Save settings"), type="primary", on_click=audited(save))
 
 if saved is not None:
     titles = {setting.name: setting.title() for setting in SETTINGS}

@@ -293,7 +293,7 @@ def test_the_ending_gap_is_the_practices_setting(store):
     # An explicit gap overrides the setting; one outside the setting's range is refused.
     again = view(fresh(flow_rows()), k=5, as_of=date(2026, 6, 15), ending_gap_days=56)
     assert flows(again)["2026-02", "ended"] == 0
-    with pytest.raises(ValueError, match="Days without a session that end a therapy.*from 14 to 365"):
+    with pytest.raises(ValueError, match="Days without a session that end a therapy takes a number from 14 to 365"):
         view(store, k=5, ending_gap_days=7)
 
 

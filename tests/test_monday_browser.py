@@ -37,6 +37,10 @@ ITEMS = f"""() => [...document.querySelector('{MAIN}').querySelectorAll('li')].m
 # The number of y axes (one per panel) of each plotly chart drawn, in page order.
 PANELS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(
     plot => Object.keys(plot._fullLayout || {}).filter(name => /^yaxis\\d*$/.test(name)).length)"""
+# Each table's content width and visible width (its glide-data-grid scroller): Therapists compared
+# was 1,133 px of content in a 978 px box at 1440 px before it became one row per measure.
+TABLE_WIDTHS = """() => [...document.querySelectorAll('[data-testid="stDataFrame"] .dvn-scroller')].map(
+    scroller => [scroller.scrollWidth, scroller.clientWidth])"""
 HEADING_TOP = f"""(text) => {{
     const heading = [...document.querySelector('{MAIN}').querySelectorAll('h3')].find(h => h.innerText.includes(text));
     return heading ? heading.getBoundingClientRect().top + window.scrollY : null;
@@ -92,5 +96,9 @@ def test_monday_morning(device, monday):
         supervisor = visit(tab, base_url, "supervisor", title="Supervisor view", charts=True)
         assert supervisor.exceptions == 0 and not supervisor.crash_alerts
         assert tab.evaluate(PANELS)[0] == 6, "the supervisor's commitment scores: one panel per score"
+        if device == "laptop":   # on a phone a table may scroll sideways; on a laptop it must not
+            widths = tab.evaluate(TABLE_WIDTHS)
+            assert widths and all(full <= shown + 1 for full, shown in widths), \
+                f"a supervisor table scrolls sideways at {width} px (content, box): {widths}"
     finally:
         tab.close()

@@ -18,7 +18,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from alliance_metrics.anonymise import TABLE_SCHEMAS, add_months, month_start
+from alliance_metrics.anonymise import MEASURE_LABELS, SCORE_NAMES, TABLE_SCHEMAS, add_months, month_start
 from alliance_metrics.store import Store
 from alliance_metrics.supervisor_file import export_json, loads_export
 from alliance_metrics.supervisor_report import what_it_shows
@@ -98,8 +98,8 @@ def check_every_section_speaks(app: AppTest) -> str:
 def test_a_solo_caseload_of_17_clients(monkeypatch, solo_db):
     app = supervisor_page(monkeypatch, solo_db / "apptest.duckdb", demo=False)
     shown = check_every_section_speaks(app)
-    therapists = app.dataframe[-1].value
-    assert len(therapists) == 1 and "Total" not in set(therapists.therapist)   # no repeated Total
+    therapists = app.dataframe[-1].value   # one column per therapist, one row per measure
+    assert len(therapists.columns) == 1 and "Total" not in set(therapists.columns)   # no repeated Total
     assert "no one to compare with" in shown
     # 17 clients: bands of 11 leave one band — said, not drawn as a single "0 to 100" bar
     assert "one band only" in shown or "single band" in shown
@@ -117,7 +117,11 @@ def test_the_demo_practice(monkeypatch, tmp_path):
     app = supervisor_page(monkeypatch, tmp_path / "demo.duckdb", demo=True)
     shown = check_every_section_speaks(app)
     therapists = app.dataframe[-1].value
-    assert "Total" in set(therapists.therapist) and len(therapists) >= 3
+    # therapists side by side, the total last; one row per measure, in the page's order of measures
+    assert list(therapists.columns)[-1] == "Total" and len(therapists.columns) >= 3
+    assert all(name.startswith("Therapist ") for name in list(therapists.columns)[:-1])
+    assert list(therapists.index) == [label for label in MEASURE_LABELS.values() if label in set(therapists.index)]
+    assert list(therapists.index)[:len(SCORE_NAMES)] == [MEASURE_LABELS[name] for name in SCORE_NAMES]
     assert "Therapist " in shown
 
 

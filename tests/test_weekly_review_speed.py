@@ -17,7 +17,7 @@ from alliance_metrics.attention import (
 from alliance_metrics.caseload import expected_progress
 from alliance_metrics.inventory import client_directory, load_demo_if_empty, therapists
 from alliance_metrics.review import latest_week, weekly_review
-from alliance_metrics.scores import session_facts
+from alliance_metrics.score_queries import session_facts
 from alliance_metrics.store import Store
 
 

@@ -54,13 +54,30 @@ def viewer() -> Viewer:
         return Viewer(SINGLE_USER)
     if not st.user.is_logged_in:
         _only(_sign_in_screen)
-    audit.set_actor(str(st.user.get("email") or st.user.get("sub") or "signed-in user"))
+    audit.set_actor(signed_in_actor())
     role = st.user.get(ROLE_CLAIM)
     if role == SUPERVISOR:
         return Viewer(SUPERVISOR)
     if role == THERAPIST and st.user.get(THERAPIST_CLAIM):
         return Viewer(THERAPIST, str(st.user.get(THERAPIST_CLAIM)))
     _only(lambda: _refusal(role))
+
+
+def signed_in_actor() -> str | None:
+    """The name the audit log records for the signed-in user (None: single-user mode or nobody
+    signed in, then the computer's user)."""
+    if not identity_configured() or not st.user.is_logged_in:
+        return None
+    return str(st.user.get("email") or st.user.get("sub") or "signed-in user")
+
+
+def audited(callback: Callable[[], None]) -> Callable[[], None]:
+    """*callback* for a widget, its writes audited as done by the signed-in user: a widget's
+    callback runs before the page, so before :func:`viewer` has said who is acting."""
+    def run() -> None:
+        with audit.acting_as(signed_in_actor()):
+            callback()
+    return run
 
 
 def _sign_in_screen() -> None:

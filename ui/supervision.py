@@ -72,8 +72,17 @@ def render(view: SupervisorView) -> None:
     st.caption("Under pseudonyms that stay the same from one export to the next (HMAC-SHA256 keyed by the "
                "practice's secret)." + (f" '{TOTAL}' is the whole practice." if several else
                                         " One therapist: there is no one to compare with and no total to repeat."))
-    therapists = view.therapists.assign(value=_shown(view.therapists, "mean"),
-                                        measure=view.therapists.measure.map(MEASURE_LABELS))
-    st.dataframe(therapists.pivot(index="therapist", columns="measure", values="value").reset_index(),
-                 hide_index=True, key="supervisor_therapists", column_config={"therapist": "Therapist"},
-                 placeholder=EMPTY_CELL)
+    st.dataframe(therapists_table(view.therapists), key="supervisor_therapists", placeholder=EMPTY_CELL)
+
+
+def therapists_table(therapists: pd.DataFrame) -> pd.DataFrame:
+    """One row per measure (in the order of MEASURE_LABELS), one column per therapist, the total
+    last: eight measures with long names as columns scrolled sideways even at 1440 px, while a
+    practice's few pseudonyms fit side by side. The measures are the (unnamed) index."""
+    shown = therapists.assign(value=_shown(therapists, "mean"))
+    table = shown.pivot(index="measure", columns="therapist", values="value")
+    table = table.reindex([m for m in MEASURE_LABELS if m in table.index])
+    table = table[list(dict.fromkeys(therapists.therapist))]
+    table.index = table.index.map(MEASURE_LABELS).rename(None)
+    table.columns.name = None
+    return table
