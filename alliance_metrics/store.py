@@ -444,13 +444,15 @@ class Store:
                 copied = cursor.execute(
                     f"select count(*) from alliance_copy.main.{_identifier(table)}").fetchone()[0]
                 if copied != original:
-                    raise StoreError(f"The copy of table {table} holds {copied} rows, not {original}.")
+                    raise StoreError(_("The copy of table {table} holds {copied} rows, not {original}.").format(
+                        table=table, copied=copied, original=original))
                 counts[table] = copied
             versions = cursor.execute(
                 f"select (select value from {_identifier(source)}.main.meta where key = 'schema_version'), "
                 "(select value from alliance_copy.main.meta where key = 'schema_version')").fetchone()
             if versions[0] != versions[1]:
-                raise StoreError(f"The copy has schema version {versions[1]}, not {versions[0]}.")
+                raise StoreError(_("The copy has schema version {copied}, not {original}.").format(
+                    copied=versions[1], original=versions[0]))
             cursor.execute("commit")
         except BaseException:
             cursor.execute("rollback")
@@ -483,7 +485,8 @@ class Store:
             wal = Path(self.path + ".wal")
             if wal.exists():  # closing merges the log; if it did not, do not pair it with the new file
                 self._con = self._connect()
-                raise StoreError(f"The write-ahead log {wal} could not be merged; the database was not rewritten.")
+                raise StoreError(_("The write-ahead log {wal} could not be merged; the database was not "
+                                   "rewritten.").format(wal=wal))
             os.replace(fresh, self.path)
             _sync_folder(Path(self.path).parent)
             self._con = self._connect()
