@@ -53,7 +53,7 @@ import openpyxl
 import pandas as pd
 
 from alliance_metrics.columns import range_parameters
-from alliance_metrics.i18n import N_, _, format_date, ngettext
+from alliance_metrics.i18n import N_, _, format_date, format_decimal, ngettext
 from alliance_metrics.labels import (
     HEADERS,
     NO_WORDS,
@@ -637,7 +637,8 @@ def _whole_file(item: _Staged, code: str, **values) -> _Staged:
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f} MB ({size:,} bytes)"
+    return _("{megabytes} MB ({bytes} bytes)").format(megabytes=format_decimal(size / 1024 / 1024, 1),
+                                                      bytes=format_decimal(size))
 
 
 _GROUPS = """
