@@ -56,6 +56,7 @@ import numpy as np
 import pandas as pd
 
 from alliance_metrics import ledger, sql
+from alliance_metrics.i18n import N_, _, ngettext
 from alliance_metrics.pseudonym import PracticeSecret, practice_pseudonym, practice_secret, pseudonym
 from alliance_metrics.score_queries import client_scores
 from alliance_metrics.scores import SCORES, progress_pct, progress_points
@@ -69,22 +70,24 @@ PROGRESS = "progress_points"
 SCORE_NAMES: tuple[str, ...] = tuple(score.name for score in SCORES)
 #: Every measure with a trend, a therapist comparison and a distribution.
 MEASURES: tuple[str, ...] = (*SCORE_NAMES, "progress_points", "progress_pct")
+#: The measures' labels, in English and marked for the catalogue: translate them where shown (``_(…)``).
 MEASURE_LABELS: dict[str, str] = {score.name: score.label for score in SCORES} | {
-    "progress_points": "Goal progress (points)",
-    "progress_pct": "Goal progress (% of the way to target)",
+    "progress_points": N_("Goal progress (points)"),
+    "progress_pct": N_("Goal progress (% of the way to target)"),
 }
 #: The caseload flow: clients with a session of their own in the period, clients whose first
 #: session ever it holds, and clients whose last session in it began an ending gap — attended
 #: (ended) or missed (dropped out).
 CASELOAD_MEASURES: tuple[str, ...] = ("active", "new", "ended", "dropped_out")
 CASELOAD_LABELS: dict[str, str] = {
-    "active": "Active clients", "new": "New clients", "ended": "Endings (last session attended)",
-    "dropped_out": "Drop-outs (last session missed)",
+    "active": N_("Active clients"), "new": N_("New clients"), "ended": N_("Endings (last session attended)"),
+    "dropped_out": N_("Drop-outs (last session missed)"),
 }
-#: The label of the therapist table's total row (the whole scope of the view).
-TOTAL = "Total"
+#: The label of the therapist table's total row (the whole scope of the view); stored in the
+#: export in English, translated where shown.
+TOTAL = N_("Total")
 #: The scope of a view of the whole practice (else the scope is one therapist's pseudonym).
-ALL_THERAPISTS = "All therapists"
+ALL_THERAPISTS = N_("All therapists")
 
 MONTH, QUARTER, HALF, YEAR, AUTO = "month", "quarter", "half-year", "year", "auto"
 #: The grains of periods, finest first, and how many months each spans.
@@ -195,10 +198,13 @@ class SupervisorView:
 
     @property
     def title(self) -> str:
-        """Whose caseload this is, in words."""
+        """Whose caseload this is, in words (in the current language)."""
         if len(self.sources) == 1:
-            return f"{self.sources[0].practice} — {self.sources[0].scope}"
-        return f"{len(self.sources)} exports combined"
+            source = self.sources[0]
+            scope = _(ALL_THERAPISTS) if source.scope == ALL_THERAPISTS else source.scope
+            return f"{source.practice} — {scope}"
+        return ngettext("{n} export combined", "{n} exports combined", len(self.sources)).format(
+            n=len(self.sources))
 
 
 def table_frame(name: str, rows: list[dict]) -> pd.DataFrame:
@@ -251,8 +257,8 @@ def period_start(label: str) -> date:
     (datetime.date(2026, 4, 1), datetime.date(2026, 11, 1), datetime.date(2026, 7, 1), datetime.date(2026, 1, 1))
     """
     if not PERIOD_PATTERN.match(label):
-        raise ValueError(f"A period is written 2026-03 (month), 2026-Q1 (quarter), 2026-H1 (half-year) "
-                         f"or 2026 (year); got {label!r}.")
+        raise ValueError(_("A period is written 2026-03 (month), 2026-Q1 (quarter), 2026-H1 (half-year) or "
+                           "2026 (year); got {label!r}.").format(label=label))
     grain = granularity_of(label)
     year = int(label[:4])
     if grain == YEAR:
@@ -445,10 +451,11 @@ def _practice_grain(store: Store, requested: str, active: pd.DataFrame, this_mon
     if released:
         grain = granularity_of(released[0])
         if requested not in (AUTO, grain):
-            raise ValueError(
-                f"This practice's supervisor figures have been released by {grain} since its first export; "
-                f"you asked for {requested}. Figures by another grain could be subtracted from them, so the "
-                f"grain stays {grain}: ask for '{grain}' or 'auto'.")
+            # the grains are named as the command line's --period takes them (month, quarter…)
+            raise ValueError(_(
+                "This practice's supervisor figures have been released by {grain} since its first export; "
+                "you asked for {requested}. Figures by another grain could be subtracted from them, so the "
+                "grain stays {grain}: ask for '{grain}' or 'auto'.").format(grain=grain, requested=requested))
         return grain
     return choose_grain(active, this_month, k) if requested == AUTO else requested
 
@@ -506,10 +513,11 @@ def supervisor_view(
     k = _setting_or(store, "k_anonymity", k)
     ending_gap_days = _setting_or(store, "ending_gap_days", ending_gap_days)
     if granularity not in GRANULARITIES:
-        raise ValueError(f"granularity must be one of {GRANULARITIES}; you provided {granularity!r}.")
+        raise ValueError(_("The period must be one of {allowed}; you provided {value!r}.").format(
+            allowed=", ".join(GRANULARITIES), value=granularity))
     if therapist_id is not None and not store.scalar(sql.load("therapist_known"), {"therapist_id": therapist_id}):
-        raise ValueError(f"No therapist {therapist_id!r} in this database. Give the id of a therapist "
-                         "whose sessions it holds, or leave it out for the whole practice.")
+        raise ValueError(_("No therapist {therapist!r} in this database. Give the id of a therapist whose "
+                           "sessions it holds, or leave it out for the whole practice.").format(therapist=therapist_id))
     secret = practice_secret() if secret is None else secret
     this_month = month_start(as_of or date.today())
 

@@ -19,6 +19,7 @@ when they exceed what measurement noise produces (Jacobson & Truax 1991's reliab
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Callable
@@ -26,6 +27,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from alliance_metrics.i18n import N_, _, format_currency, format_date, format_decimal, format_percent, ngettext, pgettext
 from alliance_metrics.settings import DEFAULTS, setting
 
 _Z_975 = 1.959963984540054  # standard normal 97.5 % quantile
@@ -54,66 +56,82 @@ WEEK = timedelta(days=7)
 
 @dataclass(frozen=True)
 class Rule:
-    """One documented needs-attention rule; its thresholds are the settings it names."""
+    """One documented needs-attention rule; its thresholds are the settings it names.
+
+    ``title`` and ``explanation`` are the English words, marked for the catalogue (the explanation
+    names the settings by their code names, for the documentation); :meth:`heading` and
+    :meth:`describe` give them in the current language, the settings named by their labels.
+    """
 
     code: str
     title: str
     explanation: str
     settings: tuple[str, ...] = ()
+    current_only: bool = False   # only current clients (the module docstring): :data:`_CURRENT` follows
+
+    def heading(self) -> str:
+        """The rule's title in the current language."""
+        return _(self.title)
+
+    def describe(self) -> str:
+        """The explanation in the current language, each setting's code name replaced by its
+        label in quotes (``“Grace for lateness (minutes)”``)."""
+        text = _(self.explanation) + (" " + _(_CURRENT) if self.current_only else "")
+        for name in sorted({*self.settings, "active_client_days"}, key=len, reverse=True):
+            text = re.sub(rf"\b{name}\b", _("“{label}”").format(label=setting(name).title()), text)
+        return text
 
 
-_CURRENT = ("Current clients only: those with a session that counts in attendance in the "
-            "active_client_days days up to the end of the week.")
+_CURRENT = N_("Current clients only: those with a session that counts in attendance in the "
+              "active_client_days days up to the end of the week.")
 
 RULES: tuple[Rule, ...] = (
-    Rule("missed_this_week", "Missed session this week",
-         "The client did not come to a session this week: a no-show, or a late cancellation "
-         "(less than late_cancel_hours of notice).",
+    Rule("missed_this_week", N_("Missed session this week"),
+         N_("The client did not come to a session this week: a no-show, or a late cancellation "
+            "(less than late_cancel_hours of notice)."),
          ("late_cancel_hours",)),
-    Rule("low_attendance", "Low attendance",
-         "Attendance below attendance_alert_pct % over the client's last "
-         "attendance_window_sessions sessions that count in attendance (attended, no-shows, late "
-         "cancellations) up to the end of the week; only when the client has that many. "
-         + _CURRENT,
-         ("attendance_alert_pct", "attendance_window_sessions", "active_client_days")),
-    Rule("late_arrivals", "Late arrivals in a row",
-         "The client arrived more than grace_min minutes late at each of their last "
-         "late_arrivals_in_row attended sessions whose arrival time is known. " + _CURRENT,
-         ("late_arrivals_in_row", "grace_min", "active_client_days")),
-    Rule("involvement_falling", "Engagement rating falling",
-         "The mean engagement rating (the therapist's 1–5 rating of the client's involvement in "
-         "the session) at the client's last "
-         "involvement_window_sessions rated attended sessions is at least involvement_drop_points "
-         "below the mean at the involvement_window_sessions rated sessions before them (by "
-         "default, the fall that measurement noise alone exceeds in 1 case in 40, computed from "
-         "the practice's ratings). " + _CURRENT,
-         ("involvement_window_sessions", "involvement_drop_points", "active_client_days")),
-    Rule("practice_missed", "Agreed practice not done",
-         "None of the agreed practice was done (homework_done = 0) at each of the client's last "
-         "practice_missed_in_row attended sessions where practice had been agreed. " + _CURRENT,
-         ("practice_missed_in_row", "active_client_days")),
-    Rule("alliance_concern", "Alliance rating low or falling",
-         "A session this week has an alliance rating at least alliance_drop_points below the "
-         "client's previous rating (by default the reliable change computed from the practice's "
-         "ratings: a drop larger than measurement noise), or has newly fallen below "
-         "alliance_concern_below from a previous rating at or above it (36 of 40 is the Session "
-         "Rating Scale's cut-off for a possible alliance problem; Duncan et al. 2003, Miller et "
-         "al.).",
+    Rule("low_attendance", N_("Low attendance"),
+         N_("Attendance below attendance_alert_pct % over the client's last "
+            "attendance_window_sessions sessions that count in attendance (attended, no-shows, late "
+            "cancellations) up to the end of the week; only when the client has that many."),
+         ("attendance_alert_pct", "attendance_window_sessions", "active_client_days"), True),
+    Rule("late_arrivals", N_("Late arrivals in a row"),
+         N_("The client arrived more than grace_min minutes late at each of their last "
+            "late_arrivals_in_row attended sessions whose arrival time is known."),
+         ("late_arrivals_in_row", "grace_min", "active_client_days"), True),
+    Rule("involvement_falling", N_("Engagement rating falling"),
+         N_("The mean engagement rating (the therapist's 1–5 rating of the client's involvement in "
+            "the session) at the client's last involvement_window_sessions rated attended sessions "
+            "is at least involvement_drop_points below the mean at the involvement_window_sessions "
+            "rated sessions before them (by default, the fall that measurement noise alone exceeds "
+            "in 1 case in 40, computed from the practice's ratings)."),
+         ("involvement_window_sessions", "involvement_drop_points", "active_client_days"), True),
+    Rule("practice_missed", N_("Agreed practice not done"),
+         N_("None of the agreed practice was done at each of the client's last "
+            "practice_missed_in_row attended sessions where practice had been agreed."),
+         ("practice_missed_in_row", "active_client_days"), True),
+    Rule("alliance_concern", N_("Alliance rating low or falling"),
+         N_("A session this week has an alliance rating at least alliance_drop_points below the "
+            "client's previous rating (by default the reliable change computed from the practice's "
+            "ratings: a drop larger than measurement noise), or has newly fallen below "
+            "alliance_concern_below from a previous rating at or above it (36 of 40 is the Session "
+            "Rating Scale's cut-off for a possible alliance problem; Duncan et al. 2003, Miller et "
+            "al.)."),
          ("alliance_drop_points", "alliance_concern_below")),
-    Rule("off_track", "Goal progress off track",
-         "The client's latest goal ratings are below the practice's expected band (drawn where "
-         "at least expected_band_min_clients clients have ratings; see Expected progress), in a "
-         "run that began before the end of the week. " + _CURRENT,
-         ("expected_band_min_clients", "active_client_days")),
-    Rule("unpaid_fees", "Fees unpaid",
-         "A fee (fee > 0, for an attended session or a billable missed one) is still unpaid on "
-         "the last day of the week, more than unpaid_alert_days days after the session. "
-         "A payment dated after the week does not count yet.",
+    Rule("off_track", N_("Goal progress off track"),
+         N_("The client's latest goal ratings are below the practice's expected band (drawn where "
+            "at least expected_band_min_clients clients have ratings; see Expected progress), in a "
+            "run that began before the end of the week."),
+         ("expected_band_min_clients", "active_client_days"), True),
+    Rule("unpaid_fees", N_("Fees unpaid"),
+         N_("A fee (above 0, for an attended session or a billable missed one) is still unpaid on "
+            "the last day of the week, more than unpaid_alert_days days after the session. "
+            "A payment dated after the week does not count yet."),
          ("unpaid_alert_days",)),
-    Rule("nothing_booked", "Nothing booked",
-         "An active client (attended a session in the active_client_days days up to the end of "
-         "the week) has no session at all — booked, held or cancelled — in the "
-         "unbooked_alert_days days after the week.",
+    Rule("nothing_booked", N_("Nothing booked"),
+         N_("An active client (attended a session in the active_client_days days up to the end of "
+            "the week) has no session at all — booked, held or cancelled — in the "
+            "unbooked_alert_days days after the week."),
          ("active_client_days", "unbooked_alert_days")),
 )
 
@@ -121,23 +139,30 @@ RULES: tuple[Rule, ...] = (
 # -- formatting -----------------------------------------------------------------------------------
 
 def _number(value: float, decimals: int = 1) -> str:
-    """A figure rounded to *decimals*, trailing zeros dropped: 66.666 → '66.7', 75.0 → '75'."""
-    text = f"{value:.{decimals}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    """A figure rounded to *decimals*, trailing zeros dropped, in the current language:
+    66.666 → '66.7' (French '66,7'), 75.0 → '75'."""
+    return format_decimal(round(float(value), decimals))
 
 
-def _amount(value: float) -> str:
-    """A sum of fees: 120 → '120', 120.5 → '120.50'."""
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}"
+def _percent(value: float) -> str:
+    """A 0–100 figure as a percentage to one decimal at most: '57.1%' (French '57,1 %')."""
+    value = round(float(value), 1)
+    return format_percent(value, 0 if value.is_integer() else 1)
 
 
-def _days(values: pd.Series) -> pd.Series:
-    """Timestamps as ISO dates: 2026-03-02."""
-    return pd.to_datetime(values).dt.strftime("%Y-%m-%d")
+def _day(value) -> str:
+    """A date as the current language writes it: '2 Mar 2026', '02/03/2026'."""
+    return format_date(pd.Timestamp(value).date())
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+def _days(values: pd.Series) -> list[str]:
+    """Timestamps as dates in the current language (see :func:`_day`)."""
+    return [_day(value) for value in pd.to_datetime(values)]
+
+
+def _list(parts) -> str:
+    """Items of one reason joined: ', ' in English, ' ; ' in French (its decimal comma)."""
+    return pgettext("list separator", ", ").join(parts)
 
 
 # -- calibrated thresholds ------------------------------------------------------------------------
@@ -194,13 +219,19 @@ class Threshold:
     def explanation(self) -> str:
         """One sentence a therapist can read."""
         if self.source == "practice setting":
-            return f"{self.setting} = {_number(self.value, 2)}, set on the Settings page."
+            return _("{setting}: {value}, set on the Settings page.").format(
+                setting=setting(self.setting).title(), value=_number(self.value, 2))
         if self.source == "computed":
-            return (f"{self.setting} = {_number(self.value, 2)}: larger than measurement noise, computed "
-                    f"from the spread of each client's ratings around their own usual (s_w = "
-                    f"{_number(self.spread, 2)}, {self.ratings:,} ratings of {self.clients:,} clients).")
-        return (f"{self.setting} = {_number(self.value, 2)}: too few ratings yet ({self.ratings:,}) to "
-                f"measure the practice's own noise, so an assumed spread of {_number(self.spread, 2)} is used.")
+            return _("{setting}: {value}, larger than measurement noise, computed from the spread of "
+                     "each client's ratings around their own usual (s_w = {spread}, {ratings} ratings of "
+                     "{clients} clients).").format(
+                setting=setting(self.setting).title(), value=_number(self.value, 2),
+                spread=_number(self.spread, 2), ratings=format_decimal(self.ratings),
+                clients=format_decimal(self.clients))
+        return _("{setting}: {value}; too few ratings yet ({ratings}) to measure the practice's own "
+                 "noise, so an assumed spread of {spread} is used.").format(
+            setting=setting(self.setting).title(), value=_number(self.value, 2),
+            ratings=format_decimal(self.ratings), spread=_number(self.spread, 2))
 
 
 #: Calibrated settings: the rated column they read and the window setting (None: one rating).
@@ -279,6 +310,7 @@ class _Review:
 def _check_columns(facts: pd.DataFrame, columns) -> None:
     missing = [column for column in columns if column not in facts.columns]
     if missing:
+        # a programming error (the caller passed the wrong frame), for developers: not translated
         raise ValueError(
             f"The facts frame needs the columns of session_facts(); it is missing "
             f"{', '.join(missing)}. Columns received: {', '.join(map(str, facts.columns))}."
@@ -348,8 +380,9 @@ def _flags(clients, reasons) -> pd.DataFrame:
 
 
 def _joined(rows: pd.DataFrame, parts: pd.Series) -> pd.Series:
-    """Each client's *parts* (one per row) joined by '; ', indexed by client code."""
-    return parts.groupby(rows["client"].to_numpy(), sort=False).agg("; ".join)
+    """Each client's *parts* (one per row) joined by '; ' (French ' ; '), indexed by client code."""
+    return parts.groupby(rows["client"].to_numpy(), sort=False).agg(
+        pgettext("list of events", "; ").join)
 
 
 # -- the rules ------------------------------------------------------------------------------------
@@ -357,8 +390,9 @@ def _joined(rows: pd.DataFrame, parts: pd.Series) -> pd.Series:
 def _missed_this_week(r: _Review) -> pd.DataFrame:
     missed = r.week[r.week["no_show"] | r.week["late_cancel"]]
     parts = pd.Series([
-        ("no-show" if no_show else "late cancellation") + f" on {day}"
-        + ("" if np.isnan(notice) else f" ({_number(notice)} h notice)")
+        _("no-show on {day}").format(day=day) if no_show
+        else _("late cancellation on {day}").format(day=day) if np.isnan(notice)
+        else _("late cancellation on {day} ({hours} h notice)").format(day=day, hours=_number(notice))
         for no_show, day, notice in zip(
             missed["no_show"], _days(missed["scheduled_start"]), missed["notice_hours"])
     ], index=missed.index, dtype="str")
@@ -375,8 +409,9 @@ def _low_attendance(r: _Review) -> pd.DataFrame:
     per["percent"] = 100.0 * per["attended"] / n
     per = per[(per["rows"] == n) & (per["percent"] < limit)]
     return _flags(per.index, [
-        f"Attendance {_number(pct)} % over the last {n} scheduled sessions "
-        f"({count} of {n}), below {_number(limit)} %."
+        ngettext("Attendance {percent} over the last {n} scheduled session ({count} of {n}), below {limit}.",
+                 "Attendance {percent} over the last {n} scheduled sessions ({count} of {n}), below {limit}.",
+                 n).format(percent=_percent(pct), n=n, count=int(count), limit=_percent(limit))
         for pct, count in zip(per["percent"], per["attended"])
     ])
 
@@ -389,11 +424,13 @@ def _late_arrivals(r: _Review) -> pd.DataFrame:
            .groupby("client", sort=False).agg(rows=("back", "size"), late=("late", "all")))
     fired = per.index[(per["rows"] == k) & per["late"]]
     rows = tail[tail["client"].isin(fired)]
-    minutes = _joined(rows, rows["client_late_min"].map(_number).astype("str"))
-    return _flags(minutes.index, [
-        f"Arrived late at the last {k} attended sessions in a row "
-        f"({line.replace('; ', ', ')} min after the start)."
-        for line in minutes
+    minutes = rows["client_late_min"].map(_number).astype("str")
+    by_client = minutes.groupby(rows["client"].to_numpy(), sort=False).agg(_list)
+    return _flags(by_client.index, [
+        ngettext("Arrived late at the last {k} attended session in a row ({minutes} min after the start).",
+                 "Arrived late at the last {k} attended sessions in a row ({minutes} min after the start).",
+                 k).format(k=k, minutes=line)
+        for line in by_client
     ])
 
 
@@ -409,8 +446,10 @@ def _involvement_falling(r: _Review) -> pd.DataFrame:
     fall = per["before"] - per["recent"]
     per = per[(per["rows"] == 2 * m) & (fall > 0) & (fall >= drop - 1e-9)]
     return _flags(per.index, [
-        f"Engagement rating falling: mean {_number(now, 2)} (1–5) over the last {m} rated sessions, "
-        f"down from {_number(then, 2)} over the {m} before."
+        ngettext("Engagement rating falling: mean {now} (1–5) over the last {m} rated session, "
+                 "down from {then} over the {m} before.",
+                 "Engagement rating falling: mean {now} (1–5) over the last {m} rated sessions, "
+                 "down from {then} over the {m} before.", m).format(now=_number(now, 2), then=_number(then, 2), m=m)
         for now, then in zip(per["recent"], per["before"])
     ])
 
@@ -424,8 +463,11 @@ def _practice_missed(r: _Review) -> pd.DataFrame:
            .agg(rows=("back", "size"), none=("none", "all"), since=("scheduled_start", "min")))
     per = per[(per["rows"] == p) & per["none"]]
     return _flags(per.index, [
-        f"None of the agreed practice done at the last {p} sessions where practice was agreed "
-        f"(since {since})." for since in _days(per["since"])
+        ngettext("None of the agreed practice done at the last {p} session where practice was agreed "
+                 "(since {since}).",
+                 "None of the agreed practice done at the last {p} sessions where practice was agreed "
+                 "(since {since}).", p).format(p=p, since=since)
+        for since in _days(per["since"])
     ])
 
 
@@ -443,16 +485,16 @@ def _alliance_concern(r: _Review) -> pd.DataFrame:
     fired = (rated["scheduled_start"] >= r.start) & (dropped | low)
     rows = rated[fired]
     parts = pd.Series([
-        f"{_number(value)}/40 on {day} ("
-        + ", ".join(([f"down {_number(before - value)} from {_number(before)}"] if fell else [])
-                    + ([f"below {_number(concern)}"] if is_low else []))
-        + ")"
+        _("{rating}/40 on {day} ({details})").format(rating=_number(value), day=day, details=_list(
+            ([_("down {fall} from {before}").format(fall=_number(before - value), before=_number(before))]
+             if fell else [])
+            + ([_("below {concern}").format(concern=_number(concern))] if is_low else [])))
         for value, day, before, fell, is_low in zip(
             rating[fired], _days(rows["scheduled_start"]), previous[fired], dropped[fired],
             low[fired])
     ], index=rows.index, dtype="str")
     joined = _joined(rows, parts)
-    return _flags(joined.index, [f"Alliance rating {line}." for line in joined])
+    return _flags(joined.index, [_("Alliance rating {ratings}.").format(ratings=line) for line in joined])
 
 
 def _off_track(r: _Review) -> pd.DataFrame:
@@ -479,9 +521,14 @@ def _unpaid_fees(r: _Review) -> pd.DataFrame:
     per = overdue.groupby("client", sort=False).agg(
         total=("fee", "sum"), sessions=("fee", "size"), oldest=("session_date", "min"))
     age = (last_day - per["oldest"]).dt.days
+    currency = r.settings.get("currency")
     return _flags(per.index, [
-        f"{_amount(total)} in fees unpaid for more than {limit} days on "
-        f"{last_day:%Y-%m-%d}: {_plural(count, 'session')}, the oldest on {oldest} ({days} days)."
+        ngettext("{amount} in fees unpaid for more than {limit} days on {day}: {count} session, "
+                 "the oldest on {oldest} ({days} days).",
+                 "{amount} in fees unpaid for more than {limit} days on {day}: {count} sessions, "
+                 "the oldest on {oldest} ({days} days).", int(count)).format(
+            amount=format_currency(float(total), currency), limit=limit, day=_day(last_day),
+            count=int(count), oldest=oldest, days=int(days))
         for total, count, oldest, days in zip(
             per["total"], per["sessions"], _days(per["oldest"]), age)
     ])
@@ -499,7 +546,8 @@ def _nothing_booked(r: _Review) -> pd.DataFrame:
     last_attended = last_attended[~last_attended.index.isin(booked)]
     until = horizon - pd.Timedelta(days=1)
     return _flags(last_attended.index, [
-        f"Last attended on {last}; nothing booked from {r.end:%Y-%m-%d} to {until:%Y-%m-%d}."
+        _("Last attended on {last}; nothing booked from {start} to {end}.").format(
+            last=last, start=_day(r.end), end=_day(until))
         for last in _days(last_attended)
     ])
 
@@ -597,7 +645,7 @@ def needs_attention(facts: pd.DataFrame, week_start: date, settings: dict[str, f
         "client_id": review.clients[flags["client"]],
         "therapist_id": facts["therapist_id"].to_numpy()[flags["client"].map(latest)],
         "code": flags["code"],
-        "title": flags["code"].map({rule.code: rule.title for rule in RULES}),
+        "title": flags["code"].map({rule.code: rule.heading() for rule in RULES}),
         "reason": flags["reason"],
     }).astype("str")
 
@@ -637,7 +685,7 @@ def rule_counts(flags: pd.DataFrame) -> pd.DataFrame:
     flagged = flags.groupby("code")["client_id"].nunique() if not flags.empty else pd.Series(dtype="int64")
     return pd.DataFrame({
         "code": [rule.code for rule in RULES],
-        "title": [rule.title for rule in RULES],
+        "title": [rule.heading() for rule in RULES],
         "clients": [int(flagged.get(rule.code, 0)) for rule in RULES],
     })
 

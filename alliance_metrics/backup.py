@@ -31,6 +31,7 @@ from alliance_metrics import audit
 from alliance_metrics.erasure import erase_again, tables_with_clients
 from alliance_metrics.pseudonym import PracticeSecret, SecretFileError, practice_secret, secret_path
 from alliance_metrics.store import Store, StoreError, _sync_folder
+from alliance_metrics.i18n import _, ngettext
 
 #: What the restored file takes from the database it replaces (the ledger's rows win over the backup's).
 _CARRY_OVER = (
@@ -45,7 +46,8 @@ def backup(store: Store, target: str | os.PathLike) -> dict[str, int]:
     """Write a complete, checked copy of *store* to the new file *target*; return rows per table."""
     target = Path(target)
     if not target.parent.is_dir():
-        raise StoreError(f"The folder {target.parent} does not exist. Create it, or give another path.")
+        raise StoreError(_("The folder {folder} does not exist. Create it, or give another path.").format(
+            folder=target.parent))
     counts = store.copy_to(target)
     with store.transaction(totals="none") as cursor:
         audit.record(cursor, "backup", sessions=counts.get("sessions", 0), clients=counts.get("clients", 0))
@@ -63,12 +65,13 @@ def restore(source: str | os.PathLike, database: str | os.PathLike, *, force: bo
     """
     source, database = Path(source), Path(database)
     if not source.is_file():
-        raise StoreError(f"No backup file at {source}. Give the path of a file `backup` wrote.")
+        raise StoreError(_("No backup file at {path}. Give the path of a file `backup` wrote.").format(path=source))
     if not database.parent.is_dir():
-        raise StoreError(f"The folder {database.parent} does not exist. Create it, or give another --db.")
+        raise StoreError(_("The folder {folder} does not exist. Create it, or give another --db.").format(
+            folder=database.parent))
     if database.exists() and not force:
-        raise StoreError(f"{database} already exists. Restoring replaces everything it holds: "
-                         "pass --force to do so (make a backup of it first if in doubt).")
+        raise StoreError(_("{database} already exists. Restoring replaces everything it holds: pass --force "
+                           "to do so (make a backup of it first if in doubt).").format(database=database))
     replacing = database.exists()
     if replacing:
         Store(database).close()   # refuses while another process holds it; merges its log
@@ -81,10 +84,11 @@ def restore(source: str | os.PathLike, database: str | os.PathLike, *, force: bo
         try:
             if not restored.scalar("select count(*) from duckdb_tables() where table_name = 'sessions' "
                                    "and database_name = current_database()"):
-                raise StoreError(f"{source} is a DuckDB file but not an Alliance database.")
+                raise StoreError(_("{path} is a DuckDB file but not an Alliance database.").format(path=source))
             verdict = audit.verify(restored)
             if not verdict.ok:
-                raise StoreError(f"{source} was not restored: its audit log fails its check ({verdict.reason}).")
+                raise StoreError(_("{path} was not restored: its audit log fails its check ({reason}).").format(
+                    path=source, reason=verdict.reason))
             counts = _keep_what_stays_done(restored, database if replacing else None)
         finally:
             restored.close()
@@ -124,12 +128,15 @@ def _secret_for(erased: int) -> PracticeSecret:
     """The practice secret, needed to recognise *erased* clients; never created here (a new key
     would recognise nobody)."""
     if not secret_path().exists():
-        raise StoreError(
-            f"The database remembers {erased} erased client(s), recognised by the practice key file, "
-            f"but there is none at {secret_path()}: nothing was restored, so that no erased client "
-            "comes back. Copy the practice's key file there (or set ALLIANCE_SECRET_FILE to its path) "
-            "and restore again.")
+        raise StoreError(ngettext(
+            "The database remembers {count} erased client, recognised by the practice key file, but there "
+            "is none at {path}: nothing was restored, so that no erased client comes back. Copy the "
+            "practice's key file there (or set ALLIANCE_SECRET_FILE to its path) and restore again.",
+            "The database remembers {count} erased clients, recognised by the practice key file, but there "
+            "is none at {path}: nothing was restored, so that no erased client comes back. Copy the "
+            "practice's key file there (or set ALLIANCE_SECRET_FILE to its path) and restore again.",
+            erased).format(count=erased, path=secret_path()))
     try:
         return practice_secret()
     except SecretFileError as error:
-        raise StoreError(f"{error} Nothing was restored.") from None
+        raise StoreError(_("{error} Nothing was restored.").format(error=error)) from None

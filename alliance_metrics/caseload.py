@@ -12,18 +12,20 @@ from functools import cached_property
 import pandas as pd
 
 from alliance_metrics import progress
+from alliance_metrics.i18n import N_, _
 from alliance_metrics.inventory import client_directory
 from alliance_metrics.relations import relationship_family
 from alliance_metrics.score_queries import client_scores
 from alliance_metrics.scores import SCORES
 from alliance_metrics.store import Store, per_data_version
 
-#: Session-level measures that can be related to the goal rating within clients.
+#: Session-level measures that can be related to the goal rating within clients (English labels,
+#: marked for the catalogue: translate them where shown).
 SESSION_MEASURES = {
-    "engagement": "Engagement rating (1–5, therapist-rated)",
-    "homework_done": "Practice done (0–1)",
-    "client_late_min": "Client lateness (minutes)",
-    "alliance_rating": "Session alliance rating (0–40)",
+    "engagement": N_("Engagement rating (1–5, therapist-rated)"),
+    "homework_done": N_("Practice done (0–1)"),
+    "client_late_min": N_("Client lateness (minutes)"),
+    "alliance_rating": N_("Session alliance rating (0–40)"),
 }
 
 
@@ -100,7 +102,9 @@ def relationships(store: Store, therapist_id: str | None = None, method: str = "
     (:func:`alliance_metrics.relations.relationship_family`): between clients adjusted for
     sessions attended, within clients and session to session on the session measures."""
     table = client_table(store, therapist_id)
-    return relationship_family(table.assign(**{"sessions attended": table.attended}),
+    attended = _("sessions attended")   # the covariate's name is read in the readings ("adjusted for …")
+    return relationship_family(table.assign(**{attended: table.attended}),
                                session_measures(store, therapist_id),
-                               {score.name: score.label for score in SCORES}, SESSION_MEASURES,
-                               adjust_for="sessions attended", method=method)
+                               {score.name: _(score.label) for score in SCORES},
+                               {name: _(label) for name, label in SESSION_MEASURES.items()},
+                               adjust_for=attended, method=method)

@@ -28,6 +28,7 @@ import duckdb
 from alliance_metrics import audit
 from alliance_metrics.pseudonym import PracticeSecret, practice_secret
 from alliance_metrics.store import Store, _identifier
+from alliance_metrics.i18n import _
 
 
 @dataclass(frozen=True)
@@ -92,10 +93,9 @@ def erase_client(store: Store, client_id: str, secret: PracticeSecret | None = N
         store.touch_clients(cursor, "select $id as client_id", {"id": client_id})
         deleted = _delete_client(cursor, tables, client_id)
         if not any(deleted.values()):
-            raise ValueError(
-                f"No client {client_id!r} in the database: nothing was erased. Check the id "
-                "(the client page shows it; `scores` lists every client's)."
-            )
+            raise ValueError(_(
+                "No client {client!r} in the database: nothing was erased. Check the id (the client page "
+                "shows it; `scores` lists every client's).").format(client=client_id))
         cursor.execute("insert or ignore into erased_clients values ($key, current_localtimestamp())",
                        {"key": client_key(client_id, secret)})
         cursor.execute("insert or replace into meta values ('rewrite_pending', '1')")

@@ -53,6 +53,7 @@ import openpyxl
 import pandas as pd
 
 from alliance_metrics.columns import range_parameters
+from alliance_metrics.i18n import N_, _, format_date, format_decimal, ngettext
 from alliance_metrics.labels import (
     HEADERS,
     NO_WORDS,
@@ -455,8 +456,9 @@ def _stage(cursor: duckdb.DuckDBPyConnection, source: _Source, mapping: Mapping 
                    # a flag without a date is judged against the day it was imported (SPEC §4)
                    "paid_as_of": None if "paid_on" in match.columns else dt.date.today()}
         if "paid_on" in match.columns and "paid" in match.columns:
-            item.warnings.append(f"The file has both {column_of['paid_on']!r} (paid_on) and "
-                                 f"{column_of['paid']!r} (paid): payment is read from the dates.")
+            item.warnings.append(_("The file has both {paid_on!r} (the payment date) and {paid!r} (paid or "
+                                   "not): payment is read from the dates.").format(
+                paid_on=column_of["paid_on"], paid=column_of["paid"]))
     cursor.execute(sql(f"import_{kind}_parse"), params)
     item.rows_read = _scalar(cursor, f"select count(*) from parsed_{kind}")
     if item.rows_read == 0:
@@ -576,8 +578,8 @@ def _read_dates(cursor, kind: str, mapping: Mapping | None, settings: dict,
     if settings.get("date_order") is not None:
         return replace(reading, order=settings["date_order"], decided_by="setting")
     day, month, year = re.match(r"\s*(\d+)\D(\d+)\D(\d+)", either_cell).groups()
-    as_dmy = dt.date(int(year), int(month), int(day)).strftime("%-d %B %Y")
-    as_mdy = dt.date(int(year), int(day), int(month)).strftime("%-d %B %Y")
+    as_dmy = format_date(dt.date(int(year), int(month), int(day)), "long")
+    as_mdy = format_date(dt.date(int(year), int(day), int(month)), "long")
     return replace(reading, problem=Problem(
         0, column_of[either_field], either_cell,
         words.reason("dates_undecided", either_field, cell=either_cell, line=either_line,
@@ -603,10 +605,10 @@ def _match_stored_sessions(cursor, has_ids: bool) -> list[str]:
         cursor.execute(_MATCH_STORED)
     if has_ids:
         return []
-    return ["This file has no session_id column, so each row was matched to a stored session "
-            "by its client and start. A row whose start was corrected is therefore a new session, "
-            "not a correction: the old one stays. To correct times, import a file with session "
-            "ids (e.g. an Appointment ID or N° séance column)."]
+    return [_("This file has no session id column, so each row was matched to a stored session by its "
+              "client and start. A row whose start was corrected is therefore a new session, not a "
+              "correction: the old one stays. To correct times, import a file with session ids (e.g. an "
+              "Appointment ID or N° séance column).")]
 
 
 def _probable_duplicates(cursor, column_of: dict[str, str]) -> list[Problem]:
@@ -635,7 +637,8 @@ def _whole_file(item: _Staged, code: str, **values) -> _Staged:
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f} MB ({size:,} bytes)"
+    return _("{megabytes} MB ({bytes} bytes)").format(megabytes=format_decimal(size / 1024 / 1024, 1),
+                                                      bytes=format_decimal(size))
 
 
 _GROUPS = """
@@ -733,10 +736,11 @@ def _keep_first_of_identical(cursor, item: _Staged, repeats: list[tuple]) -> Non
     cursor.execute(f"delete from parsed_{item.source.kind} where line in (select unnest($lines))",
                    {"lines": [extra for _, extra in again]})
     first, repeat = again[0]
-    item.warnings.append(
-        f"{len(again)} line{'s' * (len(again) > 1)} repeated an earlier line exactly "
-        f"(line {repeat} repeats line {first}); each was imported once."
-    )
+    item.warnings.append(ngettext(
+        "{count} line repeated an earlier line exactly (line {repeat} repeats line {first}); it was "
+        "imported once.",
+        "{count} lines repeated an earlier line exactly (line {repeat} repeats line {first}); each was "
+        "imported once.", len(again)).format(count=len(again), repeat=repeat, first=first))
 
 
 def _create_staged_view(cursor, kind: str, columns: dict[str, int | tuple[int, int]],
@@ -775,7 +779,7 @@ def _headerless_columns(cursor, kind: str, headers: list[str]) -> list[str]:
         return []
     counts = cursor.execute("select " + ", ".join(
         f"count(cell_text(c{position}))" for position in blank) + f" from raw_{kind}").fetchall()[0]
-    return [f"Column {position + 1} has values but no header; its values were ignored."
+    return [_("Column {number} has values but no header; its values were ignored.").format(number=position + 1)
             for position, count in zip(blank, counts) if count]
 
 
@@ -924,8 +928,8 @@ def _decodes(path: Path, encoding: str) -> bool:
 
 
 _ENCODING_NAMES = {
-    "cp1252": "Windows-1252 (Western European; Excel's CSV encoding on Windows)",
-    "latin-1": "Latin-1 (ISO-8859-1)",
+    "cp1252": N_("Windows-1252 (Western European; Excel's CSV encoding on Windows)"),
+    "latin-1": N_("Latin-1 (ISO-8859-1)"),
 }
 
 _READ_CSV = """
@@ -960,11 +964,9 @@ def _load_csv(cursor, source: _Source) -> tuple[list[str], list[str], list[Probl
                 raise _FileProblem("file_cut_short", encoding=source.encoding.upper(),
                                    error=error.reason, size=source.size) from None
             if source.encoding in _ENCODING_NAMES:
-                warnings.append(
-                    f"{source.file_name} is not UTF-8, so it was read as "
-                    f"{_ENCODING_NAMES[source.encoding]}. Check that accented letters look "
-                    "right, or save the file as CSV UTF-8."
-                )
+                warnings.append(_("{file} is not UTF-8, so it was read as {encoding}. Check that accented "
+                                  "letters look right, or save the file as CSV UTF-8.").format(
+                    file=source.file_name, encoding=_(_ENCODING_NAMES[source.encoding])))
         delimiter, headers = _csv_header(path)
         columns = {f"c{position}": "VARCHAR" for position in range(len(headers))}
         try:
@@ -1025,8 +1027,8 @@ def _renumber_around_empty_lines(cursor, source: _Source, path: Path, delimiter:
     except csv.Error:
         lines = []
     if len(lines) != _scalar(cursor, f"select count(*) from {source.table}"):
-        return ["The file has empty lines; line numbers below may be off by the number of "
-                "empty lines above them."]
+        return [_("The file has empty lines; line numbers below may be off by the number of empty lines "
+                  "above them.")]
     numbering = pd.DataFrame({"counted": range(2, len(lines) + 2), "line": lines})
     cursor.register("csv_line_numbers", numbering)
     cursor.execute(f"update {source.table} set line = numbering.line from csv_line_numbers "
@@ -1046,8 +1048,8 @@ def _load_xlsx(cursor, source: _Source) -> tuple[list[str], list[str], list[Prob
         sheet = workbook.worksheets[0]
         if len(workbook.worksheets) > 1:
             others = ", ".join(repr(other.title) for other in workbook.worksheets[1:])
-            warnings.append(f"Only the first sheet, {sheet.title!r}, was read; "
-                            f"other sheets ignored: {others}.")
+            warnings.append(_("Only the first sheet, {sheet!r}, was read; other sheets ignored: {others}.").format(
+                sheet=sheet.title, others=others))
         rows = enumerate(sheet.iter_rows(values_only=True), start=1)
         headers = None
         for line, values in rows:
@@ -1066,8 +1068,8 @@ def _load_xlsx(cursor, source: _Source) -> tuple[list[str], list[str], list[Prob
     if headers is None:
         raise _FileProblem("sheet_empty", sheet=sheet.title)
     if beyond is not None:
-        warnings.append(f"Cells to the right of the last header were ignored (the first on "
-                        f"row {beyond}).")
+        warnings.append(_("Cells to the right of the last header were ignored (the first on row {row}).").format(
+            row=beyond))
     frame = pd.DataFrame({"line": pd.Series(lines, dtype="int64")})
     for position in range(len(headers)):
         frame[f"c{position}"] = pd.Series([record[position] for record in records], dtype="str")

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from alliance_metrics.columns import CLIENT_COLUMNS, SESSION_COLUMNS, columns_of
+from alliance_metrics.i18n import N_, _
 
 # -- canonical columns and the headers accepted for them --------------------------------------
 
@@ -44,7 +45,7 @@ HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
 REQUIRED: dict[str, tuple[str, ...]] = {
     kind: tuple(column.name for column in columns_of(kind) if column.required) for kind in HEADERS
 }
-FILE_NOUN = {"sessions": "session log", "clients": "clients file"}
+FILE_NOUN = {"sessions": N_("session log"), "clients": N_("clients file")}
 
 #: Headers of a column holding the time of a session whose date is in another column: joined
 #: to that date as scheduled_start (SPEC §3.3). "start time" alone still names scheduled_start.
@@ -207,14 +208,13 @@ def read_mapping(path_or_text: str | bytes | os.PathLike) -> Mapping:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise MappingError(f"{source} is not valid TOML: {error}.") from None
+        raise MappingError(_("{source} is not valid TOML: {error}.").format(source=source, error=error)) from None
     unknown = sorted(set(data) - {"columns", "status", "dates"})
     if unknown:
-        raise MappingError(
-            f"{source} has the section(s) {', '.join(f'[{s}]' for s in unknown)}; a mapping "
-            "file has only [columns] (canonical name = \"header in your file\"), [status] "
-            "(\"your label\" = canonical status) and [dates] (order, format, timezone)."
-        )
+        raise MappingError(_(
+            "{source} has the section(s) {sections}; a mapping file has only [columns] (canonical name = "
+            "\"header in your file\"), [status] (\"your label\" = canonical status) and [dates] (order, "
+            "format, timezone).").format(source=source, sections=", ".join(f"[{s}]" for s in unknown)))
     columns = _columns_table(data.get("columns", {}), source)
     statuses = _string_table(data.get("status", {}), "[status]", source)
     dates = _string_table(data.get("dates", {}), "[dates]", source)
@@ -222,41 +222,35 @@ def read_mapping(path_or_text: str | bytes | os.PathLike) -> Mapping:
     known = list(dict.fromkeys([*SESSION_HEADERS, *CLIENT_HEADERS]))
     for name, header in columns.items():
         if name not in known:
-            raise MappingError(
-                f"{source}: [columns] names {name!r}, which is not a column Alliance knows. "
-                f"Known columns: {', '.join(known)}."
-            )
+            raise MappingError(_("{source}: [columns] names {name!r}, which is not a column Alliance knows. "
+                                 "Known columns: {known}.").format(source=source, name=name, known=", ".join(known)))
         if isinstance(header, tuple) and name not in JOINABLE:
-            raise MappingError(
-                f"{source}: [columns] builds {name} from two headers; only "
-                f"{' and '.join(JOINABLE)} can be (a date column and a time column). "
-                f"Give {name} one header."
-            )
+            raise MappingError(_("{source}: [columns] builds {name} from two headers; only {joinable} can be (a "
+                                 "date column and a time column). Give {name} one header.").format(
+                source=source, name=name, joinable=_(" and ").join(JOINABLE)))
     for table in HEADERS.values():  # within one kind of file, a header feeds one column
         fed: dict[str, str] = {}
         for name, headers in columns.items():
             for header in headers if isinstance(headers, tuple) else (headers,):
                 if header and name in table and fed.setdefault(label_key(header), name) != name:
-                    raise MappingError(
-                        f"{source}: [columns] gives the header {header!r} to both "
-                        f"{fed[label_key(header)]} and {name}; a header can feed one column."
-                    )
+                    raise MappingError(_("{source}: [columns] gives the header {header!r} to both {first} and "
+                                         "{second}; a header can feed one column.").format(
+                        source=source, header=header, first=fed[label_key(header)], second=name))
     resolved: dict[str, str] = {}
     seen: dict[str, tuple[str, str]] = {}
     for label, status in statuses.items():
         canonical = status if status in MAPPING_STATUSES else _STATUS_BY_KEY.get(label_key(status))
         if canonical is None:
-            raise MappingError(
-                f"{source}: [status] maps {label!r} to {status!r}, which is not a status. "
-                f"Allowed: {', '.join(MAPPING_STATUSES)} (therapist_cancel = cancelled by the "
-                "therapist), or any label Alliance knows, such as \"cancelled by therapist\"."
-            )
+            raise MappingError(_("{source}: [status] maps {label!r} to {status!r}, which is not a status. "
+                                 "Allowed: {allowed} (therapist_cancel = cancelled by the therapist), or any "
+                                 "label Alliance knows, such as \"cancelled by therapist\".").format(
+                source=source, label=label, status=status, allowed=", ".join(MAPPING_STATUSES)))
         previous = seen.setdefault(label_key(label), (label, canonical))
         if previous[1] != canonical:
-            raise MappingError(
-                f"{source}: [status] maps {previous[0]!r} to {previous[1]} and {label!r} to "
-                f"{canonical}; labels are compared ignoring case and accents, so these are one label."
-            )
+            raise MappingError(_("{source}: [status] maps {first!r} to {first_status} and {label!r} to "
+                                 "{status}; labels are compared ignoring case and accents, so these are one "
+                                 "label.").format(source=source, first=previous[0], first_status=previous[1],
+                                                  label=label, status=canonical))
         resolved[label] = canonical
     return Mapping(columns=columns, statuses=resolved, **_dates_table(dates, source))
 
@@ -264,7 +258,7 @@ def read_mapping(path_or_text: str | bytes | os.PathLike) -> Mapping:
 def _columns_table(table: object, source: str) -> dict[str, str | tuple[str, str]]:
     """[columns]: name = "header", name = ["date header", "time header"], or name = "" (none)."""
     if not isinstance(table, dict):
-        raise MappingError(f"{source}: [columns] must be a table of name = \"header\" lines.")
+        raise MappingError(_("{source}: [columns] must be a table of name = \"header\" lines.").format(source=source))
     columns: dict[str, str | tuple[str, str]] = {}
     for name, value in table.items():
         if isinstance(value, list) and len(value) == 2 and all(
@@ -273,10 +267,9 @@ def _columns_table(table: object, source: str) -> dict[str, str | tuple[str, str
         elif isinstance(value, str):   # "" = the file has no such column: match none
             columns[str(name)] = value.strip()
         else:
-            raise MappingError(
-                f"{source}: [columns] {name} = {value!r}; write name = \"header in your file\", "
-                "or, for a date and a time in two columns, name = [\"Date header\", \"Time header\"]."
-            )
+            raise MappingError(_("{source}: [columns] {name} = {value!r}; write name = \"header in your file\", "
+                                 "or, for a date and a time in two columns, name = [\"Date header\", \"Time "
+                                 "header\"].").format(source=source, name=name, value=value))
     return columns
 
 
@@ -286,53 +279,54 @@ def _dates_table(dates: dict[str, str], source: str) -> dict[str, str | None]:
 
     unknown = sorted(set(dates) - {"order", "format", "timezone"})
     if unknown:
-        raise MappingError(f"{source}: [dates] has {', '.join(unknown)}; it takes only order "
-                           "(dmy, mdy or ymd), format (such as \"%m/%d/%Y %I:%M %p\") and "
-                           "timezone (such as \"America/New_York\").")
+        raise MappingError(_("{source}: [dates] has {keys}; it takes only order (dmy, mdy or ymd), format "
+                             "(such as \"%m/%d/%Y %I:%M %p\") and timezone (such as "
+                             "\"America/New_York\").").format(source=source, keys=", ".join(unknown)))
     order, fmt, zone = dates.get("order"), dates.get("format"), dates.get("timezone")
     if order is not None and order.lower() not in DATE_ORDERS:
-        raise MappingError(f"{source}: [dates] order = {order!r}; write \"dmy\" (day first, "
-                           "02/03/2026 is 2 March), \"mdy\" (month first, 3 February) or \"ymd\".")
+        raise MappingError(_("{source}: [dates] order = {order!r}; write \"dmy\" (day first, 02/03/2026 is "
+                             "2 March), \"mdy\" (month first, 3 February) or \"ymd\".").format(
+            source=source, order=order))
     if fmt is not None and not ("%d" in fmt and "%m" in fmt or "%b" in fmt or "%B" in fmt):
-        raise MappingError(f"{source}: [dates] format = {fmt!r} has no day (%d) and month (%m); "
-                           "write it as strftime does, such as \"%m/%d/%Y %I:%M %p\".")
+        raise MappingError(_("{source}: [dates] format = {format!r} has no day (%d) and month (%m); write it "
+                             "as strftime does, such as \"%m/%d/%Y %I:%M %p\".").format(source=source, format=fmt))
     if zone is not None and zone not in zoneinfo.available_timezones():
-        raise MappingError(f"{source}: [dates] timezone = {zone!r} is not a time-zone name; write "
-                           "one such as \"Europe/Paris\" or \"America/New_York\" (IANA names).")
+        raise MappingError(_("{source}: [dates] timezone = {zone!r} is not a time-zone name; write one such "
+                             "as \"Europe/Paris\" or \"America/New_York\" (IANA names).").format(
+            source=source, zone=zone))
     return {"date_order": order.lower() if order else None, "date_format": fmt, "timezone": zone}
 
 
 def _mapping_text(path_or_text: str | bytes | os.PathLike) -> tuple[str, str]:
     """The TOML text and a name for it in messages."""
     if isinstance(path_or_text, bytes):
-        return _decode_mapping(path_or_text, "The mapping file"), "The mapping file"
+        return _decode_mapping(path_or_text, _("The mapping file")), _("The mapping file")
     if isinstance(path_or_text, str) and not os.path.isfile(path_or_text) and (
         "=" in path_or_text or "[" in path_or_text
     ):
-        return path_or_text, "The mapping"
+        return path_or_text, _("The mapping")
     path = os.fspath(path_or_text)
     try:
         with open(path, "rb") as handle:
-            return _decode_mapping(handle.read(), f"The mapping file {path}"), f"The mapping file {path}"
+            source = _("The mapping file {path}").format(path=path)
+            return _decode_mapping(handle.read(), source), source
     except FileNotFoundError:
-        raise MappingError(f"There is no mapping file {path}.") from None
+        raise MappingError(_("There is no mapping file {path}.").format(path=path)) from None
 
 
 def _decode_mapping(data: bytes, source: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise MappingError(f"{source} is not UTF-8 text; save it as UTF-8.") from None
+        raise MappingError(_("{source} is not UTF-8 text; save it as UTF-8.").format(source=source)) from None
 
 
 def _string_table(table: object, section: str, source: str) -> dict[str, str]:
     if not isinstance(table, dict) or not all(
         isinstance(value, str) and value.strip() for value in table.values()
     ):
-        raise MappingError(
-            f"{source}: every entry of {section} must be written name = \"text\", with a "
-            "non-empty quoted text."
-        )
+        raise MappingError(_("{source}: every entry of {section} must be written name = \"text\", with a "
+                             "non-empty quoted text.").format(source=source, section=section))
     return {str(key): value for key, value in table.items()}
 
 
@@ -374,7 +368,7 @@ def match_headers(headers: Sequence[str], kind: str, mapping: Mapping | None = N
     {'client_id': 0, 'scheduled_start': 1, 'status': 2}
     """
     table = HEADERS[kind]
-    noun = FILE_NOUN[kind]
+    noun = _(FILE_NOUN[kind])
     keys = [label_key(header) if header.strip() else "" for header in headers]
     columns: dict[str, int] = {}
     problems: list[HeaderProblem] = []
@@ -393,10 +387,10 @@ def match_headers(headers: Sequence[str], kind: str, mapping: Mapping | None = N
                 problems.append(HeaderProblem("header_mapped_twice", name,
                                               {"header": header, "count": len(positions)}))
             elif not positions:
-                warnings.append(
-                    f"The mapping file reads {name} from {header!r}, but this file has no such "
-                    f"column (headers found: {_listing(headers)}); the usual headers were tried instead."
-                )
+                warnings.append(_(
+                    "The mapping file reads {name} from {header!r}, but this file has no such column "
+                    "(headers found: {found}); the usual headers were tried instead.").format(
+                    name=name, header=header, found=_listing(headers)))
             found.extend(positions[:1])
         if isinstance(wanted, tuple) and len(found) == 2:
             columns[name] = (found[0], found[1])
@@ -418,16 +412,16 @@ def match_headers(headers: Sequence[str], kind: str, mapping: Mapping | None = N
             if name == "scheduled_start":  # "Start time" alone is the start
                 candidates.setdefault(name, []).append(position)
         elif name is None:
-            warnings.append(f"Column {headers[position]!r} is not part of the {noun} and was ignored.")
+            warnings.append(_("Column {header!r} is not part of the {noun} and was ignored.").format(
+                header=headers[position], noun=noun))
         elif name in declined:
-            warnings.append(f"Column {headers[position]!r} was ignored: the mapping file says this "
-                            f"file has no {name} column ({name} = \"\").")
+            warnings.append(_("Column {header!r} was ignored: the mapping file says this file has no "
+                              "{name} column ({name} = \"\").").format(header=headers[position], name=name))
         elif name in columns:
             place = columns[name] if isinstance(columns[name], tuple) else (columns[name],)
-            warnings.append(
-                f"Column {headers[position]!r} was ignored: the mapping file reads {name} "
-                f"from {' and '.join(repr(headers[p]) for p in place)}."
-            )
+            warnings.append(_("Column {header!r} was ignored: the mapping file reads {name} from {sources}.").format(
+                header=headers[position], name=name,
+                sources=_(" and ").join(repr(headers[p]) for p in place)))
         else:
             candidates.setdefault(name, []).append(position)
     dates = [p for p in candidates.get("scheduled_start", []) if p not in times]

@@ -18,6 +18,7 @@ from typing import Sequence
 
 import pandas as pd
 
+from alliance_metrics.i18n import _
 from alliance_metrics.anonymise import (
     ALL_THERAPISTS, BIN_EDGES, CASELOAD_MEASURES, MEAN_DECIMALS, MEASURES, PROGRESS, R_DECIMALS,
     SCORE_NAMES, TOTAL, Source, SupervisorView, bin_label, periods_between, table_frame,
@@ -32,6 +33,12 @@ def _overlap(a: Source, b: Source) -> bool:
     """Whether two sources can hold the same clients: same practice, and one is its whole caseload
     or both are the same therapist's."""
     return a.practice == b.practice and (ALL_THERAPISTS in (a.scope, b.scope) or a.scope == b.scope)
+
+
+def _source_words(source) -> str:
+    """'Practice 1a2b3c4d — All therapists' in the current language (a pseudonym stays as it is)."""
+    scope = _(ALL_THERAPISTS) if source.scope == ALL_THERAPISTS else source.scope
+    return f"{source.practice} — {scope}"
 
 
 def combine(views: Sequence[SupervisorView]) -> SupervisorView:
@@ -69,17 +76,18 @@ def combine(views: Sequence[SupervisorView]) -> SupervisorView:
     for i, a in enumerate(sources):
         for b in sources[i + 1:]:
             if _overlap(a, b):
-                raise ValueError(
-                    f"'{a.practice} — {a.scope}' and '{b.practice} — {b.scope}' describe the same clients; "
-                    "combining them would count those clients twice. Open each on its own, or combine "
-                    "exports of different therapists or practices.")
+                raise ValueError(_(
+                    "'{first}' and '{second}' describe the same clients; combining them would count those "
+                    "clients twice. Open each on its own, or combine exports of different therapists or "
+                    "practices.").format(first=_source_words(a), second=_source_words(b)))
     dated = [view for view in views if view.first_period is not None]
     if len({view.granularity for view in dated}) > 1:
-        raise ValueError("These exports are by month and by quarter, which do not combine. Export them "
-                         "again by quarter (supervisor-export --period quarter).")
+        raise ValueError(_("These exports are by month and by quarter, which do not combine. Export them "
+                           "again by quarter (supervisor-export --period quarter)."))
     if len({view.ending_gap_days for view in views}) > 1:
-        raise ValueError(f"These exports define endings by different gaps "
-                         f"({sorted({view.ending_gap_days for view in views})} days); export them again alike.")
+        raise ValueError(_("These exports define endings by different gaps ({gaps} days); export them again "
+                           "alike.").format(gaps=", ".join(str(gap) for gap in sorted(
+                               {view.ending_gap_days for view in views}))))
     # labels of one granularity sort as text: "2025-12" < "2026-01", "2025-Q4" < "2026-Q1"
     first = min((view.first_period for view in dated), default=None)
     last = min((view.last_period for view in dated), default=None)
@@ -143,7 +151,7 @@ def _combine_therapists(frames: list[pd.DataFrame]) -> pd.DataFrame:
         parts = [frame[frame.measure == measure] for frame in frames]
         therapists = pd.concat([part[part.therapist != TOTAL] for part in parts])
         if therapists.therapist.duplicated().any():
-            raise ValueError("Two exports show the same therapist pseudonym; they describe the same clients.")
+            raise ValueError(_("Two exports show the same therapist pseudonym; they describe the same clients."))
         rows += therapists.sort_values("therapist").to_dict("records")
         totals = [_total(part) for part in parts if len(part)]
         if totals:

@@ -29,7 +29,7 @@ from string import Formatter
 
 from alliance_metrics.columns import CLIENT_COLUMNS, SESSION_COLUMNS, Column
 from alliance_metrics.i18n import N_, _, format_date
-from alliance_metrics.labels import PAID_LABELS, PARTY_LABELS, STATUS_LABELS, Mapping
+from alliance_metrics.labels import FILE_NOUN, PAID_LABELS, PARTY_LABELS, STATUS_LABELS, Mapping
 
 __all__ = ["CATALOGUE", "CELL_CODES", "Words", "accepted_labels", "allowed", "date_rule",
            "delimiter_name", "excel_serial_date", "hint", "month_name_format", "reason", "row_noun"]
@@ -259,7 +259,7 @@ def accepted_labels(field: str, mapping: Mapping | None = None) -> str:
 
 
 _OTHER_PARTY = {"client": N_("therapist"), "therapist": N_("client")}
-_FILE_NOUN = {"sessions": N_("session log"), "clients": N_("clients file")}
+_FILE_NOUN = FILE_NOUN   # the labels module names the files (marked for the catalogue there)
 _ROW_NOUN = {"sessions": N_("session"), "clients": N_("client")}
 _DELIMITER_NAME = {";": N_("semicolon"), ",": N_("comma"), "\t": N_("tab")}
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from alliance_metrics.i18n import N_, _, format_decimal, format_percent, ngettext, pgettext
+
 #: Start levels, in order, by goal_baseline (0–10 scale):
 #: low is 0–3, middle is above 3 up to 6, high is above 6.
 START_LEVELS: tuple[str, ...] = ("low", "middle", "high")
@@ -40,7 +42,7 @@ TRAJECTORY_COLUMNS = (
     "start_level",
 )
 BAND_COLUMNS = ("start_level", "session_number", "n_clients", "p25", "median", "p75")
-NO_BAND_REASON = "No expected range yet for this start level / session number."
+NO_BAND_REASON = N_("No expected range yet for this start level / session number.")
 
 
 def _require(frame: pd.DataFrame, columns, name: str) -> None:
@@ -188,12 +190,20 @@ def _carried_forward(traj: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 def _join(parts: list[str]) -> str:
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    """'a', 'a and b', 'a, b and c' in the current language."""
+    if len(parts) == 1:
+        return parts[0]
+    return _("{items} and {last}").format(items=", ".join(parts[:-1]), last=parts[-1])
+
+
+def _level_word(level: str) -> str:
+    """A start level (low, middle, high) in the current language."""
+    if level == "low":
+        return pgettext("start level", "low")
+    if level == "middle":
+        return pgettext("start level", "middle")
+    return pgettext("start level", "high")
 
 
 def expected_band(
@@ -252,10 +262,8 @@ def expected_band(
     if int(min_clients) != min_clients or min_clients < 1:
         raise ValueError(f"min_clients must be a whole number ≥ 1; received {min_clients!r}.")
     if len(traj) == 0:
-        message = (
-            f"No goal ratings yet: an expected band needs at least {min_clients} "
-            "rated clients per start level."
-        )
+        message = _("No goal ratings yet: an expected band needs at least {min_clients} rated clients "
+                    "per start level.").format(min_clients=min_clients)
         return ExpectedBand(_empty_band(), min_clients, message)
 
     carried = _carried_forward(traj)
@@ -277,16 +285,22 @@ def expected_band(
     for level in START_LEVELS:
         n = int(clients_per_level.get(level, 0))
         if n and level not in set(table["start_level"]):
-            part = f"{_plural(n, 'client')} started at a {level} level"
             if n >= min_clients:
-                part += ", but fewer than that have a rating at any one session number"
-            parts.append(part)
+                part = ngettext("{n} client started at a {level} level, but fewer than that have a rating "
+                                "at any one session number",
+                                "{n} clients started at a {level} level, but fewer than that have a rating "
+                                "at any one session number", n)
+            else:
+                part = ngettext("{n} client started at a {level} level",
+                                "{n} clients started at a {level} level", n)
+            parts.append(part.format(n=n, level=_level_word(level)))
     message = None
     if parts:
-        lead = "Too little history" if table.empty else "Too little history for part of the band"
-        message = (
-            f"{lead}: {_join(parts)}; at least {min_clients} are needed to draw an expected band."
-        )
+        lead = (_("Too little history: {parts}; at least {min_clients} are needed to draw an expected band.")
+                if table.empty else
+                _("Too little history for part of the band: {parts}; at least {min_clients} are needed to "
+                  "draw an expected band."))
+        message = lead.format(parts=_join(parts), min_clients=min_clients)
     return ExpectedBand(table, min_clients, message)
 
 
@@ -304,28 +318,34 @@ def _empty_band() -> pd.DataFrame:
 
 
 def _num(x: float) -> str:
-    return f"{x:.3g}"
-
-
-def _last(n: int) -> str:
-    return "the latest rated session" if n == 1 else f"the last {n} rated sessions"
+    """Three significant digits in the current language: 4.25 → '4.25' ('4,25')."""
+    return format_decimal(float(f"{x:.3g}"))
 
 
 def _reason(
     consecutive: int, run: int, rating: float, p25: float, p75: float, session_number: int
 ) -> str:
     if np.isnan(p25):
-        return NO_BAND_REASON
-    versus = f"{_num(rating)} vs {_num(p25)}–{_num(p75)} expected at session {session_number}"
+        return _(NO_BAND_REASON)
+    versus = _("{rating} vs {p25}–{p75} expected at session {number}").format(
+        rating=_num(rating), p25=_num(p25), p75=_num(p75), number=session_number)
     if run >= consecutive:
-        return f"Goal rating below the expected range at {_last(run)} ({versus})."
+        if run == 1:   # "the latest", not a count: two sentences rather than plural forms
+            return _("Goal rating below the expected range at the latest rated session ({versus}).").format(
+                versus=versus)
+        return _("Goal rating below the expected range at the last {n} rated sessions ({versus}).").format(
+            n=run, versus=versus)
     if run >= 1:
-        return (
-            f"Goal rating below the expected range at {_last(run)} only ({versus}); "
-            f"{consecutive} in a row are needed to flag."
-        )
-    where = "above" if rating > p75 else "within"
-    return f"Goal rating {where} the expected range at the latest rated session ({versus})."
+        if run == 1:
+            return _("Goal rating below the expected range at the latest rated session only ({versus}); "
+                     "{needed} in a row are needed to flag.").format(versus=versus, needed=consecutive)
+        return _("Goal rating below the expected range at the last {n} rated sessions only ({versus}); "
+                 "{needed} in a row are needed to flag.").format(n=run, versus=versus, needed=consecutive)
+    if rating > p75:
+        return _("Goal rating above the expected range at the latest rated session ({versus}).").format(
+            versus=versus)
+    return _("Goal rating within the expected range at the latest rated session ({versus}).").format(
+        versus=versus)
 
 
 def _judged(traj: pd.DataFrame, band: ExpectedBand, leave_one_out: bool) -> pd.DataFrame:
@@ -533,24 +553,30 @@ def flag_accuracy(traj: pd.DataFrame, band: ExpectedBand, ended, consecutive: in
     n_ended = rated["client_id"].nunique()
     if rc is None or n_ended < min_ended:
         return FlagAccuracy(n_ended, 0, 0, 0, rc, None, None,
-                            f"Too little history to know how well the off-track flag foretells a poor "
-                            f"ending: {n_ended} clients with goal ratings have ended; at least {min_ended} "
-                            f"are needed.")
+                            ngettext("Too little history to know how well the off-track flag foretells "
+                                     "a poor ending: {n} client with goal ratings has ended; at least "
+                                     "{needed} are needed.",
+                                     "Too little history to know how well the off-track flag foretells "
+                                     "a poor ending: {n} clients with goal ratings have ended; at least "
+                                     "{needed} are needed.", n_ended).format(n=n_ended, needed=min_ended))
     last = rated.groupby("client_id")["change"].last()
     poor = last < rc
     flagged = ever_off_track(traj, band, consecutive).reindex(last.index, fill_value=False)
     n_poor, n_flagged, both = int(poor.sum()), int(flagged.sum()), int((poor & flagged).sum())
     if n_poor == 0 or n_flagged == 0:
         return FlagAccuracy(n_ended, n_poor, n_flagged, both, rc, None, None,
-                            f"Too little history to know how well the off-track flag foretells a poor "
-                            f"ending: of {n_ended} ended clients, {n_poor} ended without reliable "
-                            f"improvement and {n_flagged} had been flagged.")
+                            _("Too little history to know how well the off-track flag foretells a "
+                              "poor ending: of {n} ended clients, {poor} ended without reliable "
+                              "improvement and {flagged} had been flagged.").format(
+                                n=n_ended, poor=n_poor, flagged=n_flagged))
     sensitivity, ppv = both / n_poor, both / n_flagged
     return FlagAccuracy(
         n_ended, n_poor, n_flagged, both, rc, sensitivity, ppv,
-        f"On this practice's {n_ended} ended clients: {n_poor} ended without reliable improvement "
-        f"(less than {_num(rc)} goal points above their start); the flag had caught {both} of them "
-        f"({sensitivity:.0%}), and {both} of the {n_flagged} clients it flagged ({ppv:.0%}) ended that "
-        f"way. Part of the improvement seen after a flag is regression to the mean: clients picked "
-        f"while low tend to rate higher next time anyway (Barnett et al. 2005).",
+        _("On this practice's {n} ended clients: {poor} ended without reliable improvement (less than "
+          "{rc} goal points above their start); the flag had caught {both} of them ({sensitivity}), and "
+          "{both} of the {flagged} clients it flagged ({ppv}) ended that way. Part of the improvement "
+          "seen after a flag is regression to the mean: clients picked while low tend to rate higher "
+          "next time anyway (Barnett et al. 2005).").format(
+            n=n_ended, poor=n_poor, rc=_num(rc), both=both, sensitivity=format_percent(100 * sensitivity),
+            flagged=n_flagged, ppv=format_percent(100 * ppv)),
     )

@@ -61,6 +61,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from alliance_metrics.i18n import N_, _, format_decimal
+
 PEARSON = "pearson"
 SPEARMAN = "spearman"
 REPEATED_MEASURES = "repeated-measures correlation"
@@ -71,12 +73,26 @@ _Z_975 = stats.norm.ppf(0.975)  # 1.959964…, for 95 % intervals
 
 # How `Relation.reading` words each method: (where the link is, coefficient
 # symbol, what was counted).
+#: How a method's reading names the link, its symbol and what it counts (English, marked for the
+#: catalogue; translated in :attr:`Relation.reading`).
 _WORDING = {
-    PEARSON: ("", "r", "{n_clients} clients"),
-    SPEARMAN: ("", "ρ", "{n_clients} clients"),
-    REPEATED_MEASURES: (" within clients", "r", "{n} observations from {n_clients} clients"),
-    LAGGED: (" with the next goal rating", "partial r", "{n} session pairs from {n_clients} clients"),
+    PEARSON: (N_("{strength} link"), "r", N_("{n_clients} clients")),
+    SPEARMAN: (N_("{strength} link"), "ρ", N_("{n_clients} clients")),
+    REPEATED_MEASURES: (N_("{strength} link within clients"), "r", N_("{n} observations from {n_clients} clients")),
+    LAGGED: (N_("{strength} link with the next goal rating"), N_("partial r"),
+             N_("{n} session pairs from {n_clients} clients")),
 }
+
+
+def _strength_words(strength: str, positive: bool) -> str:
+    """'Weak positive', 'Negligible'… in the current language (the strength of :func:`describe_strength`)."""
+    if strength == "negligible":
+        return _("Negligible")
+    if strength == "weak":
+        return _("Weak positive") if positive else _("Weak negative")
+    if strength == "moderate":
+        return _("Moderate positive") if positive else _("Moderate negative")
+    return _("Strong positive") if positive else _("Strong negative")
 
 
 @dataclass(frozen=True)
@@ -214,22 +230,22 @@ class Relation:
         never of its cause.
         """
         if self.estimate is None:
-            return f"No estimate: {self.refused_because}."
+            return _("No estimate: {reason}.").format(reason=self.refused_because)
         shown = round(self.estimate, 2)
-        strength = describe_strength(shown)
-        direction = "" if strength == "negligible" else (" positive" if shown > 0 else " negative")
-        where, symbol, counted = _WORDING[self.method]
-        counted = counted.format(n=self.n, n_clients=self.n_clients)
+        link, symbol, counted = _WORDING[self.method]
+        link = _(link).format(strength=_strength_words(describe_strength(shown), shown > 0))
+        symbol = _(symbol)
+        counted = _(counted).format(n=self.n, n_clients=self.n_clients)
         if self.adjusted_for:
-            symbol, counted = f"partial {symbol}", f"{counted}, adjusted for {self.adjusted_for}"
+            symbol = _("partial {symbol}").format(symbol=symbol)
+            counted = _("{counted}, adjusted for {covariate}").format(counted=counted, covariate=self.adjusted_for)
         if self.ci_low <= 0 <= self.ci_high:
-            verdict = "the interval includes 0 — no evidence either way."
+            verdict = _("the interval includes 0 — no evidence either way.")
         else:
-            verdict = "the interval excludes 0 — evidence of a link, not of its cause."
-        return (
-            f"{strength.capitalize()}{direction} link{where} ({symbol} = {_fmt(self.estimate)}, "
-            f"95 % CI {_fmt(self.ci_low)} to {_fmt(self.ci_high)}, {counted}); {verdict}"
-        )
+            verdict = _("the interval excludes 0 — evidence of a link, not of its cause.")
+        return _("{link} ({symbol} = {estimate}, 95 % CI {low} to {high}, {counted}); {verdict}").format(
+            link=link, symbol=symbol, estimate=_fmt(self.estimate), low=_fmt(self.ci_low),
+            high=_fmt(self.ci_high), counted=counted, verdict=verdict)
 
 
 def between_clients(
@@ -310,7 +326,8 @@ def between_clients(
     n = len(frame)
     if n < min_clients:
         return _refused(
-            method, x, y, n, n, f"only {n} clients have both {x} and {y}; at least {min_clients} are needed"
+            method, x, y, n, n, _("only {n} clients have both {x} and {y}; at least {needed} are needed").format(
+                n=n, x=x, y=y, needed=min_clients)
         )
     xs, ys = frame[x], frame[y]
     if method == SPEARMAN:
@@ -320,13 +337,12 @@ def between_clients(
         cc = frame[adjust_for] - frame[adjust_for].mean()
         if _varies(cc, frame[adjust_for]):
             xc, yc = xc - (xc @ cc) / (cc @ cc) * cc, yc - (yc @ cc) / (cc @ cc) * cc
-    taken_out = f" once {adjust_for} is taken out" if adjust_for else ""
     for name, centred, raw in ((x, xc, xs), (y, yc, ys)):
         if not _varies(centred, raw):
-            return _refused(
-                method, x, y, n, n,
-                f"{name} has the same value for all {n} clients{taken_out}, so a correlation is undefined"
-            )
+            reason = (_("{name} has the same value for all {n} clients once {covariate} is taken out, so a "
+                        "correlation is undefined") if adjust_for else
+                      _("{name} has the same value for all {n} clients, so a correlation is undefined"))
+            return _refused(method, x, y, n, n, reason.format(name=name, n=n, covariate=adjust_for))
 
     dof = n - 2 - q
     r = _correlation(xc, yc)
@@ -463,8 +479,9 @@ def within_client(
     if n < min_obs or k < min_clients:
         return _refused(
             method, x, y, n, k,
-            f"only {n} observations of both {x} and {y} from {k} clients with {per_client} or more; "
-            f"at least {min_obs} observations from {min_clients} clients are needed",
+            _("only {n} observations of both {x} and {y} from {k} clients with {per_client} or more; at "
+              "least {min_obs} observations from {min_clients} clients are needed").format(
+                n=n, x=x, y=y, k=k, per_client=per_client, min_obs=min_obs, min_clients=min_clients),
             varying,
         )
     groups = frame[client]
@@ -475,12 +492,10 @@ def within_client(
         xc, yc = _centre(frame[x], groups), _centre(frame[y], groups)
     for name, centred, raw in ((x, xc, frame[x]), (y, yc, frame[y])):
         if not _varies(centred, raw):
-            trend = " once each client's trend is removed" if detrend else ""
-            return _refused(
-                method, x, y, n, k,
-                f"{name} never varies within a client{trend}, so a within-client correlation is undefined",
-                varying,
-            )
+            reason = (_("{name} never varies within a client once each client's trend is removed, so a "
+                        "within-client correlation is undefined") if detrend else
+                      _("{name} never varies within a client, so a within-client correlation is undefined"))
+            return _refused(method, x, y, n, k, reason.format(name=name), varying)
     dof = n - (2 if detrend else 1) * k - 1
     return _within_fit(method, x, y, xc, yc, n, k, dof, varying)
 
@@ -579,8 +594,9 @@ def lagged(
     if n < min_obs or k < min_clients:
         return _refused(
             method, x, y, n, k,
-            f"only {n} pairs of consecutive ratings of both {x} and {y} from {k} clients with "
-            f"{per_client} or more pairs; at least {min_obs} pairs from {min_clients} clients are needed",
+            _("only {n} pairs of consecutive ratings of both {x} and {y} from {k} clients with {per_client} "
+              "or more pairs; at least {min_obs} pairs from {min_clients} clients are needed").format(
+                n=n, x=x, y=y, k=k, per_client=per_client, min_obs=min_obs, min_clients=min_clients),
             varying,
         )
     groups = pairs[client]
@@ -594,13 +610,11 @@ def lagged(
     keep_y = float(yr @ yr) > 1e-12 * float(pairs[y].astype("float64") @ pairs[y].astype("float64"))
     x_perp = xr - (xr @ yr) / (yr @ yr) * yr if keep_y else xr
     if not _varies(pd.Series(x_perp), pairs[x].astype("float64")):
-        trend = ", each client's trend" if detrend else ""
-        return _refused(
-            method, x, y, n, k,
-            f"{x} never varies within a client once the current {y}{trend} are taken out, "
-            f"so the link is undefined",
-            varying,
-        )
+        reason = (_("{x} never varies within a client once the current {y}, each client's trend are taken "
+                    "out, so the link is undefined") if detrend else
+                  _("{x} never varies within a client once the current {y} are taken out, so the link is "
+                    "undefined"))
+        return _refused(method, x, y, n, k, reason.format(x=x, y=y), varying)
     sxx = float(x_perp @ x_perp)
     design = np.column_stack([xr, yr]) if keep_y else xr[:, None]
     coefficients = np.linalg.lstsq(design, nr, rcond=None)[0]
@@ -610,8 +624,10 @@ def lagged(
     if see <= 1e-12 * float(nr @ nr):
         return _refused(
             method, x, y, n, k,
-            f"within each client the next {y} is fully determined by the current one"
-            f"{' and the trend' if detrend else ''}, so there is nothing left for {x} to predict",
+            (_("within each client the next {y} is fully determined by the current one and the trend, so "
+               "there is nothing left for {x} to predict") if detrend else
+             _("within each client the next {y} is fully determined by the current one, so there is "
+               "nothing left for {x} to predict")).format(x=x, y=y),
             varying,
         )
     se = _cluster_se(design, residual, groups.to_numpy())[0]
@@ -710,10 +726,14 @@ def family_reading(role: str, p_adjusted: float | None, family_size: int) -> str
     if p_adjusted is None or p_adjusted != p_adjusted:
         return ""
     if role == "primary":
-        return f"The question chosen in advance: judged on its own (p = {p_adjusted:.3f})."
-    verdict = ("still evidence of a link after taking into account the number of links looked at"
-               if p_adjusted < 0.05 else "not evidence once the number of links looked at is taken into account")
-    return f"Exploratory, one of {family_size} links looked at: adjusted p = {p_adjusted:.2f}, {verdict}."
+        return _("The question chosen in advance: judged on its own (p = {p}).").format(
+            p=format_decimal(p_adjusted, 3))
+    if p_adjusted < 0.05:
+        return _("Exploratory, one of {size} links looked at: adjusted p = {p}, still evidence of a link after "
+                 "taking into account the number of links looked at.").format(
+            size=family_size, p=format_decimal(p_adjusted, 2))
+    return _("Exploratory, one of {size} links looked at: adjusted p = {p}, not evidence once the number of "
+             "links looked at is taken into account.").format(size=family_size, p=format_decimal(p_adjusted, 2))
 
 
 def reference_reading(n_clients: int, reference: Reference = FLUCKIGER_2018, adjusted_for: int = 0) -> str:
@@ -728,13 +748,13 @@ def reference_reading(n_clients: int, reference: Reference = FLUCKIGER_2018, adj
     if n_clients - 3 - adjusted_for < 1:
         return ""
     low, high = expected_range(n_clients, reference, adjusted_for)
-    return (
-        f"Across {reference.studies} studies the alliance–outcome correlation is r = {reference.r:.3f} "
-        f"(95 % CI {reference.ci_low:.3f}–{reference.ci_high:.3f}; {reference.citation}). Even if that were "
-        f"exactly this practice's true value, a practice of {n_clients} clients would observe r anywhere "
-        f"from {_fmt(low)} to {_fmt(high)} (95 % of the time), so one practice's figure is a rough "
-        f"reading. The reference is for the alliance and outcome, not for the other scores."
-    )
+    return _("Across {studies} studies the alliance–outcome correlation is r = {r} (95 % CI {ci_low}–{ci_high}; "
+             "{citation}). Even if that were exactly this practice's true value, a practice of {n} clients "
+             "would observe r anywhere from {low} to {high} (95 % of the time), so one practice's figure is a "
+             "rough reading. The reference is for the alliance and outcome, not for the other scores.").format(
+        studies=reference.studies, r=format_decimal(reference.r, 3), ci_low=format_decimal(reference.ci_low, 3),
+        ci_high=format_decimal(reference.ci_high, 3), citation=reference.citation, n=n_clients,
+        low=_fmt(low), high=_fmt(high))
 
 
 PRIMARY = ("between clients", "alliance")
@@ -934,5 +954,5 @@ def _check_minimum(name: str, value: int, least: int, why: str = "") -> None:
 
 
 def _fmt(value: float) -> str:
-    """Two decimals with a true minus sign."""
-    return f"{value:.2f}".replace("-", "−")
+    """Two decimals with a true minus sign, in the current language: −0.12 ('−0,12')."""
+    return format_decimal(value, 2).replace("-", "−")

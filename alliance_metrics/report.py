@@ -75,9 +75,15 @@ def signed_points(value: float, decimals: int = 0) -> str:
     ('+1 point', '-1 point', '+3 points', '+0 points', '+0.5 points')
     """
     if pd.isna(value):
-        return "—"
-    text = f"{value:+.{decimals}f}"
-    return f"{text} point" if abs(float(text)) == 1 else f"{text} points"
+        return MISSING
+    shown = round(float(value), decimals) + 0.0     # + 0.0: no "-0"
+    size = abs(shown)
+    # the count that picks the noun's form in both languages: English says "1 point", "0.5 points";
+    # French "0,5 point", "1,5 point", "2 points" (singular below 2)
+    count = 1 if size == 1 else 0 if size < 2 else 2
+    number = format_decimal(shown, decimals)
+    number = number if number.startswith("-") else "+" + number
+    return ngettext("{number} point", "{number} points", count).format(number=number)
 
 
 def _label(table: dict[str, str], code: object) -> str:
@@ -120,21 +126,6 @@ def trend_chart(trend: pd.DataFrame, width: int = 760, height: int = 300) -> dic
     }
 
 
-def payment_note(review: WeeklyReview) -> str | None:
-    """Why the week's payment may look low, when some of its fees are not due yet (the review's
-    note, in the reader's language; it names no document the reader does not have).
-    """
-    if review.not_yet_due.empty:
-        return None
-    count, last = len(review.not_yet_due), pd.Timestamp(review.not_yet_due.payment_due_on.max()).date()
-    return ngettext(
-        "Payment counts an unpaid fee as not paid on time even before it is due: {count} of this "
-        "week's fees is unpaid but not late yet (due by {day}). The figure rises as it is paid on time.",
-        "Payment counts an unpaid fee as not paid on time even before it is due: {count} of this "
-        "week's fees are unpaid but not late yet (the last is due by {day}). The figure rises as they "
-        "are paid on time.", count).format(count=count, day=format_date(last, "EEEE d MMMM"))
-
-
 def weekly_report_html(review: WeeklyReview, currency: str | None = None, made_on: date | None = None) -> str:
     """The weekly review as a standalone HTML page, in the current language; amounts in
     *currency* (an ISO 4217 code; default: the euro)."""
@@ -159,7 +150,7 @@ def weekly_report_html(review: WeeklyReview, currency: str | None = None, made_o
     return render(
         "weekly_report.html",
         week_start=review.week_start, week_end=review.week_end, who=who,
-        headlines=headlines, payment_note=payment_note(review), trend=trend_chart(review.trend),
+        headlines=headlines, payment_note=review.payment_note, trend=trend_chart(review.trend),
         attention=attention, billable=billable, sessions=sessions,
         left_out={"attention": max(0, len(review.attention) - MAX_TABLE_ROWS),
                   "billable": max(0, len(review.billable) - MAX_TABLE_ROWS),

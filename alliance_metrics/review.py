@@ -22,6 +22,7 @@ from alliance_metrics.attention import (
     rule_counts,
 )
 from alliance_metrics.caseload import expected_progress
+from alliance_metrics.i18n import N_, _, format_date, ngettext
 from alliance_metrics.inventory import client_directory
 from alliance_metrics.score_queries import client_scores, session_facts
 from alliance_metrics.scores import SCORES, pooled_scores
@@ -29,12 +30,13 @@ from alliance_metrics.store import Store, per_data_version
 
 COMPARISON_WEEKS = 4
 
-#: The headline figures, in display order: (column of pooled_scores, label, unit).
+#: The headline figures, in display order: (column of pooled_scores, label, unit). The labels are
+#: English, marked for the catalogue; :func:`headlines` gives them in the current language.
 HEADLINES = (
-    ("attended", "Sessions held", "count"),
-    ("missed", "Missed sessions", "count"),
+    ("attended", N_("Sessions held"), "count"),
+    ("missed", N_("Missed sessions"), "count"),
     *((score.name, score.label, "%") for score in SCORES),
-    ("billable_amount", "Billable (missed)", "amount"),
+    ("billable_amount", N_("Billable (missed)"), "amount"),
 )
 
 
@@ -69,7 +71,8 @@ def headlines(store: Store, week_start: date, therapist_id: str | None = None) -
     """The week's figures beside those of the four weeks before (pooled over those four weeks).
 
     Counts and amounts of the four weeks are weekly means, so they compare with one week.
-    Columns: measure, label, unit, this_week, before, change (this_week − before).
+    Columns: measure, label (in the current language), unit, this_week, before, change
+    (this_week − before).
     """
     week_end = week_start + timedelta(days=7)
     this_week = _pooled(store, week_start, week_end, therapist_id)
@@ -80,7 +83,7 @@ def headlines(store: Store, week_start: date, therapist_id: str | None = None) -
         then = before.get(measure, float("nan"))
         if unit != "%" and not before.empty:
             then = then / COMPARISON_WEEKS
-        rows.append({"measure": measure, "label": label, "unit": unit,
+        rows.append({"measure": measure, "label": _(label), "unit": unit,
                      "this_week": float(now), "before": float(then)})
     table = pd.DataFrame(rows)
     table["change"] = table.this_week - table.before
@@ -121,14 +124,19 @@ class WeeklyReview:
 
     @property
     def payment_note(self) -> str | None:
-        """Why the week's payment may look low, when some of its fees are not due yet."""
+        """Why the week's payment may look low, when some of its fees are not due yet: the page's
+        and the weekly report's note, in the current language (it names no document the reader
+        does not have)."""
         if self.not_yet_due.empty:
             return None
-        n, last = len(self.not_yet_due), pd.Timestamp(self.not_yet_due.payment_due_on.max())
-        return (f"Payment counts an unpaid fee as not paid on time even before it is due: "
-                f"{n} of this week's fees {'are' if n > 1 else 'is'} unpaid but not late "
-                f"yet ({'the last is ' if n > 1 else ''}due by {last:%A %d %B}). The figure rises as "
-                f"{'they are' if n > 1 else 'it is'} paid on time.")
+        count = len(self.not_yet_due)
+        last = pd.Timestamp(self.not_yet_due.payment_due_on.max()).date()
+        return ngettext(
+            "Payment counts an unpaid fee as not paid on time even before it is due: {count} of this "
+            "week's fees is unpaid but not late yet (due by {day}). The figure rises as it is paid on time.",
+            "Payment counts an unpaid fee as not paid on time even before it is due: {count} of this "
+            "week's fees are unpaid but not late yet (the last is due by {day}). The figure rises as they "
+            "are paid on time.", count).format(count=count, day=format_date(last, "EEEE d MMMM"))
 
 
 def most_urgent_first(attention: pd.DataFrame) -> pd.DataFrame:

@@ -20,6 +20,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from alliance_metrics.i18n import N_
+
 
 def _percent(numerator, denominator):
     """100 · numerator / denominator, nan where the denominator is not positive."""
@@ -208,12 +210,12 @@ class Score:
 
 #: Every 0–100 score, in SPEC §5's column order. Tests check shared properties over this registry.
 SCORES: tuple[Score, ...] = (
-    Score("attendance", attendance_score, "Attendance"),
-    Score("punctuality", punctuality_score, "Punctuality"),
-    Score("engagement", engagement_score, "Engagement"),
-    Score("payment", payment_score, "Payment"),
-    Score("therapist_punctuality", therapist_punctuality_score, "Therapist punctuality"),
-    Score("alliance", alliance_score, "Alliance (client-rated)"),
+    Score("attendance", attendance_score, N_("Attendance")),
+    Score("punctuality", punctuality_score, N_("Punctuality")),
+    Score("engagement", engagement_score, N_("Engagement")),
+    Score("payment", payment_score, N_("Payment")),
+    Score("therapist_punctuality", therapist_punctuality_score, N_("Therapist punctuality")),
+    Score("alliance", alliance_score, N_("Alliance (client-rated)")),
 )
 SCORES_BY_NAME = {score.name: score for score in SCORES}
 

@@ -24,6 +24,7 @@ import duckdb
 import pandas as pd
 
 from alliance_metrics import audit
+from alliance_metrics.i18n import _, current_language
 from alliance_metrics.settings import DEFAULTS, setting
 from alliance_metrics.sql import load as sql   # the one SQL loader; store.sql(name) for the modules that import it here
 
@@ -63,7 +64,7 @@ def per_data_version(function: Callable[..., Result], maxsize: int = 16) -> Call
 
     For the expensive whole-practice reads the pages repeat on every rerun (expected progress,
     the weekly review). The key is the store's opening number (two stores, even two in-memory
-    ones, never share), :meth:`Store.data_version` and the arguments; the result is shared, so
+    ones, never share), :meth:`Store.data_version`, the current language and the arguments; the result is shared, so
     callers must not modify it (pages only read).
     Identified results stay in this process's memory, as the store itself does; access control
     happens before a page asks (ui/access.py).
@@ -73,7 +74,8 @@ def per_data_version(function: Callable[..., Result], maxsize: int = 16) -> Call
 
     @wraps(function)
     def memoised(store: "Store", *args, **kwargs):
-        key = (store.opened, store.data_version(), args, tuple(sorted(kwargs.items())))
+        # the language too: the results hold sentences (needs-attention reasons, readings)
+        key = (store.opened, store.data_version(), current_language(), args, tuple(sorted(kwargs.items())))
         with lock:
             if key in results:
                 results.move_to_end(key)
@@ -132,10 +134,9 @@ class Store:
         self.opened = next(Store._openings)  # this opening's number, for per_data_version
         if self.path != ":memory:":
             if (not create or read_only) and not Path(self.path).is_file():
-                raise StoreError(
-                    f"There is no database at {self.path}. Check the path given with --db or "
-                    "$ALLIANCE_DB, or import a session log first."
-                )
+                raise StoreError(_(
+                    "There is no database at {path}. Check the path given with --db or $ALLIANCE_DB, "
+                    "or import a session log first.").format(path=self.path))
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._write_lock = threading.RLock()
         self._con = self._connect()
@@ -154,11 +155,10 @@ class Store:
         try:
             return duckdb.connect(self.path, read_only=self.read_only)
         except duckdb.Error as error:
-            raise StoreError(
-                f"Cannot open the database {self.path}: {str(error).splitlines()[0]}. If the "
-                "dashboard is running, stop it or use the dashboard's pages; otherwise pass --db "
-                "with the path of an Alliance database."
-            ) from None
+            raise StoreError(_(
+                "Cannot open the database {path}: {error}. If the dashboard is running, stop it or use "
+                "the dashboard's pages; otherwise pass --db with the path of an Alliance database.").format(
+                path=self.path, error=str(error).splitlines()[0])) from None
 
     # -- queries -------------------------------------------------------------------------------
 
@@ -290,11 +290,12 @@ class Store:
                     setting(name).check(raw)
                 except ValueError as error:
                     shown = lambda value: f"{value:g}" if isinstance(value, float | int) else repr(value)
-                    problems[name] = (
-                        f"The database holds {shown(raw)} for the setting {name!r}, which is not "
-                        f"allowed ({error}) The default {shown(DEFAULTS[name])} applies instead: "
-                        "open the Settings page and save a value to repair it."
-                    )
+                    problems[name] = _(
+                        "The database holds {value} for the setting “{setting}”, which is not allowed "
+                        "({error}) The default, {default}, applies instead: open the Settings page and "
+                        "save a value to repair it.").format(
+                        value=shown(raw), setting=setting(name).title(), error=error,
+                        default=setting(name).default_text())
         return problems
 
     @staticmethod
@@ -384,7 +385,7 @@ class Store:
         """
         target = Path(target)
         if target.exists():
-            raise StoreError(f"{target} already exists. Give the name of a new file.")
+            raise StoreError(_("{target} already exists. Give the name of a new file.").format(target=target))
         with self._write_lock, closing(self._con.cursor()) as cursor:
             source = cursor.execute("select current_database()").fetchone()[0]
             cursor.execute("attach $path as alliance_copy", {"path": str(target)})
@@ -443,13 +444,15 @@ class Store:
                 copied = cursor.execute(
                     f"select count(*) from alliance_copy.main.{_identifier(table)}").fetchone()[0]
                 if copied != original:
-                    raise StoreError(f"The copy of table {table} holds {copied} rows, not {original}.")
+                    raise StoreError(_("The copy of table {table} holds {copied} rows, not {original}.").format(
+                        table=table, copied=copied, original=original))
                 counts[table] = copied
             versions = cursor.execute(
                 f"select (select value from {_identifier(source)}.main.meta where key = 'schema_version'), "
                 "(select value from alliance_copy.main.meta where key = 'schema_version')").fetchone()
             if versions[0] != versions[1]:
-                raise StoreError(f"The copy has schema version {versions[1]}, not {versions[0]}.")
+                raise StoreError(_("The copy has schema version {copied}, not {original}.").format(
+                    copied=versions[1], original=versions[0]))
             cursor.execute("commit")
         except BaseException:
             cursor.execute("rollback")
@@ -482,7 +485,8 @@ class Store:
             wal = Path(self.path + ".wal")
             if wal.exists():  # closing merges the log; if it did not, do not pair it with the new file
                 self._con = self._connect()
-                raise StoreError(f"The write-ahead log {wal} could not be merged; the database was not rewritten.")
+                raise StoreError(_("The write-ahead log {wal} could not be merged; the database was not "
+                                   "rewritten.").format(wal=wal))
             os.replace(fresh, self.path)
             _sync_folder(Path(self.path).parent)
             self._con = self._connect()
@@ -527,10 +531,10 @@ class Store:
             row = cursor.execute("select value from meta where key = 'schema_version'").fetchone()
             current = int(row[0]) if row else 0
             if current > SCHEMA_VERSION:
-                raise StoreError(
-                    f"The database {self.path} has schema version {current}, newer than this "
-                    f"release understands ({SCHEMA_VERSION}). Update Alliance to open it."
-                )
+                raise StoreError(_(
+                    "The database {path} has schema version {current}, newer than this release "
+                    "understands ({supported}). Update Alliance to open it.").format(
+                    path=self.path, current=current, supported=SCHEMA_VERSION))
             for version in range(current + 1, SCHEMA_VERSION + 1):
                 cursor.execute(sql(MIGRATIONS[version - 1]))
             cursor.execute(

@@ -29,6 +29,7 @@ from alliance_metrics.anonymise import (
     SCORE_NAMES, TABLE_SCHEMAS, TOTAL, Source, SupervisorView, bin_label, granularity_of, is_small,
     period_label, periods_between, table_frame,
 )
+from alliance_metrics.i18n import _
 from alliance_metrics.pooling import PEARSON, POOLED
 
 FORMAT = "alliance-supervisor-export"
@@ -118,7 +119,7 @@ def read_export(path: str | Path) -> SupervisorView:
     try:
         data = Path(path).read_bytes()
     except OSError as error:
-        raise ExportError(f"Cannot read {path}: {error.strerror}.") from None
+        raise ExportError(_("Cannot read {path}: {error}.").format(path=path, error=error.strerror)) from None
     try:
         return loads_export(data)
     except ExportError as error:
@@ -140,16 +141,17 @@ def loads_export(data: str | bytes) -> SupervisorView:
     try:
         body = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ExportError(f"This is not a supervisor export: it is not JSON ({error}).") from None
+        raise ExportError(_("This is not a supervisor export: it is not JSON ({error}).").format(error=error)) from None
     except RecursionError:
-        raise ExportError("This is not a supervisor export: its JSON is nested far deeper than an export's "
-                          "(a few levels).") from None
+        raise ExportError(_("This is not a supervisor export: its JSON is nested far deeper than an export's "
+                            "(a few levels).")) from None
     if not isinstance(body, dict) or body.get("format") != FORMAT:
-        raise ExportError(f"This is not a supervisor export: its format is not {FORMAT!r}. "
-                          "Export one with: python -m alliance_metrics supervisor-export --out FILE")
+        raise ExportError(_("This is not a supervisor export: its format is not {format!r}. Export one with: "
+                            "python -m alliance_metrics supervisor-export --out FILE").format(format=FORMAT))
     if body.get("version") != VERSION:
-        raise ExportError(f"This export is version {body.get('version')!r}; this release reads version "
-                          f"{VERSION}. Open it with the release that wrote it, or export again.")
+        raise ExportError(_("This export is version {version!r}; this release reads version {supported}. Open "
+                            "it with the release that wrote it, or export again.").format(
+            version=body.get("version"), supported=VERSION))
     if sorted(body) != sorted(_KEYS):
         raise ExportError(f"The export's fields are {sorted(body)}; expected {sorted(_KEYS)}.")
     try:
@@ -157,8 +159,8 @@ def loads_export(data: str | bytes) -> SupervisorView:
     except ValueError:
         digest_ok = False
     if not digest_ok:
-        raise ExportError("The export has been changed since it was written (its checksum does not "
-                          "match). Ask for the file again.")
+        raise ExportError(_("The export has been changed since it was written (its checksum does not match). "
+                            "Ask for the file again."))
     return _view_from(body)
 
 

@@ -15,6 +15,13 @@ import pandas as pd
 
 from alliance_metrics import audit
 from alliance_metrics.store import Store, _identifier, sql
+from alliance_metrics.i18n import N_, _
+
+#: Why an import cannot be undone, as sql/imports_with_undo.sql words it (marked here for the
+#: catalogue; translated where shown).
+WHY_NOT_UNDOABLE = (N_("undone"), N_("nothing was imported"), N_("it changed nothing"),
+                    N_("a later import changed its rows"),
+                    N_("the rows it updated were not kept (it was made by an older release)"))
 
 #: For each kind of import: the table it writes, the table of the rows it replaced, and their key.
 REPLACED = {"sessions": ("sessions", "replaced_sessions", "session_id"),
@@ -69,12 +76,14 @@ def undo_import(store: Store, import_id: int) -> dict[str, int]:
         row = cursor.execute(f"select why_not_undoable from ({query}) where import_id = $id",
                              {"id": import_id}).fetchone()
         if row is None:
-            raise ValueError(f"There is no import #{import_id}. The Your data page lists the imports.")
+            raise ValueError(_("There is no import #{number}. The Your data page lists the imports.").format(
+                number=import_id))
         if row[0] is not None:
-            raise ValueError(f"Import #{import_id} cannot be undone: {row[0]}. To correct it, import "
-                             "a corrected file (rows with the same session_id are updated).")
+            raise ValueError(_("Import #{number} cannot be undone: {reason}. To correct it, import a corrected "
+                               "file (rows with the same session id are updated).").format(
+                number=import_id, reason=_(row[0])))
         counts = {}
-        for kind, (table, replaced, _) in REPLACED.items():
+        for kind, (table, replaced, _key) in REPLACED.items():
             store.touch_clients(cursor, f"select client_id from {table} where import_id = $id union all "
                                         f"select client_id from {replaced} where replaced_by = $id", {"id": import_id})
             counts[f"{kind}_deleted"] = cursor.execute(
@@ -94,5 +103,5 @@ def delete_session(store: Store, session_id: str) -> None:
         store.touch_clients(cursor, "select client_id from sessions where session_id = $id", {"id": session_id})
         deleted = cursor.execute("delete from sessions where session_id = $id", {"id": session_id}).fetchone()[0]
         if not deleted:
-            raise ValueError(f"There is no session {session_id!r}: nothing was deleted.")
+            raise ValueError(_("There is no session {session!r}: nothing was deleted.").format(session=session_id))
         audit.record(cursor, "delete_session", sessions_deleted=deleted)

@@ -241,7 +241,7 @@ def test_k_comes_from_the_setting_and_is_never_below_5(february):
     assert hidden(cell(raised.trends, period="2026-02", measure="alliance"))
     with pytest.raises(ValueError, match="from 5 to"):
         view(february, k=4)
-    with pytest.raises(ValueError, match="granularity"):
+    with pytest.raises(ValueError, match="The period must be one of auto, month, quarter"):
         view(february, granularity="week")
 
 

@@ -96,7 +96,7 @@ def test_settings_saved_in_one_transaction_and_a_bad_stored_value_shown_at_its_f
     app = open_app(monkeypatch, db, demo=False)
     app.switch_page("pages/settings.py").run()
     assert not app.exception, app.exception
-    assert any("holds 3 for the setting 'k_anonymity'" in error.value for error in app.error)
+    assert any("holds 3 for the setting “Minimum clients behind a figure (k)”" in error.value for error in app.error)
     app.number_input(key="setting_grace_min").set_value(10)
     app.number_input(key="setting_late_cancel_hours").set_value(48)
     app.button[0].click().run()   # the form's submit button

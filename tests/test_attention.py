@@ -146,20 +146,20 @@ OFF_TRACK = pd.DataFrame({
 })
 
 EXPECTED = {
-    ("A", "missed_this_week"): "No-show on 2026-03-04; late cancellation on 2026-03-06 (14 h notice).",
-    ("B", "low_attendance"): "Attendance 50 % over the last 6 scheduled sessions (3 of 6), below 75 %.",
+    ("A", "missed_this_week"): "No-show on 4 Mar 2026; late cancellation on 6 Mar 2026 (14 h notice).",
+    ("B", "low_attendance"): "Attendance 50% over the last 6 scheduled sessions (3 of 6), below 75%.",
     ("C", "late_arrivals"): "Arrived late at the last 2 attended sessions in a row (10, 7 min after the start).",
     ("D", "involvement_falling"): "Engagement rating falling: mean 3 (1–5) over the last 3 rated sessions, "
                                   "down from 4.67 over the 3 before.",
     ("E", "practice_missed"): "None of the agreed practice done at the last 3 sessions where practice "
-                              "was agreed (since 2026-02-16).",
-    ("F", "alliance_concern"): "Alliance rating 36.5/40 on 2026-03-03 (down 3 from 39.5).",
+                              "was agreed (since 16 Feb 2026).",
+    ("F", "alliance_concern"): "Alliance rating 36.5/40 on 3 Mar 2026 (down 3 from 39.5).",
     ("G", "off_track"): OFF_TRACK.reason[0],
-    ("M", "missed_this_week"): "No-show on 2026-03-02.",
-    ("M", "alliance_concern"): "Alliance rating 35.9/40 on 2026-03-05 (below 36).",
-    ("N", "nothing_booked"): "Last attended on 2026-02-20; nothing booked from 2026-03-09 to 2026-03-22.",
-    ("U", "unpaid_fees"): "120 in fees unpaid for more than 30 days on 2026-03-08: 2 sessions, "
-                          "the oldest on 2026-01-08 (59 days).",
+    ("M", "missed_this_week"): "No-show on 2 Mar 2026.",
+    ("M", "alliance_concern"): "Alliance rating 35.9/40 on 5 Mar 2026 (below 36).",
+    ("N", "nothing_booked"): "Last attended on 20 Feb 2026; nothing booked from 9 Mar 2026 to 22 Mar 2026.",
+    ("U", "unpaid_fees"): "€120.00 in fees unpaid for more than 30 days on 8 Mar 2026: 2 sessions, "
+                          "the oldest on 8 Jan 2026 (59 days).",
 }
 
 
@@ -201,15 +201,15 @@ def test_sessions_after_the_week_flag_only_the_next_week(facts):
     q = dict(zip(next_week.loc[next_week.client_id == "Q", "code"],
                  next_week.loc[next_week.client_id == "Q", "reason"]))
     assert q == {
-        "missed_this_week": "No-show on 2026-03-10.",
+        "missed_this_week": "No-show on 10 Mar 2026.",
         "late_arrivals": "Arrived late at the last 2 attended sessions in a row (20, 15 min after the start).",
-        "alliance_concern": "Alliance rating 30/40 on 2026-03-11 (down 6 from 36, below 36).",
-        "nothing_booked": "Last attended on 2026-03-12; nothing booked from 2026-03-16 to 2026-03-29.",
+        "alliance_concern": "Alliance rating 30/40 on 11 Mar 2026 (down 6 from 36, below 36).",
+        "nothing_booked": "Last attended on 12 Mar 2026; nothing booked from 16 Mar 2026 to 29 Mar 2026.",
     }
 
 
 @pytest.mark.parametrize("name, value, gone", [
-    ("attendance_alert_pct", 50, ("B", "low_attendance")),            # 50 % is not below 50 %
+    ("attendance_alert_pct", 50, ("B", "low_attendance")),            # 50% is not below 50 %
     ("late_arrivals_in_row", 3, ("C", "late_arrivals")),              # 02-16 was on time
     ("practice_missed_in_row", 4, ("E", "practice_missed")),          # 02-09 had 0.5 done
     ("involvement_drop_points", 1.7, ("D", "involvement_falling")),   # 14/3 − 9/3 = 1.67 < 1.7
@@ -228,12 +228,12 @@ def test_changed_settings_change_the_figures(facts):
     # B's last 7 counted sessions add 01-19 (attended): 4 of 7 = 57.14… % → 57.1
     flags = needs_attention(facts, WEEK, {"attendance_window_sessions": 7}, OFF_TRACK)
     assert flags.loc[flags.client_id == "B", "reason"].tolist() == [
-        "Attendance 57.1 % over the last 7 scheduled sessions (4 of 7), below 75 %."]
+        "Attendance 57.1% over the last 7 scheduled sessions (4 of 7), below 75%."]
     # U at 29 days: 60 on 02-06 (30 days) joins: 70 + 50 + 60 = 180, 3 sessions
     flags = needs_attention(facts, WEEK, {"unpaid_alert_days": 29}, OFF_TRACK)
     assert flags.loc[flags.client_id == "U", "reason"].tolist() == [
-        "180 in fees unpaid for more than 29 days on 2026-03-08: 3 sessions, the oldest on "
-        "2026-01-08 (59 days)."]
+        "€180.00 in fees unpaid for more than 29 days on 8 Mar 2026: 3 sessions, the oldest on "
+        "8 Jan 2026 (59 days)."]
 
 
 def test_attendance_exactly_at_the_threshold_does_not_fire(store):
@@ -248,7 +248,7 @@ def test_attendance_exactly_at_the_threshold_does_not_fire(store):
     assert needs_attention(facts, WEEK, {"attendance_alert_pct": 100}).empty
     flags = needs_attention(facts, WEEK, {"attendance_window_sessions": 4, "attendance_alert_pct": 76})
     assert flags.reason.tolist() == [
-        "Attendance 75 % over the last 4 scheduled sessions (3 of 4), below 76 %."]
+        "Attendance 75% over the last 4 scheduled sessions (3 of 4), below 76%."]
 
 
 def test_unpaid_exactly_30_days_does_not_fire_31_does(store):
@@ -259,8 +259,8 @@ def test_unpaid_exactly_30_days_does_not_fire_31_does(store):
     ])
     flags = needs_attention(session_facts(store), WEEK, DEFAULTS)
     assert pairs(flags) == {("W", "unpaid_fees")}
-    assert flags.reason[0] == ("45.50 in fees unpaid for more than 30 days on 2026-03-08: "
-                               "1 session, the oldest on 2026-02-05 (31 days).")
+    assert flags.reason[0] == ("€45.50 in fees unpaid for more than 30 days on 8 Mar 2026: "
+                               "1 session, the oldest on 5 Feb 2026 (31 days).")
 
 
 def test_alliance_boundaries(store):
@@ -274,12 +274,12 @@ def test_alliance_boundaries(store):
     # P: 36.9 → 35.9 is a drop of exactly 1 and 35.9 < 36; R: a drop of 0.5 < 1, 36.5 ≥ 36;
     # S: 36 is not below 36
     assert dict(zip(flags.client_id, flags.reason)) == {
-        "P": "Alliance rating 35.9/40 on 2026-03-03 (down 1 from 36.9, below 36)."}
+        "P": "Alliance rating 35.9/40 on 3 Mar 2026 (down 1 from 36.9, below 36)."}
     # by default a 1-point drop is within measurement error (fallback threshold 2.77): P is
     # flagged only for newly crossing 36
     flags = needs_attention(session_facts(store), WEEK, DEFAULTS)
     assert dict(zip(flags.client_id, flags.reason)) == {
-        "P": "Alliance rating 35.9/40 on 2026-03-03 (below 36)."}
+        "P": "Alliance rating 35.9/40 on 3 Mar 2026 (below 36)."}
 
 
 def test_below_36_alerts_only_on_a_new_crossing(store):
@@ -292,11 +292,11 @@ def test_below_36_alerts_only_on_a_new_crossing(store):
     ])
     flags = needs_attention(session_facts(store), WEEK, DEFAULTS)
     assert dict(zip(flags.client_id, flags.reason)) == {
-        "H": "Alliance rating 35.5/40 on 2026-03-03 (below 36)."}
+        "H": "Alliance rating 35.5/40 on 3 Mar 2026 (below 36)."}
 
 
 def calibration_facts(clients: int, ratings: list[float]) -> pd.DataFrame:
-    """Every client rated the same sequence, weekly from 2026-01-05, all attended."""
+    """Every client rated the same sequence, weekly from 5 Jan 2026, all attended."""
     n = len(ratings)
     return pd.DataFrame({
         "client_id": [f"c{i:02d}" for i in range(clients) for _ in range(n)],
@@ -320,9 +320,9 @@ def test_thresholds_are_computed_from_the_practice_spread():
 
 
 def test_ratings_that_never_vary_flag_no_drop(store):
-    # 20 clients (letters A…T) rated 38 weekly from 2026-02-09 to the reviewed week's Monday:
+    # 20 clients (letters A…T) rated 38 weekly from 9 Feb 2026 to the reviewed week's Monday:
     # no within-client spread (SS 0, N − k = 80 − 20 = 60 ≥ 30) → s_w = 0 and a computed
-    # threshold of 0; 38 → 38 on 2026-03-02 is no drop, so nobody is flagged (it once read
+    # threshold of 0; 38 → 38 on 2 Mar 2026 is no drop, so nobody is flagged (it once read
     # "down 0 from 38" for every client)
     letters = "ABCDEFGHIJKLMNOPQRST"
     insert_sessions(store, [
@@ -358,7 +358,7 @@ def test_pattern_rules_only_for_current_clients(store):
     ])
     flags = needs_attention(session_facts(store), WEEK, DEFAULTS)
     assert pairs(flags) == {("K", "low_attendance")}
-    assert flags.reason[0] == "Attendance 0 % over the last 6 scheduled sessions (0 of 6), below 75 %."
+    assert flags.reason[0] == "Attendance 0% over the last 6 scheduled sessions (0 of 6), below 75%."
 
 
 def test_attention_by_client(facts):
@@ -417,6 +417,9 @@ def test_every_rule_is_documented_with_real_settings():
         assert rule.title and rule.explanation
         for name in rule.settings:
             assert name in SETTINGS_BY_NAME
-            assert name in rule.explanation, (rule.code, name)
+            # the English text names the setting by its code name; people read its label instead
+            assert name in rule.explanation or (name == "active_client_days" and rule.current_only), (rule.code, name)
+            assert f"“{SETTINGS_BY_NAME[name].title()}”" in rule.describe(), (rule.code, name)
+        assert not any(name in rule.describe() for name in SETTINGS_BY_NAME if "_" in name), rule.describe()
     used = {name for rule in RULES for name in rule.settings}
     assert {setting.name for setting in SETTINGS if setting.group == "attention"} <= used

@@ -49,3 +49,19 @@ def test_every_command_is_documented_in_the_readme():
     commands = parser()._subparsers._group_actions[0].choices
     for name in commands:
         assert f"python -m alliance_metrics {name}" in README, name
+
+
+def test_the_french_data_dictionary_lists_the_same_columns_section_by_section():
+    """docs/data-dictionary.fr.md translates the English page: the same sections, in the same order,
+    each table with the same first-column names (the code's column names, kept in English)."""
+    def tables(text: str) -> list[list[str]]:
+        sections = text.split("\n## ")[1:]
+        return [re.findall(r"^\| ([a-z_0-9, ]+?) \|", section, flags=re.MULTILINE) for section in sections]
+
+    french = (ROOT / "docs" / "data-dictionary.fr.md").read_text("utf-8")
+    english, translated = tables(DICTIONARY), tables(french)
+    assert len(translated) == len(english)
+    for ours, theirs in zip(translated, english):
+        assert [name for name in ours if name not in ("colonne", "code")] == \
+            [name for name in theirs if name not in ("column", "code")]
+    assert "SPEC" not in french

@@ -204,7 +204,7 @@ def test_a_log_reimported_without_its_ids_matches_the_stored_sessions(store, tmp
     report = import_sessions(store, write(tmp_path, "again.csv", without_ids))
     assert (report.inserted, report.updated, report.unchanged) == (0, 0, 3)
     assert store.scalar("select count(*) from sessions") == 3
-    assert "no session_id column" in report.notes[0]
+    assert "no session id column" in report.notes[0]
 
 
 def test_invisible_characters_in_ids_make_no_second_copy(store, tmp_path):

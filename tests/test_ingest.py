@@ -290,7 +290,7 @@ def test_identical_repeated_lines_are_imported_once(store, tmp_path):
     report = import_sessions(store, path)
     assert (report.rows_read, report.inserted) == (3, 2)
     assert report.warnings == ("1 line repeated an earlier line exactly (line 4 repeats line 2); "
-                               "each was imported once.",)
+                               "it was imported once.",)
 
 
 def test_blank_rows_are_skipped_and_line_numbers_count_them(store, tmp_path):

@@ -294,7 +294,7 @@ def test_a_bad_value_in_the_file_is_reported_and_the_default_applies(practice):
     assert practice.settings()["k_anonymity"] == 11
     problems = practice.setting_problems()
     assert list(problems) == ["k_anonymity"]
-    assert "holds 3 for the setting 'k_anonymity'" in problems["k_anonymity"]
+    assert "holds 3 for the setting “Minimum clients behind a figure (k)”" in problems["k_anonymity"]
     assert "Settings page" in problems["k_anonymity"]
     practice.save_settings({"k_anonymity": 12})
     assert practice.setting_problems() == {} and practice.settings()["k_anonymity"] == 12

@@ -40,7 +40,7 @@ def test_report_is_self_contained_and_escapes_what_clients_typed(store):
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "Yves &amp; co" in html
     assert "Week from Monday, 2 March 2026 to Sunday, 8 March 2026" in html   # CLDR en_GB, full
-    assert "No-show on 2026-03-03" in html                       # the needs-attention reason
+    assert "No-show on 3 Mar 2026" in html                       # the needs-attention reason
     # nothing to fetch: no element of the page loads or links anything (plotly.js is inline)
     assert external_references(html) == []
 
