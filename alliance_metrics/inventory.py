@@ -15,13 +15,14 @@ from typing import Callable, TypeVar
 import pandas as pd
 
 from alliance_metrics import sql
+from alliance_metrics.i18n import N_
 from alliance_metrics.store import Store
 
 T = TypeVar("T")
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 DEMO_FILE_NAMES = ("demo/sessions.csv", "demo/clients.csv")
 #: What happens to the demo practice, in the words of every page that mentions it (see replacing_demo).
-DEMO_REPLACED = "Your first import replaces the demo practice (if your file is rejected, the demo stays)."
+DEMO_REPLACED = N_("Your first import replaces the demo practice (if your file is rejected, the demo stays).")
 
 
 @dataclass(frozen=True)

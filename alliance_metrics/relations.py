@@ -789,14 +789,14 @@ def relationship_family(
     """
     rows = []
     for x, label in scores.items():
-        rows.append(("between clients", x, label,
+        rows.append((N_("between clients"), x, label,
                      between_clients(per_client, x, progress, method=method, adjust_for=adjust_for)))
     for x, label in measures.items():
-        rows.append(("within clients", x, label, within_client(sessions, x, goal)))
-        rows.append(("session to session", x, label, lagged(sessions, x, goal, detrend=True)))
+        rows.append((N_("within clients"), x, label, within_client(sessions, x, goal)))
+        rows.append((N_("session to session"), x, label, lagged(sessions, x, goal, detrend=True)))
     table = pd.DataFrame(
         [{"design": d, "x": x, "label": label,
-          "role": "primary" if (d, x) == PRIMARY else "exploratory",
+          "role": N_("primary") if (d, x) == PRIMARY else N_("exploratory"),
           "estimate": r.estimate, "ci_low": r.ci_low, "ci_high": r.ci_high, "p_value": r.p_value,
           "relation": r} for d, x, label, r in rows]
     )

@@ -205,3 +205,20 @@ def supervisor_report_html(view: SupervisorView) -> str:
         relation_bins=_bins(view.relation_bins, "score", SCORE_NAMES, with_progress=True),
         distributions=_bins(view.distributions, "measure", MEASURES, with_progress=False),
     )
+
+
+def in_words(label: str) -> str:
+    """A pseudonym as a reader of the current language reads it: the word before the hex digits
+    translated ("Therapist 1a2b3c4d" → "Thérapeute 1a2b3c4d"); the export keeps the English word (alliance_metrics.pseudonym),
+    so that the same therapist keeps one pseudonym in every language. Other labels unchanged.
+
+    >>> in_words("Therapist 1a2b3c4d"), in_words("Total")
+    ('Therapist 1a2b3c4d', 'Total')
+    """
+    word, _space, code = label.partition(" ")
+    if len(code) == 8 and all(c in "0123456789abcdef" for c in code):
+        if word == "Therapist":
+            return _("Therapist {code}").format(code=code)
+        if word == "Practice":
+            return _("Practice {code}").format(code=code)
+    return label

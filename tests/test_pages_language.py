@@ -12,11 +12,9 @@ The check is a stop-list of words that belong to one language only: common Engli
 are not French (``the``, ``of``, ``sessions``, ``Weekly``, ``Download``…) must not appear in the
 French run, nor common French words (``les``, ``séances``, ``Télécharger``…) in the English run.
 
-The sentences the LIBRARY writes (attention reasons and rule titles, the review's notes and
-headline labels, statistics' readings, the supervisor view's sentences, import warnings) are
-translated separately. Until they are, a French string that is one of them is listed by
-:data:`LIBRARY_STILL_ENGLISH` and reported (``-rP`` shows them), not failed; every other English
-word — a page's own — fails the test. Empty that list once the library speaks French.
+The sentences the library writes (attention reasons, readings, the supervisor view's sentences)
+are checked the same way: :data:`LIBRARY_STILL_ENGLISH` (patterns reported, not failed) is empty
+and must stay so.
 """
 
 from __future__ import annotations
@@ -38,7 +36,7 @@ ENGLISH_ONLY = frozenset("""
     the of and with is are was were be been this that these those your you from by for at
     not no yet only each every all more less than which what when who how why their them they
     its it has have had to as into over under between within about after before
-    week weekly review session sessions needs attention download prepare score scores rating
+    week weekly review session sessions needs attention download prepare rating
     ratings progress goal settings data sign open show delete erase undo back up now file files
     upload columns labels therapist therapists missed billable attended cancelled late notice
     paid fee practice mean band suppressed trend trends caseload flow compared relate main
@@ -67,25 +65,7 @@ PROPER_NOUNS = re.compile(r"Session Rating Scale|Working Alliance Inventory|Holm
 #: Library sentences still written in English (translated by the library's own change, not the
 #: pages'): a French string matching one of these is reported, not failed. Each names its source.
 #: The lead empties this once the library speaks French (issue 14).
-LIBRARY_STILL_ENGLISH: dict[str, str] = {
-    r"^- ": "attention reasons (attention.py) / what the supervisor view shows (supervisor_report.py)",
-    r"larger than measurement noise": "the review's thresholds (attention.py / review.py)",
-    r"^(Missed session this week|Low attendance|Late arrivals in a row|Engagement rating falling|"
-    r"Agreed practice not done|Alliance rating low or falling|Goal progress off track|Fees unpaid|"
-    r"Nothing booked)$": "rule titles (attention.RULES)",
-    r"expected range at the (latest|last)": "progress reasons (progress.py)",
-    r"On this practice's \d+ ended clients": "progress accuracy message (progress.py)",
-    r"(Negligible|Small|Moderate|Large|Weak|Strong)[a-z ]* link|judged on its own|^Exploratory, one of|"
-    r"alliance–outcome correlation is r =": "relations readings (relations.py)",
-    r"Engagement rating \(1–5, therapist-rated\)|Practice done \(0–1\)|Client lateness \(minutes\)|"
-    r"Session alliance rating \(0–40\)": "session measures (caseload.SESSION_MEASURES)",
-    r"^(Between clients|Within clients|Session to session|exploratory|primary)$": "designs and roles (relations.py)",
-    r"Your first import replaces the demo practice": "inventory.DEMO_REPLACED",
-    r"^r = .*95 % interval": "supervisor relation readings (supervisor_report.relation_reading)",
-    r"^(Practice|Therapist) [0-9a-f]{8}": "pseudonyms (anonymise.py / pseudonym.py)",
-    r"Goal progress \(|New clients|Active clients|Endings \(last session|Drop-outs \(last session":
-        "supervisor measure labels (anonymise.MEASURE_LABELS, CASELOAD_LABELS)",
-}
+LIBRARY_STILL_ENGLISH: dict[str, str] = {}
 
 
 def _strings_of_figure(spec: dict) -> list[str]:

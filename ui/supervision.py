@@ -9,7 +9,7 @@ import streamlit as st
 from alliance_metrics.anonymise import CASELOAD_LABELS, MEASURE_LABELS, SCORE_NAMES, TOTAL, SupervisorView
 from alliance_metrics.charts import MEASURE_COLOURS, binned_counts, caseload_flow, period_trend
 from alliance_metrics.i18n import _, format_decimal
-from alliance_metrics.supervisor_report import relation_reading, what_it_shows
+from alliance_metrics.supervisor_report import in_words, relation_reading, what_it_shows
 from ui.widgets import EMPTY_CELL, PLOTLY_CONFIG
 
 
@@ -27,7 +27,7 @@ def _labels(labels: dict[str, str]) -> dict[str, str]:
 def render(view: SupervisorView) -> None:
     """The whole supervisor view: what it covers and why, trends, caseload, relations, therapists."""
     measures = _labels(MEASURE_LABELS)
-    st.caption(", ".join(_("{practice} ({scope}, made {as_of})").format(practice=s.practice, scope=_(s.scope),
+    st.caption(", ".join(_("{practice} ({scope}, made {as_of})").format(practice=in_words(s.practice), scope=_(s.scope),
                                                                         as_of=s.as_of) for s in view.sources))
     st.info("\n".join(f"- {sentence}" for sentence in what_it_shows(view)))
     if view.first_period is None:
@@ -98,5 +98,5 @@ def therapists_table(therapists: pd.DataFrame) -> pd.DataFrame:
     table = table.reindex([m for m in MEASURE_LABELS if m in table.index])
     table = table[list(dict.fromkeys(therapists.therapist))]
     table.index = table.index.map(_labels(MEASURE_LABELS)).rename(None)
-    table.columns = [_(TOTAL) if name == TOTAL else name for name in table.columns]
+    table.columns = [_(TOTAL) if name == TOTAL else in_words(name) for name in table.columns]
     return table
