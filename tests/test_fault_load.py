@@ -125,4 +125,4 @@ def test_eight_readers_during_an_import_through_the_page(tmp_path, capsys):
     assert held["Clients"] == f"{len(scores)}"
     assert held["Sessions"] == f"{sum(int(row['sessions_scheduled']) for row in scores):,}"
     row = next(row for row in scores if row["client_id"] == first_client)
-    assert client_metrics["Attendance"] == f"{float(row['attendance']):.0f} %"
+    assert client_metrics["Attendance"] == f"{float(row['attendance']):.0f}%"     # English: no space
