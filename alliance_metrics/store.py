@@ -291,10 +291,10 @@ class Store:
                 except ValueError as error:
                     shown = lambda value: f"{value:g}" if isinstance(value, float | int) else repr(value)
                     problems[name] = _(
-                        "The database holds {value} for the setting “{setting}” ({name}), which is not allowed "
+                        "The database holds {value} for the setting “{setting}”, which is not allowed "
                         "({error}) The default, {default}, applies instead: open the Settings page and "
                         "save a value to repair it.").format(
-                        value=shown(raw), setting=setting(name).title(), name=name, error=error,
+                        value=shown(raw), setting=setting(name).title(), error=error,
                         default=setting(name).default_text())
         return problems
 

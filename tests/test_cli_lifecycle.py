@@ -104,7 +104,7 @@ def test_a_bad_setting_in_the_file_warns_and_every_command_still_works(tmp_path)
         con.execute("insert into settings (name, value) values ('k_anonymity', 3)")
     result = cli("scores", "--db", str(db))
     assert result.returncode == 0
-    assert "k_anonymity" in result.stderr and "Settings page" in result.stderr
+    assert "Minimum clients behind a figure (k)" in result.stderr and "Settings page" in result.stderr
 
 
 def test_a_utf16_file_cut_short_is_refused_with_what_to_do(tmp_path):
