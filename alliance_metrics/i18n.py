@@ -33,7 +33,7 @@ import io
 import locale as system_locale
 import os
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Iterator
 
@@ -74,6 +74,12 @@ def system_language() -> str | None:
         value = os.environ.get(variable)
         if value:
             return language_of(value)   # the first one set decides, as in POSIX
+    return _locale_language()
+
+
+@cache
+def _locale_language() -> str | None:
+    """The language of the process's locale when no variable names one (asked once: it is slow)."""
     try:
         return language_of(system_locale.getlocale()[0])
     except ValueError:
@@ -168,7 +174,12 @@ def N_(message: str) -> str:
 
 def format_locale(language: str | None = None) -> Locale:
     """Babel's locale for the formats of *language* (default: the current one)."""
-    return Locale.parse(FORMAT_LOCALES[language or current_language()])
+    return _parsed_locale(FORMAT_LOCALES[language or current_language()])
+
+
+@cache
+def _parsed_locale(tag: str) -> Locale:
+    return Locale.parse(tag)
 
 
 def format_date(day: date | datetime, format: str | None = None, language: str | None = None) -> str:
@@ -202,6 +213,11 @@ def format_decimal(number: float, digits: int | None = None, language: str | Non
     >>> format_decimal(1234.5, 2, language="fr") == "1\\u202f234,50"
     True
     """
+    return _format_decimal(number, digits, language or current_language())
+
+
+@lru_cache(maxsize=1 << 16)   # a practice's tables repeat the same figures: Babel takes ~20 µs a call
+def _format_decimal(number: float, digits: int | None, language: str) -> str:
     locale = format_locale(language)
     if digits is None:
         return numbers.format_decimal(number, locale=locale)

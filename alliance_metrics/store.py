@@ -24,7 +24,7 @@ import duckdb
 import pandas as pd
 
 from alliance_metrics import audit
-from alliance_metrics.i18n import _, current_language
+from alliance_metrics.i18n import _, current_language, use_language
 from alliance_metrics.settings import DEFAULTS, setting
 from alliance_metrics.sql import load as sql   # the one SQL loader; store.sql(name) for the modules that import it here
 
@@ -75,12 +75,14 @@ def per_data_version(function: Callable[..., Result], maxsize: int = 16) -> Call
     @wraps(function)
     def memoised(store: "Store", *args, **kwargs):
         # the language too: the results hold sentences (needs-attention reasons, readings)
-        key = (store.opened, store.data_version(), current_language(), args, tuple(sorted(kwargs.items())))
+        language = current_language()
+        key = (store.opened, store.data_version(), language, args, tuple(sorted(kwargs.items())))
         with lock:
             if key in results:
                 results.move_to_end(key)
                 return results[key]
-        value = function(store, *args, **kwargs)
+        with use_language(language):   # resolved once for the whole computation, as keyed
+            value = function(store, *args, **kwargs)
         with lock:
             results[key] = value
             while len(results) > maxsize:
