@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from alliance_metrics.i18n import N_
+
 __all__ = ["CLIENT_COLUMNS", "Column", "SESSION_COLUMNS", "columns_of", "range_parameters"]
 
 
@@ -26,7 +28,7 @@ class Column:
 
     name: str
     type: str
-    meaning: str
+    meaning: str          # English, marked for the catalogue: shown as _(meaning)
     aliases: tuple[str, ...] = ()
     required: bool = False
     minimum: float | None = None
@@ -51,77 +53,77 @@ _THERAPIST_ID = ("therapist", "therapist id", "clinician", "practitioner", "prov
 #: The session log (SPEC §3), in the order of the spec's table.
 SESSION_COLUMNS: tuple[Column, ...] = (
     Column("session_id", "text",
-           "your stable id for the session; without it a row is matched by client and start",
+           N_("your stable id for the session; without it a row is matched by client and start"),
            ("session", "session id", "appointment id", "appointment number", "appointment no",
             "booking id", "visit id", "id séance", "id rdv", "id rendez-vous", "n° séance",
             "nº séance", "no séance", "num séance", "numéro séance", "numéro de séance",
             "séance n°", "n° rendez-vous", "numéro de rendez-vous", "n° rdv")),
-    Column("client_id", "text", "your code for the client", _CLIENT_ID, required=True),
-    Column("therapist_id", "text", "the therapist's code", _THERAPIST_ID, default="default"),
-    Column("scheduled_start", "timestamp", "the session's date and time, the practice's local time",
+    Column("client_id", "text", N_("your code for the client"), _CLIENT_ID, required=True),
+    Column("therapist_id", "text", N_("the therapist's code"), _THERAPIST_ID, default="default"),
+    Column("scheduled_start", "timestamp", N_("the session's date and time, the practice's local time"),
            ("date", "start", "start time", "date time", "appointment", "appointment date",
             "appointment day", "appointment time", "date of service", "service date",
             "session date", "scheduled", "date et heure", "date heure", "rendez-vous", "rdv",
             "début", "date de la séance"), required=True),
-    Column("duration_min", "whole", "minutes booked",
+    Column("duration_min", "whole", N_("minutes booked"),
            ("duration", "duration min", "duration minutes", "length", "minutes", "durée",
             "durée min", "durée minutes"), minimum=1, maximum=1440, default="60"),
-    Column("status", "status", "attended, cancelled, late_cancel, no_show or booked",
+    Column("status", "status", N_("attended, cancelled, late_cancel, no_show or booked"),
            ("statut", "état", "présence", "attendance", "appointment status", "session status"),
            required=True),
-    Column("cancelled_by", "party", "who cancelled: client or therapist",
+    Column("cancelled_by", "party", N_("who cancelled: client or therapist"),
            ("canceled by", "cancellation by", "annulé par", "annulation par"), default="client"),
-    Column("cancelled_at", "timestamp", "when the cancellation was made",
+    Column("cancelled_at", "timestamp", N_("when the cancellation was made"),
            ("canceled at", "cancelled on", "canceled on", "cancellation date", "cancellation time",
             "annulé le", "date d'annulation", "date annulation")),
-    Column("client_late_min", "number", "minutes the client arrived after the start; ≤ 0 is on time",
+    Column("client_late_min", "number", N_("minutes the client arrived after the start; ≤ 0 is on time"),
            ("lateness", "late", "late min", "minutes late", "client late", "client lateness",
             "retard", "retard client", "retard min", "retard minutes"), minimum=-1440, maximum=1440),
-    Column("therapist_late_min", "number", "minutes the session began late because of the therapist",
+    Column("therapist_late_min", "number", N_("minutes the session began late because of the therapist"),
            ("therapist late", "therapist lateness", "late start", "retard thérapeute",
             "retard praticien"), minimum=-1440, maximum=1440),
-    Column("homework_done", "share", "share of the agreed practice done (0–1, or yes/no); blank = none agreed",
+    Column("homework_done", "share", N_("share of the agreed practice done (0–1, or yes/no); blank = none agreed"),
            ("homework", "practice", "exercises", "pratique", "exercices", "devoirs", "tâches"),
            minimum=0, maximum=1),
-    Column("engagement", "whole", "therapist-rated involvement",
+    Column("engagement", "whole", N_("therapist-rated involvement"),
            ("involvement", "implication", "investissement", "participation"), minimum=1, maximum=5),
-    Column("alliance_rating", "number", "client-rated session alliance (e.g. Session Rating Scale)",
+    Column("alliance_rating", "number", N_("client-rated session alliance (e.g. Session Rating Scale)"),
            ("alliance", "srs", "session rating scale", "alliance srs", "score alliance"),
            minimum=0, maximum=40),
-    Column("goal_rating", "number", "client-rated progress toward the goal (10 = reached)",
+    Column("goal_rating", "number", N_("client-rated progress toward the goal (10 = reached)"),
            ("goal", "goal score", "progress", "objectif", "note objectif", "progrès", "avancement"),
            minimum=0, maximum=10),
-    Column("fee", "number", "the fee due for the session",
+    Column("fee", "number", N_("the fee due for the session"),
            ("price", "amount", "tarif", "honoraires", "prix", "montant"), minimum=0),
-    Column("paid_on", "date", "the day the fee was paid in full; blank = unpaid",
+    Column("paid_on", "date", N_("the day the fee was paid in full; blank = unpaid"),
            ("paid date", "payment date", "date paid", "paid on", "payé le", "date de paiement",
             "date paiement", "réglé le", "date de règlement")),
-    Column("paid", "flag", "paid or unpaid, for a log without paid_on",
+    Column("paid", "flag", N_("paid or unpaid, for a log without paid_on"),
            ("payment status", "client payment status", "payment", "paid status", "payé", "réglé",
             "règlement", "paiement", "statut paiement", "statut du paiement")),
 )
 
 #: The clients file (SPEC §3).
 CLIENT_COLUMNS: tuple[Column, ...] = (
-    Column("client_id", "text", "your code for the client", _CLIENT_ID, required=True),
-    Column("display_name", "text", "the client's name (therapist pages only)",
+    Column("client_id", "text", N_("your code for the client"), _CLIENT_ID, required=True),
+    Column("display_name", "text", N_("the client's name (therapist pages only)"),
            ("name", "full name", "client name", "patient name", "nom", "nom complet",
             "nom du client", "prénom nom", "nom prénom")),
-    Column("goal", "text", "the client's goal, in words (therapist pages only)",
+    Column("goal", "text", N_("the client's goal, in words (therapist pages only)"),
            ("objective", "goal description", "objectif", "objectif thérapeutique")),
-    Column("goal_baseline", "number", "the goal rating at the start",
+    Column("goal_baseline", "number", N_("the goal rating at the start"),
            ("baseline", "goal start", "initial rating", "niveau initial", "note initiale",
             "point de départ"), minimum=0, maximum=10),
-    Column("goal_target", "number", "the goal rating aimed at",
+    Column("goal_target", "number", N_("the goal rating aimed at"),
            ("target", "goal rating target", "cible", "note cible", "objectif cible"),
            minimum=0, maximum=10, default="10"),
-    Column("intake_date", "date", "the first session's day",
+    Column("intake_date", "date", N_("the first session's day"),
            ("intake", "first session", "start date", "date d'entrée", "date de début",
             "première séance")),
-    Column("contract_signed_on", "date", "the day the contract was signed",
+    Column("contract_signed_on", "date", N_("the day the contract was signed"),
            ("contract signed", "contract date", "contract", "contrat", "contrat signé le",
             "date du contrat", "date contrat")),
-    Column("therapist_id", "text", "the client's therapist", _THERAPIST_ID),
+    Column("therapist_id", "text", N_("the client's therapist"), _THERAPIST_ID),
 )
 
 

@@ -283,7 +283,7 @@ def _values(code: str, field: str, detail: str | None, example: str, given: dict
     """The placeholders a template may use."""
     column = _COLUMNS.get(field)
     values = {"field": field, "detail": detail or "", "example": example,
-              "meaning": column.meaning if column else "",
+              "meaning": _(column.meaning) if column else "",
               "date_kind": _("a date") if column is not None and column.type == "date" else _("a date and time")}
     if column is not None and column.type in ("whole", "number", "share"):
         values["allowed"] = allowed(field)

@@ -222,3 +222,22 @@ def test_mapping_file_errors_in_french():
     with use_language("fr"), pytest.raises(MappingError, match=r"La correspondance : \[dates\] order = 'jma' ; "
                                                                 r"écrivez \"dmy\" \(jour d'abord"):
         read_mapping('[dates]\norder = "jma"\n')
+
+
+def test_a_missing_required_cell_is_explained_in_french_with_the_columns_meaning(tmp_path):
+    """The column catalogue's meanings reach the import report translated: a blank client_id said
+    "client_id est obligatoire : your code for the client" before they were marked."""
+    from alliance_metrics.columns import CLIENT_COLUMNS, SESSION_COLUMNS
+    from alliance_metrics.i18n import _
+    from alliance_metrics.ingest import ImportRejected, import_sessions
+    from alliance_metrics.store import Store
+    with use_language("fr"):
+        assert [column.name for column in (*SESSION_COLUMNS, *CLIENT_COLUMNS) if _(column.meaning) == column.meaning] == []
+        log = tmp_path / "log.csv"
+        log.write_text("session_id,client_id,therapist_id,scheduled_start,status\nS1,,T1,2026-11-03 10:00,attended\n")
+        store = Store(tmp_path / "alliance.duckdb")
+        with pytest.raises(ImportRejected) as refused:
+            import_sessions(store, log)
+        store.close()
+    assert [problem.reason for problem in refused.value.report.problems] == [
+        "client_id est obligatoire : votre code du client"]
