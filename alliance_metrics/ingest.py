@@ -608,7 +608,7 @@ def _match_stored_sessions(cursor, has_ids: bool) -> list[str]:
     return [_("This file has no session id column, so each row was matched to a stored session by its "
               "client and start. A row whose start was corrected is therefore a new session, not a "
               "correction: the old one stays. To correct times, import a file with session ids (e.g. an "
-              "Appointment ID or N° séance column).")]
+              "`Appointment ID` or `N° séance` column).")]
 
 
 def _probable_duplicates(cursor, column_of: dict[str, str]) -> list[Problem]:

@@ -232,3 +232,39 @@ def test_signed_in_screens_speak_one_language(who, language, foreign, monkeypatc
         assert sidebar == {"fr": "Connecté en tant que superviseur.", "en": "Signed in as supervisor."}[language]
     else:
         assert app.error and {"fr": "Votre compte", "en": "Your account"}[language] in app.error[0].value
+
+
+# --- the guided Import page, a file uploaded (what the page shows only once a file is chosen) ------
+
+# a SimplePractice-like export with one bad date and one blank client: refused, the report grouped
+EXPORT = (b"Client,Date of Service,Time,Status,Fee,Clinician Notes\n"
+          b"C1,11/02/2026,9:30 AM,Show,90,fine\n"
+          b"C1,11/31/2026,9:30 AM,No Show,90,\n"
+          b",11/17/2026,2:00 PM,Show,90,\n")
+
+
+@pytest.mark.parametrize("language, foreign", [("fr", ENGLISH_ONLY), ("en", FRENCH_ONLY)])
+def test_the_import_page_with_a_file_and_its_refusal_speak_one_language(language, foreign, monkeypatch, tmp_path):
+    app = open_page(monkeypatch, tmp_path / "alliance.duckdb", language, "pages/import_data.py")
+    app.file_uploader(key="sessions_file").upload("export.csv", EXPORT, "text/csv")
+    app.run()
+    assert not app.exception, app.exception
+    understood = shown_strings(app)
+    assert len(understood) > 20          # the columns, labels, dates and preview are shown
+    [import_button] = [button for button in app.button if button.key == "import_button"]
+    import_button.click().run()
+    assert not app.exception, app.exception
+    refused = [where for where, _ in shown_strings(app) if where.startswith("error")]
+    assert refused, "the bad file was not refused"
+    # Not words of a language: the file's own headers and cells (its data), the canonical column
+    # names and status codes the page pairs them with (the mapping file's vocabulary, SPEC §3), and
+    # the mapping line a hint quotes.
+    from alliance_metrics.columns import CLIENT_COLUMNS, SESSION_COLUMNS
+    from alliance_metrics.labels import STATUS_LABELS, STATUS_MEANING
+    codes = words(EXPORT.decode().replace("\n", " ").replace(",", " "))
+    codes |= {column.name for column in (*SESSION_COLUMNS, *CLIENT_COLUMNS)} | {*STATUS_LABELS, *STATUS_MEANING}
+    mapping_line = re.compile(r'\[dates\] \w+ = "[^"]*"')
+    left = [(where, text, sorted(words(mapping_line.sub(" ", text)) & foreign - codes))
+            for where, text in understood + shown_strings(app)]
+    left = [item for item in left if item[2]]
+    assert left == [], "\n".join(f"[{where}] {words_!r}: {text[:200]!r}" for where, text, words_ in left)
