@@ -348,6 +348,14 @@ def _reason(
         versus=versus)
 
 
+def _coded(traj: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """*traj* with its client ids replaced by integer codes in the ids' sorted order, and the ids
+    by code: the same groups and order, but grouping and sorting integers is several times faster
+    than strings (a million sessions hold some 60,000 clients)."""
+    codes, ids = pd.factorize(traj["client_id"], sort=True)
+    return traj.assign(client_id=codes), np.asarray(ids, dtype=object)
+
+
 def _judged(traj: pd.DataFrame, band: ExpectedBand, leave_one_out: bool) -> pd.DataFrame:
     """Every rating of *traj* with the p25 and p75 it is judged against, by client and rating order."""
     keys = ["start_level", "session_number"]
@@ -469,7 +477,8 @@ def off_track(traj: pd.DataFrame, band: ExpectedBand, consecutive: int = 2,
     """
     if int(consecutive) != consecutive or consecutive < 1:
         raise ValueError(f"consecutive must be a whole number ≥ 1; received {consecutive!r}.")
-    t = _judged(traj, band, leave_one_out)
+    coded, ids = _coded(traj)
+    t = _judged(coded, band, leave_one_out)
     below = t["goal_rating"] < t["p25"]
     # The running below-band run is every rating after the client's last rating
     # that was not below the band (0 when every rating so far was below).
@@ -492,7 +501,7 @@ def off_track(traj: pd.DataFrame, band: ExpectedBand, consecutive: int = 2,
     ]
     return pd.DataFrame(
         {
-            "client_id": latest.index.to_numpy(),
+            "client_id": pd.array(ids[latest.index.to_numpy()], dtype=traj["client_id"].dtype),
             "off_track": flagged.to_numpy(),
             "since": since.to_numpy(),
             "reason": pd.array(reasons, dtype="str"),
@@ -506,10 +515,12 @@ def ever_off_track(traj: pd.DataFrame, band: ExpectedBand, consecutive: int = 2)
 
     Returns a bool Series indexed by client_id (clients of *traj*).
     """
-    t = _judged(traj, band, leave_one_out=True)
+    coded, ids = _coded(traj)
+    t = _judged(coded, band, leave_one_out=True)
     below = (t["goal_rating"] < t["p25"]).astype("int64")
     streak = below.groupby([t["client_id"], (below == 0).groupby(t["client_id"]).cumsum()]).cumsum()
-    return (streak >= consecutive).groupby(t["client_id"]).any()
+    ever = (streak >= consecutive).groupby(t["client_id"]).any()
+    return ever.set_axis(pd.Index(ids[ever.index.to_numpy()], name="client_id", dtype=traj["client_id"].dtype))
 
 
 @dataclass(frozen=True)

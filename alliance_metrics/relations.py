@@ -787,6 +787,9 @@ def relationship_family(
         "exploratory"), estimate, ci_low, ci_high, p_value, p_adjusted,
         evidence (adjusted p < 0.05), relation (the :class:`Relation`).
     """
+    # the within-client designs group and sort by client many times: by integer codes in the ids'
+    # order (the same groups and order as the ids, about twice as fast as strings at 1M sessions)
+    sessions = sessions.assign(client_id=pd.factorize(sessions["client_id"], sort=True)[0])
     rows = []
     for x, label in scores.items():
         rows.append((N_("between clients"), x, label,
