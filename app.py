@@ -4,7 +4,7 @@ lists the pages that viewer may open (each page checks again: ui/pages.py's guar
 import streamlit as st
 
 from alliance_metrics.i18n import _
-from ui import access, language, sidebar
+from ui import access, language, sidebar, state
 from ui.pages import ROOT, asked_for, pages_for, routed
 from ui.state import store
 
@@ -36,3 +36,5 @@ try:
     st.navigation(navigation).run()
 finally:
     routed.reset(token)
+if viewer.sees_clients:   # the page is drawn: compute what the next one will read (ui/state.py)
+    state.prepare_in_background(sidebar.therapist())

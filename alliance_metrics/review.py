@@ -5,6 +5,7 @@ Weeks start on Monday at 00:00 (local time) and end before the next Monday.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -22,7 +23,7 @@ from alliance_metrics.attention import (
     rule_counts,
 )
 from alliance_metrics.caseload import expected_progress
-from alliance_metrics.i18n import N_, _, format_date, ngettext
+from alliance_metrics.i18n import N_, _, current_language, format_date, ngettext, use_language
 from alliance_metrics.inventory import client_directory
 from alliance_metrics.score_queries import client_scores, session_facts
 from alliance_metrics.scores import SCORES, pooled_scores
@@ -180,6 +181,12 @@ def weekly_review(store: Store, week_start: date, therapist_id: str | None = Non
     return _weekly_review(store, monday(week_start), therapist_id, today or date.today())
 
 
+def _in_language(language: str, function, *args, **kwargs):
+    """``function(*args, **kwargs)`` in *language* (a thread does not inherit the caller's)."""
+    with use_language(language):
+        return function(*args, **kwargs)
+
+
 @per_data_version
 def _weekly_review(store: Store, week_start: date, therapist_id: str | None, today: date) -> WeeklyReview:
     week_end = week_start + timedelta(days=7)
@@ -193,17 +200,25 @@ def _weekly_review(store: Store, week_start: date, therapist_id: str | None, tod
     # (nothing booked): read the client's whole history, not just the week
     settings = store.settings()
     look_ahead = timedelta(days=int(settings["unbooked_alert_days"]) + 1)
-    facts = session_facts(store, therapist_id=therapist_id, until=week_end + look_ahead,
-                          columns=tuple(dict.fromkeys((*FACT_COLUMNS, "goal_rating", "payment_due_on"))))
-    progress = expected_progress(store, until=week_end)
-    thresholds = alert_thresholds(facts, week_start, settings)
+    # the expected progress (every client's goal ratings: seconds at a million sessions) in a
+    # thread of its own while this one reads the facts and the headlines: DuckDB's reads and much of
+    # pandas release the GIL, so the two overlap on a machine of two cores or more
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="alliance-review") as pool:
+        language = current_language()
+        progress_ahead = pool.submit(_in_language, language, expected_progress, store, until=week_end)
+        facts = session_facts(store, therapist_id=therapist_id, until=week_end + look_ahead,
+                              columns=tuple(dict.fromkeys((*FACT_COLUMNS, "goal_rating", "payment_due_on"))))
+        thresholds = alert_thresholds(facts, week_start, settings)
+        figures = headlines(store, week_start, therapist_id)
+        trend = weekly_trend(store, week_start, therapist_id=therapist_id)
+        progress = progress_ahead.result()
     flags = needs_attention(facts, week_start, settings, off_track=progress.off_track, thresholds=thresholds)
     in_week = facts[(facts.scheduled_start >= pd.Timestamp(week_start)) & (facts.scheduled_start < pd.Timestamp(week_end))]
     return WeeklyReview(
         week_start=week_start,
         therapist_id=therapist_id,
-        headlines=headlines(store, week_start, therapist_id),
-        trend=weekly_trend(store, week_start, therapist_id=therapist_id),
+        headlines=figures,
+        trend=trend,
         sessions=named(in_week),
         attention=most_urgent_first(named(attention_by_client(flags))),
         billable=named(billable_missed(facts, week_start)),

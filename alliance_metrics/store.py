@@ -65,11 +65,13 @@ def per_data_version(function: Callable[..., Result], maxsize: int = 16) -> Call
     For the expensive whole-practice reads the pages repeat on every rerun (expected progress,
     the weekly review). The key is the store's opening number (two stores, even two in-memory
     ones, never share), :meth:`Store.data_version`, the current language and the arguments; the result is shared, so
-    callers must not modify it (pages only read).
+    callers must not modify it (pages only read). A result being computed by another thread (another
+    browser session, :mod:`alliance_metrics.prepare` in the background) is waited for, not computed twice.
     Identified results stay in this process's memory, as the store itself does; access control
     happens before a page asks (ui/access.py).
     """
     results: OrderedDict = OrderedDict()
+    computing: dict[tuple, threading.Event] = {}   # keys being computed now, by any thread
     lock = threading.Lock()
 
     @wraps(function)
@@ -77,17 +79,28 @@ def per_data_version(function: Callable[..., Result], maxsize: int = 16) -> Call
         # the language too: the results hold sentences (needs-attention reasons, readings)
         language = current_language()
         key = (store.opened, store.data_version(), language, args, tuple(sorted(kwargs.items())))
-        with lock:
-            if key in results:
-                results.move_to_end(key)
-                return results[key]
-        with use_language(language):   # resolved once for the whole computation, as keyed
-            value = function(store, *args, **kwargs)
-        with lock:
-            results[key] = value
-            while len(results) > maxsize:
-                results.popitem(last=False)
-        return value
+        while True:
+            with lock:
+                if key in results:
+                    results.move_to_end(key)
+                    return results[key]
+                running = computing.get(key)
+                if running is None:      # nobody is computing it: this thread does
+                    computing[key] = done = threading.Event()
+                    break
+            running.wait()   # another thread (a page, the background preparation) is: share its result
+        try:
+            with use_language(language):   # resolved once for the whole computation, as keyed
+                value = function(store, *args, **kwargs)
+            with lock:
+                results[key] = value
+                while len(results) > maxsize:
+                    results.popitem(last=False)
+            return value
+        finally:
+            with lock:
+                del computing[key]
+            done.set()   # waiters find the result, or (after a failure) compute it themselves
 
     memoised.cache_clear = results.clear
     return memoised

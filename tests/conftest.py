@@ -81,6 +81,13 @@ def english_unless_a_test_says(monkeypatch):
     monkeypatch.setenv("LANG", "C.UTF-8")
 
 
+@pytest.fixture(autouse=True)
+def no_background_preparation(monkeypatch):
+    """The dashboard prepares the next pages in a background thread after each page (ui/state.py);
+    the tests keep each run's work to the page itself. tests/test_prepare.py turns it on."""
+    monkeypatch.setenv("ALLIANCE_PREPARE", "off")
+
+
 @pytest.fixture
 def store(tmp_path):
     """A fresh, empty database file for one test."""

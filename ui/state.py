@@ -6,12 +6,14 @@ own cursor (STACK.md). Nothing identified is put in ``st.cache_data``, which eve
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 from datetime import date
 
 import streamlit as st
 
-from alliance_metrics.i18n import _
+from alliance_metrics.i18n import _, current_language, use_language
 from alliance_metrics.inventory import load_demo_if_empty, session_count
 from alliance_metrics.store import Store, StoreError, database_path
 
@@ -79,3 +81,38 @@ def practice_supervisor_view(today: date | None = None):
     except (SecretFileError, ValueError) as error:   # an unusable key file, a setting out of range
         st.error(str(error))
         st.stop()
+
+
+_prepared: set[tuple] = set()   # (store, data version, language, therapist) prepared or being prepared
+_prepared_lock = threading.Lock()
+
+
+def prepare_in_background(therapist_id: str | None) -> None:
+    """Once per data version, language and caseload: compute in a background thread what the
+    therapist's pages open on (:func:`alliance_metrics.prepare.prepare`), so that the next page
+    opened finds it ready. Called after a page has been drawn, so it never delays the one on
+    screen. ``ALLIANCE_PREPARE=off`` turns it off (the test suite does, for repeatable timings)."""
+    if os.environ.get("ALLIANCE_PREPARE", "on") == "off":
+        return
+    try:
+        opened = _open_store(str(database_path()))
+    except StoreError:   # the page has said why already
+        return
+    language = current_language()
+    key = (opened.opened, opened.data_version(), language, therapist_id)
+    with _prepared_lock:
+        if key in _prepared:
+            return
+        _prepared.add(key)
+    threading.Thread(target=_prepare, args=(opened, therapist_id, language), daemon=True,
+                     name="alliance-prepare").start()
+
+
+def _prepare(opened: Store, therapist_id: str | None, language: str) -> None:
+    from alliance_metrics.prepare import prepare
+
+    try:
+        with use_language(language):
+            prepare(opened, therapist_id)
+    except Exception:   # the page that needs it computes it again and shows any error itself
+        logging.getLogger(__name__).debug("background preparation failed", exc_info=True)

@@ -1,0 +1,81 @@
+"""The next pages prepared in the background (issue 16): computed once, shared with the page that
+asks while they are being computed, and the same result the page would compute itself."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from alliance_metrics import caseload, progress
+from alliance_metrics.store import per_data_version
+from tests.test_app import open_app
+
+
+def test_a_result_being_computed_is_waited_for_not_computed_twice(store):
+    calls = []
+    release = threading.Event()
+
+    @per_data_version
+    def slow(opened, x):
+        calls.append(x)
+        release.wait(10)
+        return x * 2
+
+    answers = []
+    threads = [threading.Thread(target=lambda: answers.append(slow(store, 21))) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.2)          # all three are in: one computing, two waiting
+    release.set()
+    for thread in threads:
+        thread.join(10)
+    assert calls == [21] and answers == [42, 42, 42]
+
+
+def test_a_failed_computation_lets_the_waiter_compute_it_itself(store):
+    attempts = []
+
+    @per_data_version
+    def flaky(opened):
+        attempts.append(1)
+        if len(attempts) == 1:
+            time.sleep(0.2)
+            raise RuntimeError("first attempt fails")
+        return "ok"
+
+    failed = []
+    first = threading.Thread(target=lambda: failed.append(pytest.raises(RuntimeError, flaky, store)))
+    first.start()
+    time.sleep(0.05)
+    assert flaky(store) == "ok"          # waited for the first, which failed, then computed
+    first.join(5)
+    assert len(attempts) == 2
+
+
+def test_after_the_weekly_review_the_client_and_relationships_pages_are_ready(monkeypatch, tmp_path):
+    monkeypatch.setenv("ALLIANCE_PREPARE", "on")
+    counted = {"flag_accuracy": 0, "relationship_family": 0}
+
+    def counting(module, name):
+        real = getattr(module, name)
+
+        def wrapper(*args, **kwargs):
+            counted[name] += 1
+            return real(*args, **kwargs)
+        monkeypatch.setattr(module, name, wrapper)
+
+    counting(progress, "flag_accuracy")
+    counting(caseload, "relationship_family")
+    app = open_app(monkeypatch, tmp_path / "alliance.duckdb")    # the demo practice, weekly review
+    assert app.title[0].value == "Weekly review"
+    for thread in threading.enumerate():
+        if thread.name == "alliance-prepare":
+            thread.join(60)
+    assert counted == {"flag_accuracy": 1, "relationship_family": 1}     # prepared once, in the background
+    app.switch_page("pages/relationships.py").run()
+    app.switch_page("pages/client.py").run()
+    assert not app.exception
+    assert counted == {"flag_accuracy": 1, "relationship_family": 1}     # the pages found them ready
+    assert app.title[0].value != "Weekly review"
