@@ -381,6 +381,12 @@ def _round(value: float, decimals: int) -> float:
     return float("nan") if value is None or pd.isna(value) else round(float(value), decimals)
 
 
+def _rounded(values: pd.Series, decimals: int) -> list[float]:
+    """:func:`_round` of each value (thousands of therapists' cells: one pass, no pandas per value)."""
+    return [round(value, decimals) + 0.0 if value == value else math.nan   # + 0.0: no "-0.0"
+            for value in values.to_numpy(dtype=float, na_value=np.nan).tolist()]
+
+
 def summary_cell(values: pd.Series, k: int) -> dict:
     """n_clients, mean, median and suppressed for one cell, from one value per client."""
     present = values.dropna()
@@ -422,7 +428,9 @@ def _setting_or(store: Store, name: str, value: int | None) -> int:
 
 def _labels(months: pd.Series, grain: str) -> pd.Series:
     """Each month's period label at *grain*."""
-    return pd.Series([period_label(month, grain) for month in months], index=months.index, dtype="str")
+    # a few dozen distinct months among a million rows: label each month once
+    labels = {month: period_label(month, grain) for month in months.unique()}
+    return months.map(labels).astype("str")
 
 
 def choose_grain(active: pd.DataFrame, this_month: date, k: int) -> str:
@@ -613,20 +621,29 @@ def _period_tables(store: Store, label: str, goals: pd.DataFrame, k: int) -> dic
         stats = column[present].groupby(owner[present]).agg(["count", "mean", "median"])
         stats.loc[0] = [present.sum(), column[present].mean(), column[present].median()]
         stats = stats.reindex(codes_of).fillna({"count": 0})
-        hidden = _partition(dict(zip(scopes, stats["count"].astype(int))), k)
-        for scope, (n, mean, median) in zip(scopes, stats.itertuples(index=False)):
-            cell = cell_of(int(n), mean, median, k)
-            scores[scope].append({"measure": measure, **(_hide(cell, "mean", "median") if hidden[scope] else cell)})
+        counts = stats["count"].astype(int).tolist()
+        hidden = _partition(dict(zip(scopes, counts)), k)
+        means, medians = (_rounded(stats[name], MEAN_DECIMALS) for name in ("mean", "median"))
+        for scope, n, mean, median in zip(scopes, counts, means, medians):
+            # cell_of, then _hide when the partition hides it (a small cell always is)
+            if hidden[scope]:
+                cell = {"n_clients": pd.NA, "mean": math.nan, "median": math.nan, "suppressed": True}
+            elif n == 0:
+                cell = {"n_clients": 0, "mean": math.nan, "median": math.nan, "suppressed": False}
+            else:
+                cell = {"n_clients": n, "mean": mean, "median": median, "suppressed": False}
+            scores[scope].append({"measure": measure, **cell})
     relations: dict[str, list[dict]] = {scope: [] for scope in scopes}
     for score in SCORE_NAMES:
         pairs = values[[score, PROGRESS]].astype(float).assign(scope=owner).dropna()
         pairs = pd.concat([pairs, pairs.assign(scope=0)])
         found = correlations(pairs, score, PROGRESS, "scope").reindex(codes_of).fillna({"n_clients": 0})
-        hidden = _partition(dict(zip(scopes, found.n_clients.astype(int))), k)
-        for scope, (n, r, low, high) in zip(scopes, found.itertuples(index=False)):
-            row = {"score": score, "progress": PROGRESS, "method": "pearson", "n_clients": int(n),
-                   "r": _round(r, R_DECIMALS), "ci_low": _round(low, R_DECIMALS),
-                   "ci_high": _round(high, R_DECIMALS), "suppressed": False}
+        counts = found.n_clients.astype(int).tolist()
+        hidden = _partition(dict(zip(scopes, counts)), k)
+        estimates = zip(*(_rounded(found[name], R_DECIMALS) for name in ("r", "ci_low", "ci_high")))
+        for scope, n, (r, low, high) in zip(scopes, counts, estimates):
+            row = {"score": score, "progress": PROGRESS, "method": "pearson", "n_clients": n,
+                   "r": r, "ci_low": low, "ci_high": high, "suppressed": False}
             relations[scope].append(_hide(row, "r", "ci_low", "ci_high") if hidden[scope] else row)
     return {"scores": scores, "relations": relations,
             "distributions": {ledger.PRACTICE: _distribution_rows(values, k)},
@@ -650,12 +667,18 @@ def correlations(pairs: pd.DataFrame, x: str, y: str, group: str) -> pd.DataFram
     >>> round(float(correlations(frame, "x", "y", "g").r["a"]), 3)   # numpy.corrcoef: 0.9636…
     0.964
     """
-    by = pairs[group]
-    xs, ys = pairs[x].astype(float), pairs[y].astype(float)
-    xc = xs - xs.groupby(by).transform("mean")
-    yc = ys - ys.groupby(by).transform("mean")
-    sums = pd.DataFrame({"n_clients": 1, "sxy": xc * yc, "sxx": xc * xc, "syy": yc * yc,
-                         "rxx": xs * xs, "ryy": ys * ys}).groupby(by).sum()
+    # sums per group with integer codes and bincount: thousands of therapists in one pass
+    codes, groups = pd.factorize(pairs[group], sort=True)
+    xs, ys = pairs[x].to_numpy(dtype=float), pairs[y].to_numpy(dtype=float)
+    count = np.bincount(codes, minlength=len(groups))
+
+    def total(weights: np.ndarray) -> pd.Series:
+        return pd.Series(np.bincount(codes, weights, minlength=len(groups)), index=groups)
+
+    xc = xs - (total(xs).to_numpy() / count)[codes]
+    yc = ys - (total(ys).to_numpy() / count)[codes]
+    sums = pd.DataFrame({"n_clients": count, "sxy": total(xc * yc), "sxx": total(xc * xc),
+                         "syy": total(yc * yc), "rxx": total(xs * xs), "ryy": total(ys * ys)}, index=groups)
     n = sums.n_clients
     varies = (sums.sxx > 1e-12 * sums.rxx) & (sums.syy > 1e-12 * sums.ryy)
     defined = varies & (n >= MIN_RELATION_CLIENTS)
@@ -666,14 +689,15 @@ def correlations(pairs: pd.DataFrame, x: str, y: str, group: str) -> pd.DataFram
                          "ci_high": np.tanh(z + half).where(defined)})
 
 
-def _bins(values: pd.Series, edges: Sequence[float], k: int) -> list[tuple[float, float, pd.Series, bool]]:
-    """(low, high, the values in the bin, suppressed) for each merged bin of *values*."""
+def _bins(values: pd.Series, edges: Sequence[float], k: int) -> list[tuple[float, float, np.ndarray, bool]]:
+    """(low, high, which values are in the bin, suppressed) for each merged bin of *values*; the
+    mask runs over *values* without its blanks."""
     values = values.dropna()
     cells = grid_cells(values, edges)
     counts = np.bincount(cells, minlength=len(edges) - 1)
     merged = merge_bins(counts.tolist(), k)
     small = is_small(len(values), k)
-    return [(edges[first], edges[last + 1], values[(cells >= first) & (cells <= last)], small)
+    return [(edges[first], edges[last + 1], (cells >= first) & (cells <= last), small)
             for first, last in merged]
 
 
@@ -682,7 +706,7 @@ def _distribution_rows(per_client: pd.DataFrame, k: int) -> list[dict]:
     for measure in MEASURES:
         for low, high, inside, small in _bins(per_client[measure], BIN_EDGES[measure], k):
             rows.append({"measure": measure, "bin": bin_label(low, high), "bin_low": low, "bin_high": high,
-                         "n_clients": pd.NA if small else len(inside), "suppressed": small})
+                         "n_clients": pd.NA if small else int(inside.sum()), "suppressed": small})
     return rows
 
 
@@ -692,7 +716,7 @@ def _relation_bin_rows(per_client: pd.DataFrame, k: int) -> list[dict]:
         pairs = per_client[[score, PROGRESS]].astype(float).dropna()
         progress = pairs[PROGRESS]
         for low, high, inside, small in _bins(pairs[score], BIN_EDGES[score], k):
-            cell = summary_cell(progress[inside.index], k)
+            cell = summary_cell(progress[inside], k)     # pairs have no blanks: the mask runs over them
             if small:
                 cell = _hide(cell, "mean", "median")
             rows.append({"score": score, "bin": bin_label(low, high), "bin_low": low, "bin_high": high,
