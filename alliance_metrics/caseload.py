@@ -11,7 +11,7 @@ from functools import cached_property
 
 import pandas as pd
 
-from alliance_metrics import progress
+from alliance_metrics import progress, sql
 from alliance_metrics.i18n import N_, _
 from alliance_metrics.inventory import client_directory
 from alliance_metrics.relations import relationship_family
@@ -66,9 +66,20 @@ class ExpectedProgress:
         return progress.flag_accuracy(self.trajectories, self.band, self.ended)
 
 
-@per_data_version
 def expected_progress(store: Store, until=None) -> ExpectedProgress:
-    """Trajectories of the whole practice (the band needs every client), up to *until*."""
+    """Trajectories of the whole practice (the band needs every client), up to *until*
+    (exclusive; None: all). Memoised per data version; an *until* after the latest session it
+    reads is the same as none — the weekly review of the latest week and the Client page share
+    one computation (seconds at a million sessions)."""
+    if until is not None:
+        latest = store.scalar(sql.load("latest_goal_input"))
+        if latest is None or pd.Timestamp(until) > pd.Timestamp(latest):
+            until = None
+    return _expected_progress(store, until)
+
+
+@per_data_version
+def _expected_progress(store: Store, until) -> ExpectedProgress:
     ratings = store.query_named("goal_ratings", {"until": until})
     clients = client_directory(store)[["client_id", "goal_baseline", "goal_target"]]
     traj = progress.trajectories(ratings, clients)

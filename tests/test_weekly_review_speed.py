@@ -93,3 +93,18 @@ def test_flag_accuracy_on_first_use_is_the_one_computed_with_the_band(demo):
     band = progress.expected_band(traj, min_clients=int(settings["expected_band_min_clients"]))
     assert expected.accuracy == progress.flag_accuracy(traj, band, ended)
     assert expected.accuracy.message
+
+
+def test_the_latest_weeks_expected_progress_is_the_client_pages(demo):
+    """An *until* after every session the trajectories read gives the all-time result: one
+    computation serves the weekly review and the Client page. An earlier *until* does not."""
+    latest_input = demo.scalar("select max(scheduled_start) from sessions "
+                               "where status = 'attended' or goal_rating is not null")
+    after = pd.Timestamp(latest_input) + timedelta(seconds=1)
+    assert expected_progress(demo, until=after) is expected_progress(demo)
+    assert expected_progress(demo, until=latest_week(demo) + timedelta(days=7)) is expected_progress(demo)
+    at_latest = expected_progress(demo, until=pd.Timestamp(latest_input))   # exclusive: the last is left out
+    assert at_latest is not expected_progress(demo)
+    assert len(at_latest.trajectories) < len(expected_progress(demo).trajectories) or \
+        demo.scalar("select count(*) from sessions where scheduled_start = ? and goal_rating is not null",
+                    [latest_input]) == 0
