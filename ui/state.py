@@ -108,9 +108,17 @@ def prepare_in_background(therapist_id: str | None) -> None:
                      name="alliance-prepare").start()
 
 
+#: The preparing thread's niceness: the pages being drawn for someone come first.
+_PREPARE_NICENESS = 19
+
+
 def _prepare(opened: Store, therapist_id: str | None, language: str) -> None:
     from alliance_metrics.prepare import prepare
 
+    try:   # Linux schedules threads one by one: lower this one's priority only
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _PREPARE_NICENESS)
+    except (AttributeError, OSError):   # not on this system: prepare at the same priority
+        pass
     try:
         with use_language(language):
             prepare(opened, therapist_id)
