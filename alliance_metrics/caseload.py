@@ -46,7 +46,7 @@ def client_label(table: pd.DataFrame) -> dict[str, str]:
     """client_id → "Name (id)" for pickers (the id alone when the client has no name)."""
     named = table.display_name != table.client_id
     labels = (table.display_name + " (" + table.client_id + ")").where(named, table.client_id)
-    return dict(zip(table.client_id, labels))
+    return dict(zip(table.client_id.tolist(), labels.tolist()))   # lists: not 60,000 Arrow scalars
 
 
 @dataclass(frozen=True)

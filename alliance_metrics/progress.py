@@ -489,14 +489,17 @@ def off_track(traj: pd.DataFrame, band: ExpectedBand, consecutive: int = 2,
     run = latest["rating_number"] - last_not_below.groupby(t["client_id"]).max()
     flagged = run >= consecutive
     since = run_start.reindex(latest.index).where(flagged)
+    # tens of thousands of clients share a few thousand (run, rating, band, session) cases: word
+    # each case once (a NaN never equals another, so those are worded one by one)
+    worded: dict[tuple, str] = {}
     reasons = [
-        _reason(consecutive, *row)
-        for row in zip(
-            run,
-            latest["goal_rating"],
-            latest["p25"],
-            latest["p75"],
-            latest["session_number"],
+        worded[case] if case in worded else worded.setdefault(case, _reason(consecutive, *case))
+        for case in zip(
+            run.tolist(),
+            latest["goal_rating"].tolist(),
+            latest["p25"].tolist(),
+            latest["p75"].tolist(),
+            latest["session_number"].tolist(),
         )
     ]
     return pd.DataFrame(
