@@ -94,4 +94,4 @@ def session_facts(store: Store, client_id: str | None = None, therapist_id: str 
         "since": _as_timestamp(since), "until": _as_timestamp(until),
     }
     # the column names come from FACT_COLUMNS above, never from outside
-    return store.query(sql.select("sessions_in_window", columns), params)
+    return store.query_through_arrow(sql.select("sessions_in_window", columns), params)

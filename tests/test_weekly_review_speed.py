@@ -108,3 +108,22 @@ def test_the_latest_weeks_expected_progress_is_the_client_pages(demo):
     assert len(at_latest.trajectories) < len(expected_progress(demo).trajectories) or \
         demo.scalar("select count(*) from sessions where scheduled_start = ? and goal_rating is not null",
                     [latest_input]) == 0
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"client_id": "no such client"}, {"columns": FACT_COLUMNS}])
+def test_facts_through_arrow_are_duckdbs_own_frame(demo, kwargs):
+    """session_facts converts through Arrow for speed: the same columns, dtypes (nullable only
+    where a NULL is present) and values as DuckDB's own conversion — on the whole demo practice,
+    on an empty result and on the rules' columns."""
+    from alliance_metrics import sql
+    from alliance_metrics.score_queries import FACT_COLUMNS as ALL
+
+    columns = kwargs.get("columns", ALL)
+    params = {**demo.contract_parameters(), "client_id": kwargs.get("client_id"), "therapist_id": None,
+              "since": None, "until": None}
+    expected = demo.query(sql.select("sessions_in_window", columns), params)
+    given = session_facts(demo, **kwargs)
+    pd.testing.assert_frame_equal(given, expected)
+    assert len(given) == (0 if "client_id" in kwargs else demo.scalar("select count(*) from sessions"))
+    if not kwargs:   # the demo has blanks: the nullable dtypes are exercised, not only numpy's
+        assert str(given.engagement.dtype) == "Int8" and str(given.client_on_time.dtype) == "boolean"
