@@ -80,7 +80,7 @@ def expected_progress(store: Store, until=None) -> ExpectedProgress:
 
 @per_data_version
 def _expected_progress(store: Store, until) -> ExpectedProgress:
-    ratings = store.query_named("goal_ratings", {"until": until})
+    ratings = store.query_through_arrow(sql.load("goal_ratings"), {"until": until})
     clients = client_directory(store)[["client_id", "goal_baseline", "goal_target"]]
     traj = progress.trajectories(ratings, clients)
     settings = store.settings()
@@ -104,7 +104,7 @@ def band_without(store: Store, client_id: str) -> progress.ExpectedBand:
 
 def session_measures(store: Store, therapist_id: str | None = None) -> pd.DataFrame:
     """Attended sessions with the session-level measures and the goal rating, for the relations."""
-    return store.query_named("session_measures", {"therapist_id": therapist_id})
+    return store.query_through_arrow(sql.load("session_measures"), {"therapist_id": therapist_id})
 
 
 @per_data_version

@@ -127,3 +127,15 @@ def test_facts_through_arrow_are_duckdbs_own_frame(demo, kwargs):
     assert len(given) == (0 if "client_id" in kwargs else demo.scalar("select count(*) from sessions"))
     if not kwargs:   # the demo has blanks: the nullable dtypes are exercised, not only numpy's
         assert str(given.engagement.dtype) == "Int8" and str(given.client_on_time.dtype) == "boolean"
+
+
+@pytest.mark.parametrize("name, params", [("goal_ratings", {"until": None}),
+                                          ("session_measures", {"therapist_id": None})])
+def test_long_reads_through_arrow_are_duckdbs_own_frame(demo, name, params):
+    """The expected progress and the within-client relations read their sessions through Arrow:
+    the frame DuckDB itself gives, on the demo practice."""
+    from alliance_metrics import sql
+
+    given = demo.query_through_arrow(sql.load(name), params)
+    pd.testing.assert_frame_equal(given, demo.query_named(name, params))
+    assert len(given) > 1000
