@@ -625,14 +625,8 @@ def _period_tables(store: Store, label: str, goals: pd.DataFrame, k: int) -> dic
         hidden = _partition(dict(zip(scopes, counts)), k)
         means, medians = (_rounded(stats[name], MEAN_DECIMALS) for name in ("mean", "median"))
         for scope, n, mean, median in zip(scopes, counts, means, medians):
-            # cell_of, then _hide when the partition hides it (a small cell always is)
-            if hidden[scope]:
-                cell = {"n_clients": pd.NA, "mean": math.nan, "median": math.nan, "suppressed": True}
-            elif n == 0:
-                cell = {"n_clients": 0, "mean": math.nan, "median": math.nan, "suppressed": False}
-            else:
-                cell = {"n_clients": n, "mean": mean, "median": median, "suppressed": False}
-            scores[scope].append({"measure": measure, **cell})
+            cell = cell_of(n, mean, median, k)
+            scores[scope].append({"measure": measure, **(_hide(cell, "mean", "median") if hidden[scope] else cell)})
     relations: dict[str, list[dict]] = {scope: [] for scope in scopes}
     for score in SCORE_NAMES:
         pairs = values[[score, PROGRESS]].astype(float).assign(scope=owner).dropna()

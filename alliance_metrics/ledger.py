@@ -68,18 +68,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
-#: Types JSON writes as they are (a float may be NaN: it goes through :func:`_plain`).
-_JSON_READY = frozenset({str, int, bool, type(None)})
-
-
 def _figures(row: Mapping[str, Any]) -> str:
     """A released row as the ledger stores it: JSON of its :func:`_plain` values.
 
     >>> _figures({"measure": "attendance", "n_clients": pd.NA, "mean": float("nan"), "bin_high": float("inf")})
     '{"measure": "attendance", "n_clients": null, "mean": null, "bin_high": Infinity}'
     """
-    # hundreds of thousands of rows on a first release: skip the call for values already plain
-    return json.dumps({key: value if type(value) in _JSON_READY else _plain(value) for key, value in row.items()})
+    return json.dumps({key: _plain(value) for key, value in row.items()})
 
 
 def row_key(row: Mapping[str, Any]) -> str:
