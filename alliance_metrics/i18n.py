@@ -191,9 +191,13 @@ def format_date(day: date | datetime, format: str | None = None, language: str |
     >>> format_date(date(2026, 3, 2), "full", language="fr")
     'lundi 2 mars 2026'
     """
-    language = language or current_language()
     if isinstance(day, datetime):
         day = day.date()
+    return _format_date(day, format, language or current_language())
+
+
+@lru_cache(maxsize=1 << 14)   # a review repeats the same few days thousands of times: Babel takes ~60 µs
+def _format_date(day: date, format: str | None, language: str) -> str:
     return dates.format_date(day, format or ("short" if language == "fr" else "medium"),
                              locale=format_locale(language))
 
@@ -231,6 +235,11 @@ def format_percent(value: float, digits: int = 0, language: str | None = None) -
     >>> format_percent(83.4, language="en"), format_percent(83.4, language="fr") == "83\\u00a0%"
     ('83%', True)
     """
+    return _format_percent(value, digits, language or current_language())
+
+
+@lru_cache(maxsize=1 << 14)
+def _format_percent(value: float, digits: int, language: str) -> str:
     locale = format_locale(language)
     pattern = locale.percent_formats[None].pattern      # fr: "#,##0\u00a0%", en: "#,##0%"
     if digits:
@@ -247,7 +256,12 @@ def format_currency(amount: float, currency: str | None = None, language: str | 
     >>> format_currency(1234.5, "EUR", language="en")
     '€1,234.50'
     """
-    return numbers.format_currency(amount, currency or DEFAULT_CURRENCY, locale=format_locale(language))
+    return _format_currency(amount, currency or DEFAULT_CURRENCY, language or current_language())
+
+
+@lru_cache(maxsize=1 << 14)
+def _format_currency(amount: float, currency: str, language: str) -> str:
+    return numbers.format_currency(amount, currency, locale=format_locale(language))
 
 
 def month_name(month: int, width: str = "wide", language: str | None = None) -> str:

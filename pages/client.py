@@ -5,7 +5,14 @@ import math
 import pandas as pd
 import streamlit as st
 
-from alliance_metrics.caseload import band_without, client_label, client_table, expected_progress
+from alliance_metrics.caseload import (
+    PICKER_LIMIT,
+    band_without,
+    client_choices,
+    client_label,
+    client_table,
+    expected_progress,
+)
 from alliance_metrics.charts import alliance_chart, goal_chart, outcome_label, score_label, score_trend, session_timeline
 from alliance_metrics.erasure import client_holdings, erase_client
 from alliance_metrics.i18n import _, format_date, format_datetime, ngettext
@@ -17,7 +24,7 @@ from alliance_metrics.undo import delete_session
 from ui import sidebar
 from ui.pages import guard
 from ui.state import store
-from ui.widgets import PLOTLY_CONFIG, percent, plain, session_table
+from ui.widgets import PLOTLY_CONFIG, count, percent, plain, session_table
 
 guard(__file__)
 st.title(_("Client"))
@@ -32,7 +39,21 @@ labels = client_label(table)
 opened = st.session_state.pop("open_client", None)   # "Open <name>" on the weekly review
 if opened in labels:
     st.session_state["client"] = opened
-client_id = st.selectbox(_("Client"), list(labels), format_func=labels.get, key="client")
+    st.session_state["client_search"] = ""
+choices = list(labels)
+if len(labels) > PICKER_LIMIT:   # a list the browser can draw: find the others by name or id
+    search = st.text_input(_("Find a client"), key="client_search",
+                           placeholder=_("Part of a name or an id"))
+    choices, matching = client_choices(table, search, PICKER_LIMIT, keep=st.session_state.get("client"))
+    if not choices:
+        st.info(_("No client's name or id contains “{search}”.").format(search=search.strip()))
+        st.stop()
+    if matching > len(choices):
+        st.caption(_("The {shown} most recently seen of {matching} clients: type part of a name or an id to "
+                     "find another.").format(shown=count(len(choices)), matching=count(matching)))
+    if st.session_state.get("client") not in choices:
+        st.session_state["client"] = choices[0]
+client_id = st.selectbox(_("Client"), choices, format_func=labels.get, key="client")
 client = table.set_index("client_id").loc[client_id]
 
 signed = client.contract_signed_on
