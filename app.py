@@ -33,7 +33,8 @@ def landing() -> None:
 navigation[""] = [st.Page(landing, title="Alliance", url_path="home", default=True, visibility="hidden")]
 token = routed.set(True)
 try:
-    st.navigation(navigation).run()
+    with state.drawing_a_page():   # the background preparation waits meanwhile (ui/state.py)
+        st.navigation(navigation).run()
 finally:
     routed.reset(token)
 if viewer.sees_clients:   # the page is drawn: compute what the next one will read (ui/state.py)

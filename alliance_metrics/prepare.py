@@ -3,8 +3,8 @@
 At a million sessions each of the whole-practice results behind a therapist's page (the weekly
 review, the expected progress and the flag's accuracy of the Client page, the Relationships
 family) takes seconds to compute the first time after the server starts or the data change.
-The dashboard calls :func:`prepare` in a background thread once a page has been drawn, so that
-the next page a therapist opens finds its result memoised (``store.per_data_version``); a page
+The dashboard calls :func:`prepare` in a background thread once a page has been drawn, and lets
+each step start only while no page is being drawn (``ui/state.py``), so that the next page a therapist opens finds its result memoised (``store.per_data_version``); a page
 that asks while its result is being prepared waits for it rather than computing it again.
 
 Only reads: nothing is written, and nothing leaves the process's memory.
@@ -12,20 +12,26 @@ Only reads: nothing is written, and nothing leaves the process's memory.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from alliance_metrics.caseload import expected_progress, relationships
 from alliance_metrics.relations import PEARSON
 from alliance_metrics.review import latest_week, weekly_review
 from alliance_metrics.store import Store
 
 
-def prepare(store: Store, therapist_id: str | None = None) -> None:
+def prepare(store: Store, therapist_id: str | None = None, before_each: Callable[[], None] = lambda: None) -> None:
     """Compute what the therapist's pages open on, in the order a Monday morning opens them:
     the latest week's review, the Client page's expected progress and flag accuracy, the
     Relationships page's family (Pearson, the page's first choice) — for *therapist_id*'s
-    caseload (None: the whole practice, the single user's default)."""
+    caseload (None: the whole practice, the single user's default). *before_each* is called
+    before each of the three (the dashboard waits there until no page is being drawn)."""
     week = latest_week(store, therapist_id)
     if week is None:     # no sessions: the pages say so, nothing to prepare
         return
+    before_each()
     weekly_review(store, week, therapist_id)
+    before_each()
     expected_progress(store).accuracy
+    before_each()
     relationships(store, therapist_id, PEARSON)

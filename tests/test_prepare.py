@@ -54,8 +54,23 @@ def test_a_failed_computation_lets_the_waiter_compute_it_itself(store):
     assert len(attempts) == 2
 
 
+def test_the_preparation_waits_until_no_page_has_been_drawn_for_a_while():
+    from ui.state import drawing_a_page, wait_until_idle
+
+    waited = threading.Event()
+    with drawing_a_page():
+        waiter = threading.Thread(target=lambda: (wait_until_idle(0.2), waited.set()))
+        waiter.start()
+        assert not waited.wait(0.6)          # a page is being drawn: however long it takes
+    began_idle = time.monotonic()
+    assert waited.wait(5)
+    assert time.monotonic() - began_idle >= 0.15   # then the quiet it asks for, not at once
+    waiter.join(5)
+
+
 def test_after_the_weekly_review_the_client_and_relationships_pages_are_ready(monkeypatch, tmp_path):
     monkeypatch.setenv("ALLIANCE_PREPARE", "on")
+    monkeypatch.setattr("ui.state.PREPARE_AFTER_IDLE_S", 0.1)
     counted = {"flag_accuracy": 0, "relationship_family": 0}
 
     def counting(module, name):

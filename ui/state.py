@@ -9,6 +9,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 import streamlit as st
@@ -90,8 +93,9 @@ _prepared_lock = threading.Lock()
 def prepare_in_background(therapist_id: str | None) -> None:
     """Once per data version, language and caseload: compute in a background thread what the
     therapist's pages open on (:func:`alliance_metrics.prepare.prepare`), so that the next page
-    opened finds it ready. Called after a page has been drawn, so it never delays the one on
-    screen. ``ALLIANCE_PREPARE=off`` turns it off (the test suite does, for repeatable timings)."""
+    opened finds it ready. Called after a page has been drawn; each step waits until no page has
+    been drawn for :data:`PREPARE_AFTER_IDLE_S` (while the reader reads), so that it does not slow
+    the page on screen: one Python process runs one thread at a time. ``ALLIANCE_PREPARE=off`` turns it off (the test suite does, for repeatable timings)."""
     if os.environ.get("ALLIANCE_PREPARE", "on") == "off":
         return
     try:
@@ -110,6 +114,41 @@ def prepare_in_background(therapist_id: str | None) -> None:
 
 #: The preparing thread's niceness: the pages being drawn for someone come first.
 _PREPARE_NICENESS = 19
+#: Seconds without a page being drawn, in any browser session, before each step of the preparation
+#: starts. Python runs one thread at a time: a step computed beside a page being drawn (seconds at a
+#: million sessions) would halve that page's speed, so it waits for the reader to be reading.
+PREPARE_AFTER_IDLE_S = 3.0
+
+_drawing = 0                       # page runs in progress, in every browser session
+_last_drawn = time.monotonic()     # when the last one started or ended
+_drawing_changed = threading.Condition()
+
+
+@contextmanager
+def drawing_a_page() -> Iterator[None]:
+    """Around a page's run (app.py): the preparation waits while any page is being drawn."""
+    global _drawing, _last_drawn
+    with _drawing_changed:
+        _drawing += 1
+        _last_drawn = time.monotonic()
+    try:
+        yield
+    finally:
+        with _drawing_changed:
+            _drawing -= 1
+            _last_drawn = time.monotonic()
+            _drawing_changed.notify_all()
+
+
+def wait_until_idle(idle_s: float | None = None) -> None:
+    """Return once no page has been drawn for *idle_s* seconds (default :data:`PREPARE_AFTER_IDLE_S`)."""
+    idle_s = PREPARE_AFTER_IDLE_S if idle_s is None else idle_s
+    with _drawing_changed:
+        while True:
+            quiet_for = time.monotonic() - _last_drawn
+            if _drawing == 0 and quiet_for >= idle_s:
+                return
+            _drawing_changed.wait(timeout=max(idle_s - quiet_for, 0.05) if _drawing == 0 else None)
 
 
 def _prepare(opened: Store, therapist_id: str | None, language: str) -> None:
@@ -121,6 +160,6 @@ def _prepare(opened: Store, therapist_id: str | None, language: str) -> None:
         pass
     try:
         with use_language(language):
-            prepare(opened, therapist_id)
+            prepare(opened, therapist_id, before_each=wait_until_idle)
     except Exception:   # the page that needs it computes it again and shows any error itself
         logging.getLogger(__name__).debug("background preparation failed", exc_info=True)
