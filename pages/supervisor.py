@@ -3,12 +3,11 @@
 import streamlit as st
 
 from alliance_metrics.i18n import _
-from alliance_metrics.supervisor_file import export_json
 from alliance_metrics.supervisor_report import supervisor_report_html
 from ui import supervision
 from ui.downloads import download_when_asked
 from ui.pages import guard
-from ui.state import practice_supervisor_view
+from ui.state import practice_supervisor_export, practice_supervisor_view
 
 guard(__file__)
 st.title(_("Supervisor view"))
@@ -22,7 +21,7 @@ st.header(_("Send to a supervisor"))
 st.write(_("The export holds exactly what this page shows — aggregates of at least {k} clients, no "
            "identifier, no exact date — as a file the supervisor opens in Alliance.").format(k=view.k))
 left, right = st.columns(2)
-export = export_json(view)
+export = practice_supervisor_export()
 left.download_button(_("Download the export (JSON)"), export, file_name="alliance-supervisor-export.json",
                      mime="application/json", key="download_export")
 # The report is made when asked (ui/downloads.py) and kept while the view is the same: the
