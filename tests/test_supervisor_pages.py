@@ -178,3 +178,20 @@ def test_the_open_exports_page_refuses_crafted_files_with_a_sentence(monkeypatch
     app.file_uploader(key="export_files").upload("export.json", crafted, "application/json").run()
     assert not app.exception, app.exception
     assert message in app.error[0].value
+
+
+def test_a_network_of_many_therapists_gets_one_row_per_therapist_the_total_first():
+    import pandas as pd
+
+    from alliance_metrics.anonymise import TOTAL
+    from ui.supervision import MAX_THERAPIST_COLUMNS, therapists_table
+
+    names = [f"p{n:02d}" for n in range(MAX_THERAPIST_COLUMNS)] + [TOTAL]     # 12 therapists and the total
+    rows = pd.DataFrame({"therapist": names * 2, "measure": ["attendance"] * 13 + ["payment"] * 13,
+                         "mean": [float(n) for n in range(26)], "suppressed": [False] * 26})
+    table = therapists_table(rows)
+    assert list(table.index) == ["Total", *names[:-1]]                # turned: a row per therapist
+    assert list(table.columns) == [MEASURE_LABELS["attendance"], MEASURE_LABELS["payment"]]
+    assert table.loc["Total"].tolist() == ["12.0", "25.0"] and table.loc["p00"].tolist() == ["0.0", "13.0"]
+    few = therapists_table(rows[rows.therapist.isin(["p00", "p01", TOTAL])])
+    assert list(few.columns) == ["p00", "p01", "Total"]                # a practice's few: side by side

@@ -88,15 +88,30 @@ def render(view: SupervisorView) -> None:
     st.dataframe(therapists_table(view.therapists), key="supervisor_therapists", placeholder=EMPTY_CELL)
 
 
+#: Past this many therapists (and the total), the table turns: one row per therapist. A network
+#: of 2,200 therapists as columns sent 600 kB and took seconds to draw, and no one reads it sideways.
+MAX_THERAPIST_COLUMNS = 12
+
+
 def therapists_table(therapists: pd.DataFrame) -> pd.DataFrame:
     """One row per measure (in the order of MEASURE_LABELS), one column per therapist, the total
     last: eight measures with long names as columns scrolled sideways even at 1440 px, while a
     practice's few pseudonyms fit side by side. The measures are the (unnamed) index; measures and
-    the total's name in the current language."""
+    the total's name in the current language. With more than :data:`MAX_THERAPIST_COLUMNS`
+    columns, the same table turned: one row per therapist, the total first, one column per measure.
+
+    >>> rows = pd.DataFrame({"therapist": ["a", "b", TOTAL] * 2, "measure": ["attendance"] * 3 + ["payment"] * 3,
+    ...     "mean": [80.0, 90.0, 85.0, 70.0, None, 70.0], "suppressed": [False, False, False, False, True, False]})
+    >>> therapists_table(rows).to_dict("list")
+    {'a': ['80.0', '70.0'], 'b': ['90.0', 'suppressed'], 'Total': ['85.0', '70.0']}
+    """
     shown = therapists.assign(value=_shown(therapists, "mean"))
     table = shown.pivot(index="measure", columns="therapist", values="value")
     table = table.reindex([m for m in MEASURE_LABELS if m in table.index])
     table = table[list(dict.fromkeys(therapists.therapist))]
     table.index = table.index.map(_labels(MEASURE_LABELS)).rename(None)
     table.columns = [_(TOTAL) if name == TOTAL else in_words(name) for name in table.columns]
-    return table
+    if len(table.columns) <= MAX_THERAPIST_COLUMNS:
+        return table
+    turned = table.T
+    return pd.concat([turned.tail(1), turned.iloc[:-1]]) if TOTAL in therapists.therapist.values else turned
