@@ -667,10 +667,18 @@ def attention_by_client(flags: pd.DataFrame) -> pd.DataFrame:
                              "therapist_id": pd.Series(dtype="str"),
                              "reasons": pd.Series(dtype=object),
                              "n_reasons": pd.Series(dtype="int64")})
-    by_client = flags.groupby("client_id", sort=False)
-    table = by_client.agg(therapist_id=("therapist_id", "first"), reasons=("reason", list))
-    table["n_reasons"] = table["reasons"].map(len).astype("int64")
-    return table.reset_index()[list(BY_CLIENT_COLUMNS)]
+    # one stable sort and a split: a groupby collecting lists took 0.65 s for 15,000 flags
+    codes, clients = pd.factorize(flags["client_id"], sort=False)   # clients in the order of *flags*
+    order = np.argsort(codes, kind="stable")
+    starts = np.searchsorted(codes[order], np.arange(len(clients)))
+    reasons = flags["reason"].to_numpy(dtype=object)[order].tolist()
+    ends = [*starts[1:].tolist(), len(order)]
+    return pd.DataFrame({
+        "client_id": flags["client_id"].to_numpy()[order][starts],
+        "therapist_id": flags["therapist_id"].to_numpy()[order][starts],
+        "reasons": [reasons[start:end] for start, end in zip(starts.tolist(), ends)],
+        "n_reasons": np.diff([*starts.tolist(), len(order)]).astype("int64"),
+    })[list(BY_CLIENT_COLUMNS)]
 
 
 def rule_counts(flags: pd.DataFrame) -> pd.DataFrame:

