@@ -109,7 +109,7 @@ class ExpectedProgress:
         """How well the flag foretold a poor ending, on the ended clients. Computed on first use
         (the Client page's): it replays the flag over every client's history, about 4 s at a
         million sessions, which the weekly review does not need."""
-        return progress.flag_accuracy(self.trajectories, self.band, self.ended)
+        return progress.flag_accuracy(self.trajectories, self.band, self.ended, flags=self.off_track)
 
 
 def expected_progress(store: Store, until=None) -> ExpectedProgress:

@@ -473,7 +473,9 @@ def off_track(traj: pd.DataFrame, band: ExpectedBand, consecutive: int = 2,
         One row per client in ``traj`` (a client with no rating has none),
         sorted by client_id: client_id, off_track (bool), since
         (scheduled_start of the first rating of the below-band run that is
-        still running when flagged, NaT otherwise), reason (plain words).
+        still running when flagged, NaT otherwise), reason (plain words),
+        ever_off_track (bool: ``consecutive`` ratings in a row below the band anywhere in the
+        client's course, not only at the end; see :func:`ever_off_track`).
     """
     if int(consecutive) != consecutive or consecutive < 1:
         raise ValueError(f"consecutive must be a whole number ≥ 1; received {consecutive!r}.")
@@ -508,22 +510,42 @@ def off_track(traj: pd.DataFrame, band: ExpectedBand, consecutive: int = 2,
             "off_track": flagged.to_numpy(),
             "since": since.to_numpy(),
             "reason": pd.array(reasons, dtype="str"),
+            "ever_off_track": _ever_below(t["client_id"].to_numpy(), below.to_numpy(), consecutive)[
+                latest.index.to_numpy()],
         }
     )
 
 
+def _ever_below(clients: np.ndarray, below: np.ndarray, consecutive: int) -> np.ndarray:
+    """By client code (0 … max), whether *below* holds at *consecutive* rows in a row of one
+    client, the rows sorted by client then rating order.
+
+    >>> _ever_below(np.array([0, 0, 1, 1, 1]), np.array([True, False, True, False, True]), 2)
+    array([False, False])
+    >>> _ever_below(np.array([0, 0, 1, 1, 1]), np.array([False, True, True, True, False]), 2)
+    array([False,  True])
+    """
+    run = below.copy()
+    for back in range(1, consecutive):   # this row and the *back* before it, all of one client
+        earlier = np.zeros_like(below)
+        earlier[back:] = below[:-back] & (clients[back:] == clients[:-back])
+        run[back:] &= earlier[back:]
+        run[:back] = False
+    ever = np.zeros(int(clients.max()) + 1 if len(clients) else 0, dtype=bool)
+    ever[clients[run]] = True
+    return ever
+
+
 def ever_off_track(traj: pd.DataFrame, band: ExpectedBand, consecutive: int = 2) -> pd.Series:
     """Whether each client was off track at some point: ``consecutive`` rated sessions in a row
-    below the (leave-one-out) band anywhere in their course, not only at the end.
+    below the (leave-one-out) band anywhere in their course, not only at the end. The
+    ``ever_off_track`` column of :func:`off_track` (which computes it with the flag).
 
     Returns a bool Series indexed by client_id (clients of *traj*).
     """
-    coded, ids = _coded(traj)
-    t = _judged(coded, band, leave_one_out=True)
-    below = (t["goal_rating"] < t["p25"]).astype("int64")
-    streak = below.groupby([t["client_id"], (below == 0).groupby(t["client_id"]).cumsum()]).cumsum()
-    ever = (streak >= consecutive).groupby(t["client_id"]).any()
-    return ever.set_axis(pd.Index(ids[ever.index.to_numpy()], name="client_id", dtype=traj["client_id"].dtype))
+    flags = off_track(traj, band, consecutive)
+    return pd.Series(flags["ever_off_track"].to_numpy(), name="ever_off_track",
+                     index=pd.Index(flags["client_id"], name="client_id"))
 
 
 @dataclass(frozen=True)
@@ -545,7 +567,7 @@ class FlagAccuracy:
 
 
 def flag_accuracy(traj: pd.DataFrame, band: ExpectedBand, ended, consecutive: int = 2,
-                  min_ended: int = 20) -> FlagAccuracy:
+                  min_ended: int = 20, flags: pd.DataFrame | None = None) -> FlagAccuracy:
     """Check the off-track flag against what happened to the clients who have ended.
 
     A client of *ended* (ids) "ended without reliable improvement" when their last goal rating
@@ -558,7 +580,8 @@ def flag_accuracy(traj: pd.DataFrame, band: ExpectedBand, ended, consecutive: in
     sensitivity = flagged and poor / poor,   ppv = flagged and poor / flagged   (ranges 0–1)
 
     Undefined (None, with a message saying why) with fewer than *min_ended* ended clients with
-    ratings, or none poor, or none flagged.
+    ratings, or none poor, or none flagged. *flags*: :func:`off_track` of the same *traj*, *band*
+    and *consecutive*, when the caller has it (computed here otherwise).
     """
     ended = set(ended)
     rated = traj[traj["client_id"].isin(ended)]
@@ -575,7 +598,9 @@ def flag_accuracy(traj: pd.DataFrame, band: ExpectedBand, ended, consecutive: in
                                      "{needed} are needed.", n_ended).format(n=n_ended, needed=min_ended))
     last = rated.groupby("client_id")["change"].last()
     poor = last < rc
-    flagged = ever_off_track(traj, band, consecutive).reindex(last.index, fill_value=False)
+    flags = off_track(traj, band, consecutive) if flags is None else flags
+    ever = pd.Series(flags["ever_off_track"].to_numpy(), index=flags["client_id"].to_numpy())
+    flagged = ever.reindex(last.index, fill_value=False)
     n_poor, n_flagged, both = int(poor.sum()), int(flagged.sum()), int((poor & flagged).sum())
     if n_poor == 0 or n_flagged == 0:
         return FlagAccuracy(n_ended, n_poor, n_flagged, both, rc, None, None,

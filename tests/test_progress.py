@@ -370,3 +370,15 @@ def test_flag_accuracy_says_when_there_is_too_little_history():
     assert accuracy.sensitivity is None and accuracy.ppv is None
     assert accuracy.message.startswith("Too little history")
     assert "2 clients with goal ratings have ended; at least 20" in accuracy.message
+
+
+def test_ever_off_track_counts_a_run_anywhere_in_the_course():
+    # back: 4 < 5, 4 < 5.5 (two in a row below), then 7: not flagged now, but was off track once;
+    # flag: the run is its latest two; once: never two in a row; the typical clients: never below
+    flags = practice_flags()
+    ever = flags.index[flags["ever_off_track"]].tolist()
+    assert ever == ["back", "flag"]
+    assert flags.loc["back", "off_track"] == False  # noqa: E712 (numpy bool)
+    assert practice_flags(consecutive=3)["ever_off_track"].sum() == 0   # no run of three anywhere
+    assert practice_flags(consecutive=1).index[practice_flags(consecutive=1)["ever_off_track"]].tolist() == [
+        "back", "flag", "once"]
