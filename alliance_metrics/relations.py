@@ -902,18 +902,36 @@ def _slope(xc: pd.Series, yc: pd.Series, dof: int) -> tuple[float, float, float]
     return slope, float(slope - half), float(slope + half)
 
 
+def _codes(groups: pd.Series) -> np.ndarray:
+    """Each row's group as an integer 0 … k−1 (the within-client designs pass codes already)."""
+    values = groups.to_numpy()
+    if values.dtype.kind in "iu" and (len(values) == 0 or values.min() >= 0):
+        return values.astype("int64", copy=False)
+    return pd.factorize(groups)[0]
+
+
+def _group_sums(codes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Each row's group total of *values* (complete: the designs drop missing rows first)."""
+    return np.bincount(codes, weights=values)[codes]
+
+
 def _centre(values: pd.Series, groups: pd.Series) -> pd.Series:
     """Values minus their group's mean."""
-    return values - values.groupby(groups, sort=False).transform("mean")
+    codes = _codes(groups)
+    v = values.to_numpy(dtype="float64")
+    means = _group_sums(codes, v) / np.bincount(codes)[codes]
+    return pd.Series(v - means, index=values.index, name=values.name)
 
 
 def _detrend(values: pd.Series, groups: pd.Series, step: pd.Series) -> pd.Series:
     """Residuals of values from each group's own least-squares line on step."""
-    vc, sc = _centre(values, groups), _centre(step, groups)
-    by = groups.to_numpy()
-    spread = (sc * sc).groupby(by).transform("sum")
-    slope = ((vc * sc).groupby(by).transform("sum") / spread.where(spread > 0)).fillna(0.0)
-    return vc - slope * sc
+    codes = pd.Series(_codes(groups), index=groups.index)
+    vc, sc = _centre(values, codes).to_numpy(), _centre(step, codes).to_numpy()
+    codes = codes.to_numpy()
+    spread = _group_sums(codes, sc * sc)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slope = np.where(spread > 0, _group_sums(codes, vc * sc) / spread, 0.0)
+    return pd.Series(vc - slope * sc, index=values.index, name=values.name)
 
 
 def _varies(centred: pd.Series, raw: pd.Series) -> bool:
