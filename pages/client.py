@@ -49,8 +49,10 @@ if len(labels) > PICKER_LIMIT:   # a list the browser can draw: find the others 
         st.info(_("No client's name or id contains “{search}”.").format(search=search.strip()))
         st.stop()
     if matching > len(choices):
-        st.caption(_("The {shown} most recently seen of {matching} clients: type part of a name or an id to "
-                     "find another.").format(shown=count(len(choices)), matching=count(matching)))
+        st.caption((_("The {shown} most recently seen of the {matching} clients who match: type more of the "
+                      "name or id to narrow the list.") if search.strip() else
+                    _("The {shown} most recently seen of {matching} clients: type part of a name or an id to "
+                      "find another.")).format(shown=count(len(choices)), matching=count(matching)))
     if st.session_state.get("client") not in choices:
         st.session_state["client"] = choices[0]
 client_id = st.selectbox(_("Client"), choices, format_func=labels.get, key="client")

@@ -75,3 +75,9 @@ def test_client_choices_by_hand():
     # the client open now takes the place of the least recent of the listed
     assert client_choices(table, "", limit=2, keep="a2") == (["a2", "b1"], 4)
     assert client_choices(table, "", limit=2, keep="zz") == (["b1", "b2"], 4)   # not a client: ignored
+
+
+def test_a_search_matching_more_than_the_limit_says_so(client_page):
+    client_page.text_input(key="client_search").input("C0").run()      # every demo id: C001 … C060
+    assert len(client_page.selectbox(key="client").options) == LIMIT
+    assert "The 5 most recently seen of the 60 clients who match" in texts(client_page)
