@@ -2,10 +2,16 @@
 
 import streamlit as st
 
-from alliance_metrics.caseload import SESSION_MEASURES, client_table, relationships, session_measures
+from alliance_metrics.caseload import (
+    SESSION_MEASURES,
+    client_table,
+    relationships,
+    session_measures,
+    within_client_points,
+)
 from alliance_metrics.charts import SCORE_COLOURS, relation_scatter, score_label
 from alliance_metrics.i18n import _, ngettext
-from alliance_metrics.relations import PRIMARY, family_reading, lagged, reference_reading, within_client_values
+from alliance_metrics.relations import PRIMARY, family_reading, lagged, reference_reading
 from alliance_metrics.scores import SCORES
 from ui import sidebar
 from ui.pages import guard
@@ -91,7 +97,6 @@ st.caption(_(
     "improve over time would otherwise look linked; Curran & Bauer 2011). What this cannot take into "
     "account: something that changes in a client's life and moves both at once."
 ))
-measures = session_measures(store(), therapist)
 measure = st.selectbox(_("Session measure"), list(SESSION_MEASURES),
                        format_func=lambda name: _(SESSION_MEASURES[name]), key="relationship_measure")
 within = by_design[("within clients", measure)]
@@ -104,7 +109,7 @@ if within.estimate is not None:
         "{measure} changed from session to session for {varying} of the {n} clients; a client whose measure "
         "never changes tells nothing here.", int(within.n_clients)).format(
         measure=_(SESSION_MEASURES[measure]), varying=within.n_clients_varying, n=within.n_clients))
-    points = within_client_values(measures, measure, "goal_rating")
+    points = within_client_points(store(), therapist, measure)
     st.plotly_chart(
         relation_scatter(points, "x_within", "y_within",
                          _("{measure}, against the client's own usual and trend").format(
@@ -127,4 +132,4 @@ if detrend:
     show_relation(by_design[("session to session", measure)])
     st.caption(judged[("session to session", measure)])
 else:
-    show_relation(lagged(measures, x=measure, y="goal_rating", detrend=False))
+    show_relation(lagged(session_measures(store(), therapist), x=measure, y="goal_rating", detrend=False))

@@ -158,3 +158,15 @@ def test_windowed_counts_through_arrow_are_duckdbs_own_frame(demo, window):
     given = client_components(demo, since, until, window["period"], window.get("client_id"))
     pd.testing.assert_frame_equal(given, expected)
     assert (len(given) == 0) == (window["weeks"] < 0)
+
+
+def test_the_within_client_chart_is_computed_once_per_data_version(demo):
+    """The Relationships page's within-client points are memoised (per_data_version): the same frame
+    on the next visit, equal to what within_client_values gives."""
+    from alliance_metrics.caseload import session_measures, within_client_points
+    from alliance_metrics.relations import within_client_values
+
+    first = within_client_points(demo, None, "engagement")
+    assert within_client_points(demo, None, "engagement") is first
+    pd.testing.assert_frame_equal(first, within_client_values(session_measures(demo), "engagement", "goal_rating"))
+    assert len(first) > 100
