@@ -23,7 +23,7 @@ from alliance_metrics.scores import SCORES, sessions_behind
 from alliance_metrics.undo import delete_session
 from ui import sidebar
 from ui.pages import guard
-from ui.state import store
+from ui.state import figure, store
 from ui.widgets import PLOTLY_CONFIG, count, percent, plain, session_table
 
 guard(__file__)
@@ -90,7 +90,8 @@ with theirs:
                     help=_("The client's session alliance ratings, as a share of the maximum 40."))
 
 facts = session_facts(store(), client_id=client_id)
-st.plotly_chart(session_timeline(facts), config=PLOTLY_CONFIG, key="timeline")
+st.plotly_chart(figure("client_timeline", lambda: session_timeline(facts), client_id),
+                config=PLOTLY_CONFIG, key="timeline")
 
 progress = expected_progress(store())
 trajectory = progress.trajectories[progress.trajectories.client_id == client_id]
@@ -114,13 +115,16 @@ else:
               delta_color="off",
               help=_("Latest goal rating minus the baseline (the clients file's, else the first rating); "
                      "the percentage is of the way from the baseline to the target."))
-    st.plotly_chart(goal_chart(trajectory, band, target=client.goal_target), config=PLOTLY_CONFIG, key="goal")
+    st.plotly_chart(figure("client_goal", lambda: goal_chart(trajectory, band, target=client.goal_target), client_id),
+                    config=PLOTLY_CONFIG, key="goal")
 
-monthly = client_scores(store(), period="month", client_id=client_id)
-st.plotly_chart(score_trend(monthly, [s.name for s in SCORES], title=_("Scores by month")),
-                config=PLOTLY_CONFIG, key="scores_by_month")
+by_month = figure("client_months", lambda: score_trend(
+    client_scores(store(), period="month", client_id=client_id), [s.name for s in SCORES],
+    title=_("Scores by month")), client_id)
+st.plotly_chart(by_month, config=PLOTLY_CONFIG, key="scores_by_month")
 if facts.alliance_rating.notna().any():
-    st.plotly_chart(alliance_chart(facts, store().settings()["alliance_concern_below"]),
+    concern_below = store().settings()["alliance_concern_below"]
+    st.plotly_chart(figure("client_alliance", lambda: alliance_chart(facts, concern_below), client_id),
                     config=PLOTLY_CONFIG, key="alliance")
 
 st.subheader(_("The sessions behind a score"))

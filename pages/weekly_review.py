@@ -14,7 +14,7 @@ from alliance_metrics.scores import SCORE_COLUMNS, SCORES
 from ui import sidebar
 from ui.downloads import download_when_asked
 from ui.pages import guard, switch_to
-from ui.state import store
+from ui.state import figure, store
 from ui.widgets import EMPTY_CELL, PLOTLY_CONFIG, count, plain, session_table
 
 ATTENTION_PAGE = 20   # needs-attention blocks drawn at a time
@@ -118,7 +118,9 @@ else:
                   narrow=see_all)
 
 if not review.trend.empty:
-    st.plotly_chart(score_trend(review.trend, [s.name for s in SCORES], title=_("Scores by week (12 weeks)")),
+    st.plotly_chart(figure("weekly_trend", lambda: score_trend(review.trend, [s.name for s in SCORES],
+                                                            title=_("Scores by week (12 weeks)")),
+                           review.week_start, review.therapist_id),
                     config=PLOTLY_CONFIG, key="weekly_trend")
 
 # Both files are made when asked (ui/downloads.py: a Prepare button, then the download, each file

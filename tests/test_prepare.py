@@ -94,3 +94,25 @@ def test_after_the_weekly_review_the_client_and_relationships_pages_are_ready(mo
     assert not app.exception
     assert counted == {"flag_accuracy": 1, "relationship_family": 1}     # the pages found them ready
     assert app.title[0].value != "Weekly review"
+
+
+def test_a_pages_figures_are_built_once_per_data_version_and_client(monkeypatch, tmp_path):
+    """The Client page's charts are kept per data version and client (ui/state.figure): a second
+    visit to the same client builds none, another client builds its own, a change of data all again."""
+    from alliance_metrics import charts
+
+    built = []
+    real = charts.session_timeline
+    monkeypatch.setattr(charts, "session_timeline", lambda facts: built.append(1) or real(facts))
+    app = open_app(monkeypatch, tmp_path / "alliance.duckdb")
+    app.switch_page("pages/client.py").run()
+    first = app.selectbox(key="client").value
+    app.run()
+    assert not app.exception and len(built) == 1                 # the rerun drew the same chart, unbuilt
+    ids = [option.rsplit("(", 1)[-1].rstrip(")") for option in app.selectbox(key="client").options]
+    app.selectbox(key="client").select(next(cid for cid in ids if cid != first)).run()
+    assert len(built) == 2                                        # another client: its own chart
+    from ui.state import store
+    store().set_setting("alliance_concern_below", 29)             # the data version changes
+    app.selectbox(key="client").set_value(first).run()
+    assert not app.exception and len(built) == 3
