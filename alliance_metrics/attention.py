@@ -671,13 +671,13 @@ def attention_by_client(flags: pd.DataFrame) -> pd.DataFrame:
     codes, clients = pd.factorize(flags["client_id"], sort=False)   # clients in the order of *flags*
     order = np.argsort(codes, kind="stable")
     starts = np.searchsorted(codes[order], np.arange(len(clients)))
+    ends = np.append(starts[1:], len(order))
     reasons = flags["reason"].to_numpy(dtype=object)[order].tolist()
-    ends = [*starts[1:].tolist(), len(order)]
     return pd.DataFrame({
         "client_id": flags["client_id"].to_numpy()[order][starts],
         "therapist_id": flags["therapist_id"].to_numpy()[order][starts],
-        "reasons": [reasons[start:end] for start, end in zip(starts.tolist(), ends)],
-        "n_reasons": np.diff([*starts.tolist(), len(order)]).astype("int64"),
+        "reasons": [reasons[start:end] for start, end in zip(starts.tolist(), ends.tolist())],
+        "n_reasons": (ends - starts).astype("int64"),
     })[list(BY_CLIENT_COLUMNS)]
 
 

@@ -4,8 +4,9 @@ At a million sessions each of the whole-practice results behind a therapist's pa
 review, the expected progress and the flag's accuracy of the Client page, the Relationships
 family) takes seconds to compute the first time after the server starts or the data change.
 The dashboard calls :func:`prepare` in a background thread once a page has been drawn, and lets
-each step start only while no page is being drawn (``ui/state.py``), so that the next page a therapist opens finds its result memoised (``store.per_data_version``); a page
-that asks while its result is being prepared waits for it rather than computing it again.
+each step start only while no page is being drawn (``ui/state.py``), so that the next page a
+therapist opens finds its result memoised (``store.per_data_version``); a page that asks while
+its result is being prepared waits for it rather than computing it again.
 
 Only reads: nothing is written, and nothing leaves the process's memory.
 """

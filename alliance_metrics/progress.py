@@ -475,7 +475,7 @@ def off_track(traj: pd.DataFrame, band: ExpectedBand, consecutive: int = 2,
         (scheduled_start of the first rating of the below-band run that is
         still running when flagged, NaT otherwise), reason (plain words),
         ever_off_track (bool: ``consecutive`` ratings in a row below the band anywhere in the
-        client's course, not only at the end; see :func:`ever_off_track`).
+        client's course, not only at the end — what :func:`flag_accuracy` checks).
     """
     if int(consecutive) != consecutive or consecutive < 1:
         raise ValueError(f"consecutive must be a whole number ≥ 1; received {consecutive!r}.")
@@ -536,18 +536,6 @@ def _ever_below(clients: np.ndarray, below: np.ndarray, consecutive: int) -> np.
     return ever
 
 
-def ever_off_track(traj: pd.DataFrame, band: ExpectedBand, consecutive: int = 2) -> pd.Series:
-    """Whether each client was off track at some point: ``consecutive`` rated sessions in a row
-    below the (leave-one-out) band anywhere in their course, not only at the end. The
-    ``ever_off_track`` column of :func:`off_track` (which computes it with the flag).
-
-    Returns a bool Series indexed by client_id (clients of *traj*).
-    """
-    flags = off_track(traj, band, consecutive)
-    return pd.Series(flags["ever_off_track"].to_numpy(), name="ever_off_track",
-                     index=pd.Index(flags["client_id"], name="client_id"))
-
-
 @dataclass(frozen=True)
 class FlagAccuracy:
     """How well the off-track flag foretold an ending without reliable improvement, on ended clients.
@@ -575,7 +563,7 @@ def flag_accuracy(traj: pd.DataFrame, band: ExpectedBand, ended, consecutive: in
     squared successive difference of consecutive goal ratings over the practice's clients (von
     Neumann 1941; √MSSD estimates √2 times a client's rating noise, so RC is Jacobson & Truax's
     1.96 · √2 · s_w; real change between ratings makes it larger, so conservative). A client was
-    flagged when :func:`ever_off_track`. Then
+    flagged when it was ever off track (the ``ever_off_track`` column of :func:`off_track`). Then
 
     sensitivity = flagged and poor / poor,   ppv = flagged and poor / flagged   (ranges 0–1)
 

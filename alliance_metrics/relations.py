@@ -903,7 +903,8 @@ def _slope(xc: pd.Series, yc: pd.Series, dof: int) -> tuple[float, float, float]
 
 
 def _codes(groups: pd.Series) -> np.ndarray:
-    """Each row's group as an integer 0 … k−1 (the within-client designs pass codes already)."""
+    """Each row's group as a non-negative integer, for ``np.bincount`` (the within-client designs
+    pass codes already: they are kept)."""
     values = groups.to_numpy()
     if values.dtype.kind in "iu" and (len(values) == 0 or values.min() >= 0):
         return values.astype("int64", copy=False)
@@ -925,9 +926,9 @@ def _centre(values: pd.Series, groups: pd.Series) -> pd.Series:
 
 def _detrend(values: pd.Series, groups: pd.Series, step: pd.Series) -> pd.Series:
     """Residuals of values from each group's own least-squares line on step."""
-    codes = pd.Series(_codes(groups), index=groups.index)
-    vc, sc = _centre(values, codes).to_numpy(), _centre(step, codes).to_numpy()
-    codes = codes.to_numpy()
+    codes = _codes(groups)
+    by = pd.Series(codes, index=groups.index)
+    vc, sc = _centre(values, by).to_numpy(), _centre(step, by).to_numpy()
     spread = _group_sums(codes, sc * sc)
     with np.errstate(invalid="ignore", divide="ignore"):
         slope = np.where(spread > 0, _group_sums(codes, vc * sc) / spread, 0.0)

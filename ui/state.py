@@ -140,7 +140,8 @@ def prepare_in_background(therapist_id: str | None) -> None:
     therapist's pages open on (:func:`alliance_metrics.prepare.prepare`), so that the next page
     opened finds it ready. Called after a page has been drawn; each step waits until no page has
     been drawn for :data:`PREPARE_AFTER_IDLE_S` (while the reader reads), so that it does not slow
-    the page on screen: one Python process runs one thread at a time. ``ALLIANCE_PREPARE=off`` turns it off (the test suite does, for repeatable timings)."""
+    the page on screen: one Python process runs one thread at a time. ``ALLIANCE_PREPARE=off``
+    turns it off (the test suite does, for repeatable timings)."""
     if os.environ.get("ALLIANCE_PREPARE", "on") == "off":
         return
     try:
