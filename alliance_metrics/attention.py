@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date, datetime, timedelta
 from typing import Callable
 
@@ -181,13 +182,18 @@ def within_client_spread(values: pd.Series, clients: pd.Series) -> tuple[float |
     >>> within_client_spread(pd.Series([36.0, 38.0] * 40), pd.Series(range(80)) // 2)
     (1.4142135623730951, 80, 40)
     """
-    frame = pd.DataFrame({"v": values.to_numpy(dtype="float64", na_value=np.nan),
-                          "c": clients.to_numpy()}).dropna()
-    frame = frame[frame.groupby("c")["v"].transform("size") >= 2]
-    n, k = len(frame), frame["c"].nunique()
+    v = values.to_numpy(dtype="float64", na_value=np.nan)
+    codes = pd.factorize(clients)[0]       # -1 for a missing client: left out like a missing rating
+    rated = ~np.isnan(v) & (codes >= 0)
+    v, codes = v[rated], codes[rated]
+    # per-client counts and sums by bincount: a groupby over 700,000 ratings took 0.3 s
+    count = np.bincount(codes)
+    repeated = count[codes] >= 2
+    n, k = int(repeated.sum()), int((count >= 2).sum())
     if n - k < MIN_CALIBRATION_DOF:
         return None, n, k
-    deviation = frame["v"] - frame.groupby("c")["v"].transform("mean")
+    mean = np.bincount(codes, weights=v) / np.maximum(count, 1)
+    deviation = (v - mean[codes])[repeated]
     return float(np.sqrt((deviation @ deviation) / (n - k))), n, k
 
 
@@ -253,16 +259,17 @@ def alert_thresholds(facts: pd.DataFrame, week_start: date, settings: dict[str, 
     _check_columns(facts, ("client_id", "scheduled_start", "outcome", "alliance_rating", "engagement"))
     values = _settings(settings)
     end = _midnight(week_start) + WEEK
-    held = facts[(pd.to_datetime(facts["scheduled_start"]) < end) & facts["outcome"].eq("attended")]
-    # integer codes group the same clients as their ids, several times faster than text
-    clients = pd.Series(pd.factorize(held["client_id"])[0], index=held.index)
+    held = ((pd.to_datetime(facts["scheduled_start"]) < end) & facts["outcome"].eq("attended")).to_numpy()
+    # integer codes group the same clients as their ids, several times faster than text; the
+    # two rated columns are taken alone (a copy of every held row's facts took most of the time)
+    clients = pd.Series(pd.factorize(facts["client_id"])[0][held])
     found = {}
     for name, (column, window) in _CALIBRATED.items():
         if values[name] > 0:
             found[name] = Threshold(name, float(values[name]), "practice setting")
             continue
         m = 1 if window is None else int(values[window])
-        spread, n, k = within_client_spread(held[column], clients)
+        spread, n, k = within_client_spread(pd.Series(_floats(facts[column])[held]), clients)
         if spread is None:
             found[name] = Threshold(name, reliable_change(FALLBACK_SPREAD[column], m), "fallback",
                                     FALLBACK_SPREAD[column], n, k)
@@ -295,7 +302,7 @@ class _Review:
     facts: pd.DataFrame      # every session, for the booking look-ahead
     off_track: pd.DataFrame | None
 
-    @property
+    @cached_property
     def week(self) -> pd.DataFrame:
         return self.history[self.history["scheduled_start"] >= self.start]
 
@@ -303,8 +310,11 @@ class _Review:
     def last_day(self) -> pd.Timestamp:
         return self.end - pd.Timedelta(days=1)
 
-    def of_current(self, frame: pd.DataFrame) -> pd.DataFrame:
-        return frame[self.current[frame["client"].to_numpy()]]
+    def of_current(self, where: pd.Series, columns: list[str]) -> pd.DataFrame:
+        """The history rows of current clients where *where* holds: ``client`` and *columns* only
+        (a copy of every column of a million rows took most of a rule's time)."""
+        keep = where.to_numpy(dtype=bool) & self.current[self.history["client"].to_numpy()]
+        return self.history.loc[keep, ["client", *columns]]
 
 
 def _check_columns(facts: pd.DataFrame, columns) -> None:
@@ -380,9 +390,22 @@ def _flags(clients, reasons) -> pd.DataFrame:
 
 
 def _joined(rows: pd.DataFrame, parts: pd.Series) -> pd.Series:
-    """Each client's *parts* (one per row) joined by '; ' (French ' ; '), indexed by client code."""
-    return parts.groupby(rows["client"].to_numpy(), sort=False).agg(
-        pgettext("list of events", "; ").join)
+    """Each client's *parts* (one per row) joined by '; ' (French ' ; '), indexed by client code
+    (ascending), each client's parts in row order.
+
+    >>> _joined(pd.DataFrame({"client": [3, 1, 3]}), pd.Series(["a", "b", "c"])).to_dict()
+    {1: 'b', 3: 'a; c'}
+    """
+    # one stable sort and a split: a groupby joining strings took 0.2 s for 2,000 clients
+    clients = rows["client"].to_numpy()
+    order = np.argsort(clients, kind="stable")
+    ordered = clients[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(ordered) else np.array([], "int64")
+    ends = np.append(starts[1:], len(ordered))
+    texts = np.asarray(parts.tolist(), dtype=object)[order].tolist()
+    separator = pgettext("list of events", "; ")
+    return pd.Series([separator.join(texts[start:end]) for start, end in zip(starts.tolist(), ends.tolist())],
+                     index=ordered[starts], dtype="str")
 
 
 # -- the rules ------------------------------------------------------------------------------------
@@ -403,7 +426,7 @@ def _missed_this_week(r: _Review) -> pd.DataFrame:
 def _low_attendance(r: _Review) -> pd.DataFrame:
     n = int(r.settings["attendance_window_sessions"])
     limit = r.settings["attendance_alert_pct"]
-    tail = _tail(r.of_current(r.history[r.history["counts"]]), n)
+    tail = _tail(r.of_current(r.history["counts"], ["attended"]), n)
     per = tail.groupby("client", sort=False).agg(
         rows=("back", "size"), attended=("attended", "sum"))
     per["percent"] = 100.0 * per["attended"] / n
@@ -419,7 +442,7 @@ def _low_attendance(r: _Review) -> pd.DataFrame:
 def _late_arrivals(r: _Review) -> pd.DataFrame:
     k = int(r.settings["late_arrivals_in_row"])
     h = r.history
-    tail = _tail(r.of_current(h[h["attended"] & h["client_on_time"].notna()]), k)
+    tail = _tail(r.of_current(h["attended"] & h["client_on_time"].notna(), ["client_on_time", "client_late_min"]), k)
     per = (tail.assign(late=tail["client_on_time"].eq(0))
            .groupby("client", sort=False).agg(rows=("back", "size"), late=("late", "all")))
     fired = per.index[(per["rows"] == k) & per["late"]]
@@ -437,7 +460,7 @@ def _late_arrivals(r: _Review) -> pd.DataFrame:
 def _involvement_falling(r: _Review) -> pd.DataFrame:
     m = int(r.settings["involvement_window_sessions"])
     h = r.history
-    tail = _tail(r.of_current(h[h["attended"] & h["engagement"].notna()]), 2 * m)
+    tail = _tail(r.of_current(h["attended"] & h["engagement"].notna(), ["engagement"]), 2 * m)
     score = tail["engagement"]
     per = (tail.assign(recent=score.where(tail["back"] < m), before=score.where(tail["back"] >= m))
            .groupby("client", sort=False)
@@ -457,7 +480,7 @@ def _involvement_falling(r: _Review) -> pd.DataFrame:
 def _practice_missed(r: _Review) -> pd.DataFrame:
     p = int(r.settings["practice_missed_in_row"])
     h = r.history
-    tail = _tail(r.of_current(h[h["attended"] & h["homework_done"].notna()]), p)
+    tail = _tail(r.of_current(h["attended"] & h["homework_done"].notna(), ["homework_done", "scheduled_start"]), p)
     per = (tail.assign(none=tail["homework_done"].eq(0))
            .groupby("client", sort=False)
            .agg(rows=("back", "size"), none=("none", "all"), since=("scheduled_start", "min")))
@@ -474,7 +497,7 @@ def _practice_missed(r: _Review) -> pd.DataFrame:
 def _alliance_concern(r: _Review) -> pd.DataFrame:
     drop_points = r.settings["alliance_drop_points"]
     concern = r.settings["alliance_concern_below"]
-    rated = r.history[r.history["alliance_rating"].notna()]
+    rated = r.history.loc[r.history["alliance_rating"].notna(), ["client", "alliance_rating", "scheduled_start"]]
     rating = rated["alliance_rating"]
     previous = rating.groupby(rated["client"], sort=False).shift(1)
     # rounded so that 36.9 → 35.9 is a drop of exactly 1, not 0.999…; a drop is a fall (with
@@ -517,7 +540,7 @@ def _unpaid_fees(r: _Review) -> pd.DataFrame:
     h = r.history
     owed = (h["fee"] > 0) & (h["attended"] | h["billable"])
     unpaid = h["unpaid"] | (h["paid_on"] > last_day)
-    overdue = h[owed & unpaid & ((last_day - h["session_date"]).dt.days > limit)]
+    overdue = h.loc[owed & unpaid & ((last_day - h["session_date"]).dt.days > limit), ["client", "fee", "session_date"]]
     per = overdue.groupby("client", sort=False).agg(
         total=("fee", "sum"), sessions=("fee", "size"), oldest=("session_date", "min"))
     age = (last_day - per["oldest"]).dt.days
@@ -538,7 +561,7 @@ def _nothing_booked(r: _Review) -> pd.DataFrame:
     active_since = r.end - pd.Timedelta(days=r.settings["active_client_days"])
     horizon = r.end + pd.Timedelta(days=r.settings["unbooked_alert_days"])
     h = r.history
-    attended = h[h["attended"] & (h["scheduled_start"] >= active_since)]
+    attended = h.loc[h["attended"] & (h["scheduled_start"] >= active_since), ["client", "scheduled_start"]]
     last_attended = attended.groupby("client", sort=False)["scheduled_start"].max()
     starts = pd.to_datetime(r.facts["scheduled_start"])
     ahead = r.facts.loc[(starts >= r.end) & (starts < horizon), "client_id"]

@@ -213,7 +213,8 @@ def _weekly_review(store: Store, week_start: date, therapist_id: str | None, tod
         trend = weekly_trend(store, week_start, therapist_id=therapist_id)
         progress = progress_ahead.result()
     flags = needs_attention(facts, week_start, settings, off_track=progress.off_track, thresholds=thresholds)
-    in_week = facts[(facts.scheduled_start >= pd.Timestamp(week_start)) & (facts.scheduled_start < pd.Timestamp(week_end))]
+    in_week = facts[(facts.scheduled_start >= pd.Timestamp(week_start)) & (facts.scheduled_start < pd.Timestamp(week_end))
+                    ].sort_values(["scheduled_start", "session_id"], ignore_index=True)   # facts: by client
     return WeeklyReview(
         week_start=week_start,
         therapist_id=therapist_id,

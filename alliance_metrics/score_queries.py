@@ -79,7 +79,8 @@ FACT_COLUMNS = (
 
 def session_facts(store: Store, client_id: str | None = None, therapist_id: str | None = None,
                   since=None, until=None, columns: tuple[str, ...] = FACT_COLUMNS) -> pd.DataFrame:
-    """Every session in ``[since, until)`` with its derived facts, for one client or all.
+    """Every session in ``[since, until)`` with its derived facts, for one client or all, by
+    client then start (then session_id).
 
     Columns (all, or the *columns* asked for): the session log's, plus ``outcome`` (attended,
     no_show, late_cancel, timely_cancel, therapist_cancel, booked), ``notice_hours``,

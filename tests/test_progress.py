@@ -382,3 +382,58 @@ def test_ever_off_track_counts_a_run_anywhere_in_the_course():
     assert practice_flags(consecutive=3)["ever_off_track"].sum() == 0   # no run of three anywhere
     assert practice_flags(consecutive=1).index[practice_flags(consecutive=1)["ever_off_track"]].tolist() == [
         "back", "flag", "once"]
+
+
+def random_practice(seed: int, clients: int = 60) -> pd.DataFrame:
+    """A practice with every irregularity the fast paths must keep: three start levels, ratings
+    skipped, ratings on no-shows, tied ratings, courses of different lengths, rows shuffled."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for number in range(clients):
+        level = rng.integers(0, 11)
+        for k in range(1, rng.integers(2, 14)):
+            status = "attended" if rng.random() < 0.85 else "no_show"
+            rated = rng.random() < (0.8 if status == "attended" else 0.3)
+            rating = float(np.clip(level + rng.integers(-2, 4) + k // 3, 0, 10)) if rated else None
+            rows.append((f"c{number:03d}", week(k), status, rating))
+    return log(rows).sample(frac=1.0, random_state=seed).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_trajectories_do_not_depend_on_the_row_order(seed):
+    sessions = random_practice(seed)
+    in_order = sessions.sort_values(["client_id", "scheduled_start"], ignore_index=True)
+    pd.testing.assert_frame_equal(trajectories(sessions), trajectories(in_order))
+    traj = trajectories(sessions)
+    # numbered by hand for one client: attended sessions counted, ratings counted from 1
+    one = in_order[in_order.client_id == "c000"]
+    attended = one.status.eq("attended").cumsum()[one.goal_rating.notna()].tolist()
+    assert traj[traj.client_id == "c000"].session_number.tolist() == attended
+    assert traj[traj.client_id == "c000"].rating_number.tolist() == list(range(1, len(attended) + 1))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_leave_one_out_equals_the_band_drawn_without_each_client(seed):
+    # the reference: for each client, the band drawn from everybody else (expected_band without
+    # them) at the nearest cell at or before each rating among the cells with more than
+    # min_clients clients — judged one client at a time, the slow and obvious way
+    traj = trajectories(random_practice(seed))
+    band = expected_band(traj, min_clients=5)
+    flags = off_track(traj, band, consecutive=2).set_index("client_id")
+    usable = band.table[band.table.n_clients > band.min_clients]
+    checked = 0
+    for client_id, own in traj.groupby("client_id"):
+        without = expected_band(traj[traj.client_id != client_id], min_clients=5).table
+        below = []
+        for rating, level, number in zip(own.goal_rating, own.start_level, own.session_number):
+            cells = usable[(usable.start_level == level) & (usable.session_number <= number)]
+            if cells.empty:
+                below.append(False)
+                continue
+            cell = without[(without.start_level == level)
+                           & (without.session_number == cells.session_number.max())]
+            below.append(bool(len(cell)) and rating < cell.p25.iloc[0])
+        expected = len(below) >= 2 and all(below[-2:])
+        assert flags.loc[client_id, "off_track"] == expected, client_id
+        checked += expected
+    assert checked > 0   # the practice has clients off track: the comparison is not vacuous
