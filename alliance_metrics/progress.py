@@ -100,7 +100,8 @@ def trajectories(sessions: pd.DataFrame, clients: pd.DataFrame | None = None) ->
         goal_baseline, change, start_level (see :func:`start_level`).
         A client with no rating has no row. A rating logged on a session not
         marked attended (kept, as SPEC §4 counts every goal_rating) takes the
-        number of the last attended session, 0 before the first one.
+        number of the last attended session, 0 before the first one. A row
+        without a client_id is left out.
 
     Examples
     --------
@@ -118,15 +119,15 @@ def trajectories(sessions: pd.DataFrame, clients: pd.DataFrame | None = None) ->
     # groups, several times faster (a million sessions hold some 60,000 clients).
     codes, ids = pd.factorize(sessions["client_id"], sort=True)
     order = np.lexsort((sessions["scheduled_start"].to_numpy(), codes))   # stable: ties keep input order
+    order = order[codes[order] >= 0]                                       # a row without a client: none
     client = codes[order]
     attended = sessions["status"].eq("attended").to_numpy(dtype=bool, na_value=False)[order]
-    session_number = _within_groups(np.cumsum(attended, dtype="int64"), attended.astype("int64"), client)
+    session_number = _count_within(attended, client)
 
     is_rated = sessions["goal_rating"].notna().to_numpy(dtype=bool)[order]
     rows = order[is_rated]                        # positions in *sessions*, in trajectory order
     rated_client = client[is_rated]
-    rating_number = _within_groups(np.arange(1, len(rows) + 1, dtype="int64"), np.ones(len(rows), "int64"),
-                                   rated_client)
+    rating_number = _count_within(np.ones(len(rows), dtype=bool), rated_client)
     goal_rating = sessions["goal_rating"].iloc[rows].reset_index(drop=True)
     # the client's first rating: the one whose rating_number is 1
     ratings = goal_rating.to_numpy(dtype="float64", na_value=np.nan)
@@ -155,17 +156,18 @@ def trajectories(sessions: pd.DataFrame, clients: pd.DataFrame | None = None) ->
     return rated[list(TRAJECTORY_COLUMNS)]
 
 
-def _within_groups(running: np.ndarray, step: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """A running total restarted at each group: *running* is the cumulative sum of *step* over
-    every row, *groups* the rows' group codes, each group's rows contiguous.
+def _count_within(counted: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """How many rows so far are *counted*, this one included, restarting at each group
+    (*groups*: the rows' group codes, each group's rows contiguous).
 
-    >>> _within_groups(np.cumsum([1, 0, 1, 1, 1]), np.array([1, 0, 1, 1, 1]), np.array([0, 0, 0, 1, 1]))
+    >>> _count_within(np.array([True, False, True, True, True]), np.array([0, 0, 0, 1, 1]))
     array([1, 1, 2, 1, 2])
     """
+    running = np.cumsum(counted, dtype="int64")
     first = np.ones(len(groups), dtype=bool)
     first[1:] = groups[1:] != groups[:-1]
     group_start = np.maximum.accumulate(np.where(first, np.arange(len(groups)), 0))
-    return running - (running - step)[group_start]
+    return running - (running - counted)[group_start]
 
 
 @dataclass(frozen=True, eq=False)  # eq=False: comparing DataFrames has no single truth value
