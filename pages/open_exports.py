@@ -26,4 +26,4 @@ except ExportError as error:
 except ValueError as error:
     st.error(str(error))
     st.stop()
-supervision.render(view)
+supervision.render(view, supervision.digest(*(upload.getvalue() for upload in uploads)))

@@ -15,13 +15,13 @@ view = practice_supervisor_view()
 if view is None:
     st.info(_("No sessions yet: the supervisor view appears once the practice has a closed month of sessions."))
     st.stop()
-supervision.render(view)
+export = practice_supervisor_export()   # the view's every figure: what its charts are kept by
+supervision.render(view, supervision.digest(export))
 
 st.header(_("Send to a supervisor"))
 st.write(_("The export holds exactly what this page shows — aggregates of at least {k} clients, no "
            "identifier, no exact date — as a file the supervisor opens in Alliance.").format(k=view.k))
 left, right = st.columns(2)
-export = practice_supervisor_export()
 left.download_button(_("Download the export (JSON)"), export, file_name="alliance-supervisor-export.json",
                      mime="application/json", key="download_export")
 # The report is made when asked (ui/downloads.py) and kept while the view is the same: the

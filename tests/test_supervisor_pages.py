@@ -195,3 +195,22 @@ def test_a_network_of_many_therapists_gets_one_row_per_therapist_the_total_first
     assert table.loc["Total"].tolist() == ["12.0", "25.0"] and table.loc["p00"].tolist() == ["0.0", "13.0"]
     few = therapists_table(rows[rows.therapist.isin(["p00", "p01", TOTAL])])
     assert list(few.columns) == ["p00", "p01", "Total"]                # a practice's few: side by side
+
+
+def test_the_charts_are_built_once_per_view(monkeypatch, tmp_path):
+    """The supervisor's charts are kept per view (ui/state.figure keyed by the view): a rerun of
+    the page draws the same charts unbuilt; a change of data makes a new view, built again."""
+    from ui import supervision
+
+    built = []
+    real = supervision.period_trend
+    monkeypatch.setattr(supervision, "period_trend", lambda *args, **kwargs: built.append(1) or real(*args, **kwargs))
+    app = supervisor_page(monkeypatch, tmp_path / "alliance.duckdb", demo=True)
+    first = len(built)
+    assert first >= 2                            # scores and progress
+    app.run()
+    assert not app.exception and len(built) == first   # the rerun built none
+    from ui.state import store
+    store().set_setting("alliance_concern_below", 29)   # the data version changes: a new view
+    app.run()
+    assert not app.exception and len(built) == first + 2
