@@ -81,6 +81,17 @@ def _digest(body: dict) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def exports_digest(*exports: str | bytes) -> tuple[str, ...]:
+    """The SHA-256 of each export file's text: what a view read from these files, or made as
+    this export, is made of (the supervisor pages keep its charts under it).
+
+    >>> exports_digest("{}")
+    ('44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a',)
+    """
+    return tuple(hashlib.sha256(text.encode("utf-8") if isinstance(text, str) else text).hexdigest()
+                 for text in exports)
+
+
 def export_json(view: SupervisorView) -> str:
     """The export file's text: the view's tables as JSON, one table row per line, with a checksum.
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 from alliance_metrics.i18n import _
 from alliance_metrics.pooling import combine
-from alliance_metrics.supervisor_file import ExportError, loads_export
+from alliance_metrics.supervisor_file import ExportError, exports_digest, loads_export
 from ui import supervision
 from ui.pages import guard
 from ui.widgets import uploader_words
@@ -26,4 +26,4 @@ except ExportError as error:
 except ValueError as error:
     st.error(str(error))
     st.stop()
-supervision.render(view, supervision.digest(*(upload.getvalue() for upload in uploads)))
+supervision.render(view, exports_digest(*(upload.getvalue() for upload in uploads)))

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from alliance_metrics.i18n import _
+from alliance_metrics.supervisor_file import exports_digest
 from alliance_metrics.supervisor_report import supervisor_report_html
 from ui import supervision
 from ui.downloads import download_when_asked
@@ -16,7 +17,7 @@ if view is None:
     st.info(_("No sessions yet: the supervisor view appears once the practice has a closed month of sessions."))
     st.stop()
 export = practice_supervisor_export()   # the view's every figure: what its charts are kept by
-supervision.render(view, supervision.digest(export))
+supervision.render(view, exports_digest(export))
 
 st.header(_("Send to a supervisor"))
 st.write(_("The export holds exactly what this page shows — aggregates of at least {k} clients, no "

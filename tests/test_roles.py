@@ -101,6 +101,7 @@ ANONYMOUS_MODULES = {"alliance_metrics.anonymise", "alliance_metrics.supervisor_
                      "alliance_metrics.pooling", "alliance_metrics.supervisor_report",
                      "alliance_metrics.charts", "ui.supervision", "ui.widgets", "streamlit", "pandas",
                      "__future__", "ui.downloads",   # ui.downloads imports streamlit only
+                     "ui.figures",                   # an LRU of figures: holds what it is given, reads nothing
                      "alliance_metrics.i18n"}        # words and formats: the standard library and Babel only
 
 

@@ -198,10 +198,14 @@ def test_a_network_of_many_therapists_gets_one_row_per_therapist_the_total_first
 
 
 def test_the_charts_are_built_once_per_view(monkeypatch, tmp_path):
-    """The supervisor's charts are kept per view (ui/state.figure keyed by the view): a rerun of
-    the page draws the same charts unbuilt; a change of data makes a new view, built again."""
-    from ui import supervision
+    """The supervisor's charts are kept per view, keyed by the digest of the export it is, and
+    language (ui/figures.py): a rerun of the page draws the same charts unbuilt; the same view in
+    another language builds its own."""
+    from collections import OrderedDict
 
+    from ui import figures, supervision
+
+    monkeypatch.setattr(figures, "_figures", OrderedDict())   # none kept by the tests before
     built = []
     real = supervision.period_trend
     monkeypatch.setattr(supervision, "period_trend", lambda *args, **kwargs: built.append(1) or real(*args, **kwargs))
@@ -210,7 +214,7 @@ def test_the_charts_are_built_once_per_view(monkeypatch, tmp_path):
     assert first >= 2                            # scores and progress
     app.run()
     assert not app.exception and len(built) == first   # the rerun built none
-    from ui.state import store
-    store().set_setting("alliance_concern_below", 29)   # the data version changes: a new view
+    monkeypatch.setenv("ALLIANCE_LANG", "fr")       # the same view in French: its own charts
     app.run()
     assert not app.exception and len(built) == first + 2
+    assert app.header[0].value.startswith("Tendances")

@@ -10,7 +10,6 @@ import logging
 import os
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -21,6 +20,7 @@ import streamlit as st
 from alliance_metrics.i18n import _, current_language, use_language
 from alliance_metrics.inventory import load_demo_if_empty, session_count
 from alliance_metrics.store import Store, StoreError, database_path
+from ui.figures import kept
 
 if TYPE_CHECKING:
     from plotly.graph_objects import Figure
@@ -107,28 +107,13 @@ def practice_supervisor_view(today: date | None = None):
         st.stop()
 
 
-_figures: OrderedDict = OrderedDict()   # (name, store, data version, language, key) → plotly figure
-_figures_lock = threading.Lock()
-
-
 def figure(name: str, build: Callable[[], "Figure"], *key: Hashable) -> "Figure":
-    """``build()``, kept in this process until the store's data or settings change, per language
-    and *key* (what else the figure is drawn from: a client, a week). Building a plotly figure
-    validates every property and its template — 0.1–0.4 s a chart, on every run of a page.
-    Shared by every browser session like the results it is drawn from (``per_data_version``):
-    ``st.plotly_chart`` only reads it."""
+    """``build()``, kept in this process (ui/figures.py) until the store's data or settings change,
+    per language and *key* (what else the figure is drawn from: a client, a week). Shared by every
+    browser session like the results it is drawn from (``per_data_version``): ``st.plotly_chart``
+    only reads it."""
     opened = store()
-    cache_key = (name, opened.opened, opened.data_version(), current_language(), key)
-    with _figures_lock:
-        if cache_key in _figures:
-            _figures.move_to_end(cache_key)
-            return _figures[cache_key]
-    built = build()
-    with _figures_lock:
-        _figures[cache_key] = built
-        while len(_figures) > 32:
-            _figures.popitem(last=False)
-    return built
+    return kept((name, opened.opened, opened.data_version(), current_language(), key), build)
 
 
 _prepared: set[tuple] = set()   # (store, data version, language, therapist) prepared or being prepared

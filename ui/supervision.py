@@ -3,27 +3,15 @@ and ``alliance_metrics.anonymise`` / ``supervisor_report`` — nothing that can 
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Hashable
-
 import pandas as pd
 import streamlit as st
 
 from alliance_metrics.anonymise import CASELOAD_LABELS, MEASURE_LABELS, SCORE_NAMES, TOTAL, SupervisorView
 from alliance_metrics.charts import MEASURE_COLOURS, binned_counts, caseload_flow, period_trend
-from alliance_metrics.i18n import _, format_decimal
+from alliance_metrics.i18n import _, current_language, format_decimal
 from alliance_metrics.supervisor_report import in_words, relation_reading, what_it_shows
-from ui.state import figure
+from ui.figures import kept
 from ui.widgets import EMPTY_CELL, PLOTLY_CONFIG
-
-
-def digest(*exports: str | bytes) -> tuple[str, ...]:
-    """What a view is made from, as :func:`render`'s *made_from*: the SHA-256 of each export file.
-
-    >>> digest("{}")
-    ('44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a',)
-    """
-    return tuple(hashlib.sha256(text.encode() if isinstance(text, str) else text).hexdigest() for text in exports)
 
 
 def _shown(frame: pd.DataFrame, value: str, decimals: int = 1) -> pd.Series:
@@ -40,11 +28,17 @@ def _labels(labels: dict[str, str]) -> dict[str, str]:
     return {code: _(label) for code, label in labels.items()}
 
 
-def render(view: SupervisorView, made_from: Hashable) -> None:
+def _figure(name: str, build, made_from: tuple[str, ...], *key: str):
+    """``build()``, kept per view, language and *key* (ui/figures.py)."""
+    return kept(("supervisor", name, made_from, current_language(), key), build)
+
+
+def render(view: SupervisorView, made_from: tuple[str, ...]) -> None:
     """The whole supervisor view: what it covers and why, trends, caseload, relations, therapists.
 
-    *made_from* names what *view* was made from — the export files' digests, :func:`digest` — and
-    keys its charts (ui/state.figure): a rerun of the page does not rebuild them."""
+    *made_from* names what *view* was made from — the export files' digests
+    (:func:`alliance_metrics.supervisor_file.exports_digest`) — and keys its charts: a rerun of the
+    page does not rebuild them."""
     measures = _labels(MEASURE_LABELS)
     st.caption(", ".join(_("{practice} ({scope}, made {as_of})").format(practice=in_words(s.practice), scope=_(s.scope),
                                                                         as_of=s.as_of) for s in view.sources))
@@ -53,15 +47,15 @@ def render(view: SupervisorView, made_from: Hashable) -> None:
         return
 
     st.header(_("Trends by {period}").format(period=_(view.granularity)))
-    st.plotly_chart(figure("supervisor_scores", lambda: period_trend(
+    st.plotly_chart(_figure("supervisor_scores", lambda: period_trend(
         view.trends, list(SCORE_NAMES), measures, _("Commitment scores, mean per client")), made_from),
                     config=PLOTLY_CONFIG, key="supervisor_scores")
-    st.plotly_chart(figure("supervisor_progress", lambda: period_trend(
+    st.plotly_chart(_figure("supervisor_progress", lambda: period_trend(
         view.trends, ["progress_points"], measures, _("Goal progress (points), mean per client")), made_from),
                     config=PLOTLY_CONFIG, key="supervisor_progress")
 
     st.header(_("Caseload flow"))
-    st.plotly_chart(figure("supervisor_caseload", lambda: caseload_flow(view.caseload, _labels(CASELOAD_LABELS)),
+    st.plotly_chart(_figure("supervisor_caseload", lambda: caseload_flow(view.caseload, _labels(CASELOAD_LABELS)),
                            made_from), config=PLOTLY_CONFIG, key="supervisor_caseload")
 
     st.header(_("How the scores relate to progress ({period})").format(period=view.last_period))
@@ -86,10 +80,10 @@ def render(view: SupervisorView, made_from: Hashable) -> None:
                 score=measures[measure], k=view.k))
         else:
             left, right = st.columns(2)
-            left.plotly_chart(figure("supervisor_distribution", lambda: binned_counts(
+            left.plotly_chart(_figure("supervisor_distribution", lambda: binned_counts(
                 bins, "n_clients", _("{score}: clients per band").format(score=measures[measure]), _("Clients"),
                 MEASURE_COLOURS[measure]), made_from, measure), config=PLOTLY_CONFIG, key="supervisor_distribution")
-            right.plotly_chart(figure("supervisor_relation_bins", lambda: binned_counts(
+            right.plotly_chart(_figure("supervisor_relation_bins", lambda: binned_counts(
                 view.relation_bins[view.relation_bins.score == measure], "mean_progress",
                 _("Mean progress by band of {score}").format(score=measures[measure].lower()),
                 _("Mean progress (points)"), MEASURE_COLOURS[measure]), made_from, measure),
