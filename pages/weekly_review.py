@@ -17,7 +17,7 @@ from ui.pages import guard, switch_to
 from ui.state import figure, store
 from ui.widgets import EMPTY_CELL, PLOTLY_CONFIG, count, plain, session_table
 
-ATTENTION_PAGE = 20   # needs-attention blocks drawn at a time
+ATTENTION_PAGE = 10   # needs-attention blocks drawn at a time (each is a few elements for the browser to draw)
 
 guard(__file__)
 st.title(_("Weekly review"))
@@ -60,8 +60,9 @@ else:
         for cell, row in zip(st.columns(2), rows[pair:pair + 2]):
             with cell.container(border=True):
                 named = row["display_name"] != row["client_id"]
-                st.markdown(f"**{plain(row['display_name'])}**" + (f" · {plain(row['client_id'])}" if named else ""))
-                st.markdown("\n".join(f"- {plain(reason)}" for reason in row["reasons"]))
+                # one element a block: the name, then the reasons (each element costs the browser)
+                st.markdown("\n".join([f"**{plain(row['display_name'])}**" + (f" · {plain(row['client_id'])}" if named else ""),
+                                        "", *(f"- {plain(reason)}" for reason in row["reasons"])]))
                 if st.button(_("Open {client}").format(client=plain(row['display_name'])), key=f"open_client_{row['client_id']}"):
                     st.session_state["open_client"] = row["client_id"]
                     switch_to("client")
