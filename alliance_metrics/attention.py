@@ -20,7 +20,7 @@ when they exceed what measurement noise produces (Jacobson & Truax 1991's reliab
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import Callable
@@ -595,7 +595,7 @@ def _empty(columns) -> pd.DataFrame:
 
 
 def needs_attention(facts: pd.DataFrame, week_start: date, settings: dict[str, float],
-                    off_track: pd.DataFrame | None = None,
+                    off_track: pd.DataFrame | Callable[[], pd.DataFrame] | None = None,
                     thresholds: dict[str, Threshold] | None = None) -> pd.DataFrame:
     """List the clients who need attention after the week starting *week_start*, and why.
 
@@ -641,8 +641,9 @@ def needs_attention(facts: pd.DataFrame, week_start: date, settings: dict[str, f
         Setting values by name (``Store.settings()``); a setting left out takes its default.
     off_track : DataFrame, optional
         :func:`alliance_metrics.progress.off_track` computed from the same sessions up to the
-        end of the week (columns client_id, off_track, since, reason). Without it, the
-        ``off_track`` rule finds nothing.
+        end of the week (columns client_id, off_track, since, reason), or a function that
+        returns it, called once every other rule is applied (the weekly review computes it in
+        another thread meanwhile). Without it, the ``off_track`` rule finds nothing.
     thresholds : dict, optional
         :func:`alert_thresholds` of the same *facts*, *week_start* and *settings*, when the caller
         has them already (the weekly review shows them): computed here otherwise.
@@ -654,12 +655,16 @@ def needs_attention(facts: pd.DataFrame, week_start: date, settings: dict[str, f
         held session), code, title, reason (plain words with the figures). Sorted by client_id
         then rule order. Empty, with these columns, when nothing fires.
     """
-    review = _review(facts, week_start, settings, off_track, thresholds)
-    found = [
-        _FINDERS[rule.code](review).assign(code=rule.code, order=number)
-        for number, rule in enumerate(RULES)
-    ]
-    flags = pd.concat(found, ignore_index=True).sort_values(["client", "order"], ignore_index=True)
+    later = callable(off_track)
+    review = _review(facts, week_start, settings, None if later else off_track, thresholds)
+    # the off-track rule last: a caller computing off_track meanwhile (the weekly review, in
+    # another thread) waits for it only once every other rule is applied
+    found = {rule.code: _FINDERS[rule.code](review) for rule in RULES if rule.code != "off_track"}
+    if later:
+        review = replace(review, off_track=off_track())
+    found["off_track"] = _off_track(review)
+    flags = pd.concat([found[rule.code].assign(code=rule.code, order=number) for number, rule in enumerate(RULES)],
+                      ignore_index=True).sort_values(["client", "order"], ignore_index=True)
     if flags.empty:
         return _empty(FLAG_COLUMNS)
     # the therapist of each client's latest held session

@@ -25,8 +25,8 @@ from alliance_metrics.attention import (
 from alliance_metrics.caseload import expected_progress
 from alliance_metrics.i18n import N_, _, current_language, format_date, ngettext, use_language
 from alliance_metrics.inventory import client_directory
-from alliance_metrics.score_queries import client_scores, session_facts
-from alliance_metrics.scores import SCORES, pooled_scores
+from alliance_metrics.score_queries import pooled_components, session_facts
+from alliance_metrics.scores import SCORES, add_scores
 from alliance_metrics.store import Store, per_data_version
 
 COMPARISON_WEEKS = 4
@@ -58,12 +58,12 @@ def latest_week(store: Store, therapist_id: str | None = None) -> date | None:
 
 
 def _pooled(store: Store, since: date, until: date, therapist_id: str | None) -> pd.Series:
-    table = client_scores(store, since, until)
-    if therapist_id is not None:
-        table = table[table.therapist_id == therapist_id]
+    """The scores of ``[since, until)`` pooled over the clients (:func:`scores.pooled_scores`), and
+    the missed sessions; empty when no client had a session."""
+    table = pooled_components(store, since, until, therapist_id=therapist_id)
     if table.empty:
         return pd.Series(dtype=float)
-    pooled = pooled_scores(table).iloc[0]
+    pooled = add_scores(table).iloc[0]
     pooled["missed"] = pooled["no_shows"] + pooled["late_cancellations"]
     return pooled
 
@@ -94,12 +94,8 @@ def headlines(store: Store, week_start: date, therapist_id: str | None = None) -
 def weekly_trend(store: Store, last_week: date, weeks: int = 12, therapist_id: str | None = None) -> pd.DataFrame:
     """Practice-wide (or one therapist's) scores per week, for the *weeks* weeks ending with *last_week*."""
     since = last_week - timedelta(weeks=weeks - 1)
-    table = client_scores(store, since, last_week + timedelta(days=7), period="week")
-    if therapist_id is not None:
-        table = table[table.therapist_id == therapist_id]
-    if table.empty:
-        return table
-    return pooled_scores(table, by="period_start")
+    # pooled as scores.pooled_scores pools, the sums added in SQL (score_queries.pooled_components)
+    return add_scores(pooled_components(store, since, last_week + timedelta(days=7), "week", therapist_id))
 
 
 @dataclass(frozen=True)
@@ -211,8 +207,9 @@ def _weekly_review(store: Store, week_start: date, therapist_id: str | None, tod
         thresholds = alert_thresholds(facts, week_start, settings)
         figures = headlines(store, week_start, therapist_id)
         trend = weekly_trend(store, week_start, therapist_id=therapist_id)
-        progress = progress_ahead.result()
-    flags = needs_attention(facts, week_start, settings, off_track=progress.off_track, thresholds=thresholds)
+        # every other rule is applied while the expected progress is still being computed
+        flags = needs_attention(facts, week_start, settings, off_track=lambda: progress_ahead.result().off_track,
+                                thresholds=thresholds)
     in_week = facts[(facts.scheduled_start >= pd.Timestamp(week_start)) & (facts.scheduled_start < pd.Timestamp(week_end))
                     ].sort_values(["scheduled_start", "session_id"], ignore_index=True)   # facts: by client
     return WeeklyReview(

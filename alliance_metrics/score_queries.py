@@ -65,6 +65,26 @@ def client_scores(store: Store, since=None, until=None, period: str | None = Non
     return scored[[*SCORE_COLUMNS, *rest]]
 
 
+def pooled_components(store: Store, since=None, until=None, period: str | None = None,
+                      therapist_id: str | None = None) -> pd.DataFrame:
+    """:func:`client_components` over ``[since, until)`` added up over the clients, per *period*
+    (one row for the whole window when None), of every client or only of those whose latest
+    therapist in the period is *therapist_id*.
+
+    Columns: ``period_start``, ``clients`` (how many were added) and the counts of
+    :data:`~alliance_metrics.scores.COUNT_COLUMNS`; no row for a period without a client. The
+    same sums :func:`~alliance_metrics.scores.pooled_scores` takes of :func:`client_scores`,
+    added in SQL (``sql/pooled_components.sql``): twelve weeks of a million sessions send twelve
+    rows to Python, not 375,000. :func:`~alliance_metrics.scores.add_scores` turns them into the
+    pooled scores.
+    """
+    if period not in PERIODS:
+        raise ValueError(f"period must be one of {PERIODS}; you provided period={period!r}.")
+    params = {**store.contract_parameters(), "since": _as_timestamp(since), "until": _as_timestamp(until),
+              "period": period, "therapist_id": therapist_id}
+    return store.query_through_arrow(sql.load("pooled_components"), params)
+
+
 #: The columns of :func:`session_facts`, in order (docs/data-dictionary.md describes each).
 FACT_COLUMNS = (
     "session_id", "client_id", "therapist_id", "scheduled_start", "session_date", "duration_min",

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 
-from alliance_metrics.score_queries import client_scores, session_facts
-from alliance_metrics.scores import SCORE_COLUMNS, pooled_scores, sessions_behind
+from alliance_metrics.score_queries import client_scores, pooled_components, session_facts
+from alliance_metrics.scores import COUNT_COLUMNS, SCORE_COLUMNS, SCORES, add_scores, pooled_scores, sessions_behind
 from tests.conftest import at, day, insert_clients, insert_sessions
 
 LOG = [
@@ -183,6 +184,33 @@ def test_scores_per_month_for_one_client(practice):
     # pooled per month over every client: January adds B1 (no-show), C1 C3 attended, C2 late
     pooled = pooled_scores(client_scores(practice, period="month"), by="period_start").set_index("period_start")
     assert same(pooled.loc["2026-01-01", "attendance"], 100 * (2 + 0 + 2) / (3 + 1 + 3))
+
+
+def test_pooled_components_add_in_sql_what_pooled_scores_adds(practice):
+    weekly = add_scores(pooled_components(practice, "2026-01-05", "2026-01-19", "week")).set_index("period_start")
+    # week of 5 January: A1 and C1 attended, B1 a no-show; week of 12 January: A2 attended, C2 a
+    # late cancellation, B2 timely (owes nothing, but B had a session: still a client of the week)
+    assert weekly.clients.tolist() == [3, 3]
+    assert same(weekly.loc["2026-01-05", "attendance"], 100 * 2 / 3)
+    assert same(weekly.loc["2026-01-12", "attendance"], 100 * 1 / 2)
+    # one therapist: T2 had only B — a no-show, then a timely cancellation (nothing owed: undefined)
+    t2 = add_scores(pooled_components(practice, "2026-01-05", "2026-01-19", "week", therapist_id="T2"))
+    assert t2.clients.tolist() == [1, 1] and same(t2.attendance[0], 0.0) and same(t2.attendance[1], None)
+    # no period: one row for the window; January: attended A1 A2 C1 C3, owed those and A4 B1 C2
+    january = add_scores(pooled_components(practice, "2026-01-01", "2026-02-01")).iloc[0]
+    assert same(january.attendance, 100 * 4 / 7) and january.clients == 3
+    assert pooled_components(practice, "2027-01-01", "2027-02-01").empty      # nobody: no row
+    # every count and score as pooled_scores gives them from the clients' rows, in pandas
+    for period, therapist in [("week", None), ("month", "T1"), (None, None), (None, "T2")]:
+        clients = client_scores(practice, "2026-01-01", "2026-03-01", period=period)
+        if therapist:
+            clients = clients[clients.therapist_id == therapist]
+        expected = pooled_scores(clients, by="period_start" if period else None)
+        found = add_scores(pooled_components(practice, "2026-01-01", "2026-03-01", period, therapist))
+        columns = ["clients", *COUNT_COLUMNS, *(score.name for score in SCORES)]
+        pd.testing.assert_frame_equal(found[columns], expected[columns], check_dtype=False)
+    with pytest.raises(ValueError, match="you provided period='day'"):
+        pooled_components(practice, period="day")
 
 
 def test_memoised_reads_follow_the_data(practice):

@@ -56,7 +56,7 @@ def weeks_and_therapists(store):
 
 def test_thresholds_and_flags_are_those_of_the_plain_computation(demo):
     settings = demo.settings()
-    checked = 0
+    checked = off_track_flags = 0
     for week, therapist in weeks_and_therapists(demo):
         facts = session_facts(demo, therapist_id=therapist, until=week + timedelta(days=40),
                               columns=tuple(dict.fromkeys((*FACT_COLUMNS, "goal_rating", "payment_due_on"))))
@@ -65,8 +65,13 @@ def test_thresholds_and_flags_are_those_of_the_plain_computation(demo):
         off_track = expected_progress(demo, until=week + timedelta(days=7)).off_track
         given = needs_attention(facts, week, settings, off_track=off_track, thresholds=thresholds)
         pd.testing.assert_frame_equal(given, needs_attention(facts, week, settings, off_track=off_track))
+        # off_track handed over as a function (the weekly review's other thread): the same flags
+        pd.testing.assert_frame_equal(given, needs_attention(facts, week, settings, off_track=lambda: off_track,
+                                                             thresholds=thresholds))
         checked += len(given)
+        off_track_flags += int(given.code.eq("off_track").sum())
     assert checked > 50   # the demo's weeks do flag clients: the comparison is not of empty lists
+    assert off_track_flags > 0   # and some for being off track: the function's result is used
 
 
 def test_the_review_shows_the_thresholds_its_flags_used(demo):
