@@ -80,7 +80,9 @@ def test_a_clients_chart_band_leaves_out_their_own_ratings(demo_store):
     level = own.start_level.iloc[0]
     full = whole.band.table.set_index(["start_level", "session_number"]).n_clients
     without = band_without(demo_store, client).table.set_index(["start_level", "session_number"]).n_clients
+    assert set(without.index.get_level_values("start_level")) == {level}   # their level's band only
     shared = without.index.intersection(full.index)
+    assert len(shared) > 5
     # the band carries a client's rating forward between rated sessions: every session number
     # from the first rated to the last rated one holds a rating of theirs
     rated = {(level, n) for n in range(int(own.session_number.min()), int(own.session_number.max()) + 1)}
