@@ -30,6 +30,7 @@ import pandas as pd
 
 from alliance_metrics.i18n import N_, _, format_currency, format_date, format_decimal, format_percent, ngettext, pgettext
 from alliance_metrics.settings import DEFAULTS, setting
+from alliance_metrics.sorted_groups import group_bounds
 
 _Z_975 = 1.959963984540054  # standard normal 97.5 % quantile
 #: Fewest within-client degrees of freedom (ratings − clients) to compute a threshold from.
@@ -400,8 +401,7 @@ def _joined(rows: pd.DataFrame, parts: pd.Series) -> pd.Series:
     clients = rows["client"].to_numpy()
     order = np.argsort(clients, kind="stable")
     ordered = clients[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(ordered) else np.array([], "int64")
-    ends = np.append(starts[1:], len(ordered))
+    starts, ends = group_bounds(ordered)
     texts = np.asarray(parts.tolist(), dtype=object)[order].tolist()
     separator = pgettext("list of events", "; ")
     return pd.Series([separator.join(texts[start:end]) for start, end in zip(starts.tolist(), ends.tolist())],
@@ -698,8 +698,7 @@ def attention_by_client(flags: pd.DataFrame) -> pd.DataFrame:
     # one stable sort and a split: a groupby collecting lists took 0.65 s for 15,000 flags
     codes, clients = pd.factorize(flags["client_id"], sort=False)   # clients in the order of *flags*
     order = np.argsort(codes, kind="stable")
-    starts = np.searchsorted(codes[order], np.arange(len(clients)))
-    ends = np.append(starts[1:], len(order))
+    starts, ends = group_bounds(codes[order])
     reasons = flags["reason"].to_numpy(dtype=object)[order].tolist()
     return pd.DataFrame({
         "client_id": flags["client_id"].to_numpy()[order][starts],

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from alliance_metrics.i18n import N_, _, format_decimal, format_percent, ngettext, pgettext
+from alliance_metrics.sorted_groups import group_bounds, group_first_row
 
 #: Start levels, in order, by goal_baseline (0–10 scale):
 #: low is 0–3, middle is above 3 up to 6, high is above 6.
@@ -164,10 +165,7 @@ def _count_within(counted: np.ndarray, groups: np.ndarray) -> np.ndarray:
     array([1, 1, 2, 1, 2])
     """
     running = np.cumsum(counted, dtype="int64")
-    first = np.ones(len(groups), dtype=bool)
-    first[1:] = groups[1:] != groups[:-1]
-    group_start = np.maximum.accumulate(np.where(first, np.arange(len(groups)), 0))
-    return running - (running - counted)[group_start]
+    return running - (running - counted)[group_first_row(groups)]
 
 
 @dataclass(frozen=True, eq=False)  # eq=False: comparing DataFrames has no single truth value
@@ -486,12 +484,9 @@ def _leave_one_out(carried: pd.DataFrame) -> pd.DataFrame:
     rating = carried["goal_rating"].to_numpy(dtype="float64", na_value=np.nan)
     order = np.lexsort((rating, session, level))   # by cell, then value
     level, session, values = level[order], session[order], rating[order]
-    new_cell = np.ones(len(order), dtype=bool)
-    new_cell[1:] = (level[1:] != level[:-1]) | (session[1:] != session[:-1])
-    starts = np.flatnonzero(new_cell)
-    cell = np.cumsum(new_cell) - 1
-    first = starts[cell]
-    m = np.diff(np.append(starts, len(order)))[cell]
+    starts, ends = group_bounds(level, session)   # the cells
+    first = np.repeat(starts, ends - starts)
+    m = np.repeat(ends - starts, ends - starts)
     rank = np.arange(len(order)) - first
     left = m - 1
     out = {"client_id": carried["client_id"].to_numpy()[order], "level": level,
