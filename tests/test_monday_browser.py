@@ -47,6 +47,9 @@ HEADING_TOP = f"""(text) => {{
 }}"""
 
 
+ATTENTION_PAGE = 10
+
+
 @pytest.fixture(scope="module")
 def monday(tmp_path_factory):
     """The running app on the demo practice, and the reasons the library gives for its week."""
@@ -54,7 +57,8 @@ def monday(tmp_path_factory):
     store = Store(database)
     load_demo_if_empty(store)
     review = weekly_review(store, latest_week(store))
-    reasons = [reason for reasons in review.attention.reasons for reason in reasons]
+    # the page draws the ten most urgent clients (pages/weekly_review.py's ATTENTION_PAGE), more on request
+    reasons = [reason for reasons in review.attention.reasons.head(ATTENTION_PAGE) for reason in reasons]
     directory = client_directory(store)
     goals = dict(zip(directory.display_name, directory.goal))   # the client page shows the goal
     store.close()
