@@ -33,8 +33,11 @@ def _for_therapist(frame: pd.DataFrame, therapist_id: str | None) -> pd.DataFram
     return frame if therapist_id is None else frame[frame.therapist_id == therapist_id]
 
 
+@per_data_version
 def client_table(store: Store, therapist_id: str | None = None, since=None, until=None) -> pd.DataFrame:
-    """Every client's scores and progress, with their display name and goal."""
+    """Every client's scores and progress, with their display name and goal. Memoised per data
+    version (shared: callers only read it): at a million sessions the merge with the clients file
+    took 0.12 s of every run of the Client page."""
     scores = _for_therapist(client_scores(store, since, until), therapist_id)
     names = client_directory(store)[["client_id", "display_name", "goal", "contract_signed_on", "intake_date"]]
     table = scores.merge(names, on="client_id", how="left")

@@ -19,7 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from alliance_metrics.i18n import N_, _, format_decimal, pgettext
+from alliance_metrics.i18n import N_, _, format_decimal, month_name, pgettext
 from alliance_metrics.scores import SCORES_BY_NAME
 
 SCORE_COLOURS = {
@@ -100,7 +100,8 @@ def small_multiples(names: list[str], titles: list[str], columns: int = 2,
     columns = max(1, min(columns, len(names)))
     rows = max(1, -(-len(names) // columns))
     figure = make_subplots(rows=rows, cols=columns, shared_xaxes="all", shared_yaxes="all",
-                           subplot_titles=titles if len(names) > 1 else None,   # one: the figure's title says it vertical_spacing=min(0.3 / rows, 0.12),
+                           subplot_titles=titles if len(names) > 1 else None,   # one: the figure's title says it
+                           vertical_spacing=min(0.3 / rows, 0.12),
                            horizontal_spacing=0.06)
     figure.update_layout(height=90 + rows * panel_height, showlegend=False)
     figure.update_annotations(font_size=13)   # the panels' titles
@@ -136,6 +137,42 @@ def score_trend(trend: pd.DataFrame, scores: list[str], title: str | None = None
     figure.update_xaxes(tickformat=tick_day_format(), type="date", nticks=5)
     title = title or _("Scores by week")
     return _small_multiples_layout(figure, title, panel_titles=len(scores) > 1)
+
+
+#: 0–100 as a colour: vermillion (Okabe–Ito) at 0, pale at three quarters, white at 100.
+LOW_SCORE_SCALE = [[0.0, "#D55E00"], [0.75, "#F8D9C2"], [1.0, "#FFFFFF"]]
+NO_DATA_GREY = "#E6E6E6"
+
+
+def score_months(scores_by_month: pd.DataFrame, scores: list[str], title: str,
+                 x: str = "period_start") -> go.Figure:
+    """Scores by month as one grid: a row per score, a column per month from the first to the
+    last (a month without a session is an empty, grey column), each cell its value written in it
+    and shaded by it on one scale for every score: a full score is white, a lower one more
+    vermillion, so that what needs a look stands out.
+
+    One panel where small multiples drew one per score: a client's handful of months reads as
+    well as numbers, and the six panels were a tenth of the Client page's time in the browser at
+    a million sessions (issue 16). *scores_by_month* is :func:`~alliance_metrics.score_queries.client_scores`
+    by month: *x* the month's first day, a column per score (0–100, NaN when undefined)."""
+    months = (pd.period_range(scores_by_month[x].min(), scores_by_month[x].max(), freq="M")
+              if len(scores_by_month) else pd.PeriodIndex([], freq="M"))
+    values = (scores_by_month.assign(month=scores_by_month[x].dt.to_period("M")).set_index("month")[scores]
+              .reindex(months))
+    labels = [f"{month_name(month.month, 'abbreviated')}<br>{month.year}" for month in months]
+    rows = [score_label(name) for name in scores]
+    figure = go.Figure(go.Heatmap(
+        z=values.T.to_numpy(dtype=float, na_value=np.nan), x=labels, y=rows, zmin=0, zmax=100,
+        colorscale=LOW_SCORE_SCALE, showscale=False, xgap=2, ygap=2, hoverongaps=False,
+        texttemplate="%{z:.0f}", textfont=dict(size=12),
+        hovertemplate="%{y}<br>" + labelled("%{x}", "%{z:.0f} %") + "<extra></extra>",
+    ))
+    figure.update_yaxes(autorange="reversed", ticks="", showgrid=False)
+    figure.update_xaxes(type="category", side="top", ticks="", showgrid=False, tickangle=0)
+    _layout(figure, title, "", height=110 + 34 * len(scores))
+    figure.update_layout(margin=dict(t=90), title=dict(yref="container", y=1, yanchor="top", pad=dict(t=12)),
+                         plot_bgcolor=NO_DATA_GREY)   # seen in the gaps between cells and in empty ones
+    return figure
 
 
 def session_timeline(facts: pd.DataFrame, title: str | None = None) -> go.Figure:

@@ -13,7 +13,7 @@ from alliance_metrics.caseload import (
     client_table,
     expected_progress,
 )
-from alliance_metrics.charts import alliance_chart, goal_chart, outcome_label, score_label, score_trend, session_timeline
+from alliance_metrics.charts import alliance_chart, goal_chart, outcome_label, score_label, score_months, session_timeline
 from alliance_metrics.erasure import client_holdings, erase_client
 from alliance_metrics.i18n import _, format_date, format_datetime, ngettext
 from alliance_metrics.pseudonym import SecretFileError, secret_path
@@ -118,7 +118,7 @@ else:
     st.plotly_chart(figure("client_goal", lambda: goal_chart(trajectory, band, target=client.goal_target), client_id),
                     config=PLOTLY_CONFIG, key="goal")
 
-by_month = figure("client_months", lambda: score_trend(
+by_month = figure("client_months", lambda: score_months(
     client_scores(store(), period="month", client_id=client_id), [s.name for s in SCORES],
     title=_("Scores by month")), client_id)
 st.plotly_chart(by_month, config=PLOTLY_CONFIG, key="scores_by_month")

@@ -15,6 +15,7 @@ import pytest
 
 from alliance_metrics.inventory import client_directory, load_demo_if_empty
 from alliance_metrics.review import latest_week, weekly_review
+from alliance_metrics.scores import SCORES
 from alliance_metrics.store import Store
 from tests.browser import CHROMIUM, DRAWN_CHART, EXCEPTION, MAIN, chromium, running_app, visit, wait_until_finished
 
@@ -37,6 +38,14 @@ ITEMS = f"""() => [...document.querySelector('{MAIN}').querySelectorAll('li')].m
 # The number of y axes (one per panel) of each plotly chart drawn, in page order.
 PANELS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(
     plot => Object.keys(plot._fullLayout || {}).filter(name => /^yaxis\\d*$/.test(name)).length)"""
+# The row labels of the chart in the element keyed *key*, and whether each is drawn whole inside it.
+GRID_ROWS = """(key) => {
+    const plot = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+    const box = plot.getBoundingClientRect();
+    const labels = [...plot.querySelectorAll('.ytick text')];
+    return {rows: labels.map(label => label.textContent),
+            inside: labels.every(label => label.getBoundingClientRect().left >= box.left - 1)};
+}"""
 # Each table's content width and visible width (its glide-data-grid scroller): Therapists compared
 # was 1,133 px of content in a 978 px box at 1440 px before it became one row per measure.
 TABLE_WIDTHS = """() => [...document.querySelectorAll('[data-testid="stDataFrame"] .dvn-scroller')].map(
@@ -95,7 +104,9 @@ def test_monday_morning(device, monday):
         tab.locator(DRAWN_CHART).first.wait_for(timeout=10_000)
         assert f"Goal: {goals[name]}" in tab.locator(MAIN).inner_text(), f"the client page opened on {name}"
         assert tab.locator(EXCEPTION).count() == 0
-        assert 6 in tab.evaluate(PANELS), "Scores by month: one panel per score"
+        grid = tab.evaluate(GRID_ROWS, "scores_by_month")
+        assert sorted(grid["rows"]) == sorted(score.label for score in SCORES) and grid["inside"], \
+            f"Scores by month: one row per score, each name whole: {grid}"
 
         supervisor = visit(tab, base_url, "supervisor", title="Supervisor view", charts=True)
         assert supervisor.exceptions == 0 and not supervisor.crash_alerts

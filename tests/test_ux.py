@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from alliance_metrics.attention import RULES
-from alliance_metrics.charts import alliance_chart, alliance_range, period_trend, score_trend
+from alliance_metrics.charts import alliance_chart, alliance_range, period_trend, score_months, score_trend
 from alliance_metrics.inventory import DEMO_REPLACED
 from alliance_metrics.report import signed_points
 from alliance_metrics.review import most_urgent_first
@@ -91,6 +91,22 @@ def test_score_trend_is_one_panel_per_score_on_shared_axes():
         assert follows.count(None) == 1 and len(set(follows) - {None}) == 1, follows
     titles = [note["text"] for note in figure["layout"]["annotations"]]
     assert titles == [score.label for score in SCORES]
+
+
+def test_score_months_is_one_grid_with_a_column_for_every_month_between_the_first_and_the_last():
+    # January and March scored, February without a session: three columns, February's empty
+    by_month = pd.DataFrame({"period_start": pd.to_datetime(["2026-01-01", "2026-03-01"]),
+                             "attendance": [75.0, 100.0], "payment": [None, 50.0]})
+    figure = score_months(by_month, ["attendance", "payment"], "Scores by month")
+    assert len(figure.data) == 1 and len(axes(json.loads(figure.to_json()), "y")) == 1
+    grid = figure.data[0]
+    assert grid.type == "heatmap"
+    assert list(grid.x) == ["Jan<br>2026", "Feb<br>2026", "Mar<br>2026"]
+    assert list(grid.y) == ["Attendance", "Payment"]
+    assert grid.z.tolist()[0][0::2] == [75.0, 100.0] and grid.z[1][2] == 50.0
+    assert pd.isna([grid.z[0][1], grid.z[1][0], grid.z[1][1]]).all(), grid.z   # NaN: no cell drawn
+    assert (grid.zmin, grid.zmax) == (0, 100) and grid.texttemplate == "%{z:.0f}"
+    assert list(score_months(by_month.head(0), ["attendance"], "Scores by month").data[0].x) == []
 
 
 def test_period_trend_panels_say_suppressed_where_their_cell_is():
