@@ -142,37 +142,78 @@ def score_trend(trend: pd.DataFrame, scores: list[str], title: str | None = None
 #: 0–100 as a colour: vermillion (Okabe–Ito) at 0, pale at three quarters, white at 100.
 LOW_SCORE_SCALE = [[0.0, "#D55E00"], [0.75, "#F8D9C2"], [1.0, "#FFFFFF"]]
 NO_DATA_GREY = "#E6E6E6"
+WITHHELD_GREY = "#B8B8B8"
+GRID_LABEL_LINE = 14   # 'Therapist punctuality', 'Alliance (client-rated)': two lines each
+
+
+def score_grid(values: pd.DataFrame, title: str, hover: str, customdata: pd.DataFrame | None = None,
+               withheld: pd.DataFrame | None = None, withheld_hover: str = "") -> go.Figure:
+    """Scores (0–100) as one grid: a row per row of *values* (its index, labels), a column per
+    column (in order), each cell's value written in it and shaded on one scale for every score —
+    white at 100, more vermillion as it drops, so that what needs a look stands out. A cell
+    without a value is left empty (grey); one of *withheld* (True) is a darker grey cell with a
+    dash, hovering *withheld_hover*.
+
+    One panel where small multiples drew one per score: each panel cost the browser as much as a
+    chart of its own (six panels were a sixth of the supervisor view's time at a million sessions,
+    issue 16), and a few periods of six scores read as well as numbers. *hover* is the cells'
+    hovertemplate, which may read ``%{customdata}`` from *customdata* (shaped as *values*)."""
+    # the rows' names on lines of at most GRID_LABEL_LINE characters: room for the cells on a phone
+    x, y = [str(column) for column in values.columns], [_wrap(str(row), GRID_LABEL_LINE) for row in values.index]
+    figure = go.Figure(go.Heatmap(
+        z=values.to_numpy(dtype=float, na_value=np.nan), x=x, y=y, zmin=0, zmax=100,
+        colorscale=LOW_SCORE_SCALE, showscale=False, xgap=2, ygap=2, hoverongaps=False,
+        texttemplate="%{z:.0f}", hovertemplate=hover + "<extra></extra>",   # text sized to its cell
+        customdata=None if customdata is None else customdata.to_numpy(dtype=object),
+    ))
+    if withheld is not None and withheld.to_numpy(dtype=bool).any():
+        mark = np.where(withheld.to_numpy(dtype=bool), 0.0, np.nan)
+        figure.add_trace(go.Heatmap(
+            z=mark, x=x, y=y, colorscale=[[0, WITHHELD_GREY], [1, WITHHELD_GREY]], showscale=False,
+            xgap=2, ygap=2, hoverongaps=False, text=np.where(np.isnan(mark), "", "—"), texttemplate="%{text}",
+            hovertemplate="%{y}, %{x}: " + withheld_hover + "<extra></extra>"))
+    figure.update_yaxes(autorange="reversed", ticks="", showgrid=False)
+    figure.update_xaxes(type="category", side="top", ticks="", showgrid=False)
+    _layout(figure, title, "", height=110 + 34 * len(y))
+    figure.update_layout(margin=dict(t=90), title=dict(yref="container", y=1, yanchor="top", pad=dict(t=12)),
+                         plot_bgcolor=NO_DATA_GREY)   # seen in the gaps between cells and in empty ones
+    return figure
 
 
 def score_months(scores_by_month: pd.DataFrame, scores: list[str], title: str,
                  x: str = "period_start") -> go.Figure:
-    """Scores by month as one grid: a row per score, a column per month from the first to the
-    last (a month without a session is an empty, grey column), each cell its value written in it
-    and shaded by it on one scale for every score: a full score is white, a lower one more
-    vermillion, so that what needs a look stands out.
-
-    One panel where small multiples drew one per score: a client's handful of months reads as
-    well as numbers, and the six panels were a tenth of the Client page's time in the browser at
-    a million sessions (issue 16). *scores_by_month* is :func:`~alliance_metrics.score_queries.client_scores`
-    by month: *x* the month's first day, a column per score (0–100, NaN when undefined)."""
+    """A client's scores by month as a :func:`score_grid`: a row per score, a column per month
+    from the first to the last (a month without a session is an empty column).
+    *scores_by_month* is :func:`~alliance_metrics.score_queries.client_scores` by month: *x* the
+    month's first day, a column per score (0–100, NaN when undefined)."""
     months = (pd.period_range(scores_by_month[x].min(), scores_by_month[x].max(), freq="M")
               if len(scores_by_month) else pd.PeriodIndex([], freq="M"))
     values = (scores_by_month.assign(month=scores_by_month[x].dt.to_period("M")).set_index("month")[scores]
-              .reindex(months))
-    labels = [f"{month_name(month.month, 'abbreviated')}<br>{month.year}" for month in months]
-    rows = [score_label(name) for name in scores]
-    figure = go.Figure(go.Heatmap(
-        z=values.T.to_numpy(dtype=float, na_value=np.nan), x=labels, y=rows, zmin=0, zmax=100,
-        colorscale=LOW_SCORE_SCALE, showscale=False, xgap=2, ygap=2, hoverongaps=False,
-        texttemplate="%{z:.0f}", textfont=dict(size=12),
-        hovertemplate="%{y}<br>" + labelled("%{x}", "%{z:.0f} %") + "<extra></extra>",
-    ))
-    figure.update_yaxes(autorange="reversed", ticks="", showgrid=False)
-    figure.update_xaxes(type="category", side="top", ticks="", showgrid=False, tickangle=0)
-    _layout(figure, title, "", height=110 + 34 * len(scores))
-    figure.update_layout(margin=dict(t=90), title=dict(yref="container", y=1, yanchor="top", pad=dict(t=12)),
-                         plot_bgcolor=NO_DATA_GREY)   # seen in the gaps between cells and in empty ones
-    return figure
+              .reindex(months).T)
+    values.index = [score_label(name) for name in scores]
+    # one line: a phone turns the labels on end, where two lines ran into each other
+    values.columns = [f"{month_name(month.month, 'abbreviated')} {month.year}" for month in months]
+    return score_grid(values, title, hover="%{y}<br>" + labelled("%{x}", "%{z:.0f} %"))
+
+
+def period_grid(trends: pd.DataFrame, measures: list[str], labels: dict[str, str], title: str) -> go.Figure:
+    """The supervisor's mean of each score per period as a :func:`score_grid`: a row per measure,
+    a column per period (in the order of *trends*); a suppressed cell is a grey dash that says
+    so, a cell without clients is empty."""
+    periods = list(dict.fromkeys(trends.period))
+    rows = trends[trends.measure.isin(measures)]
+
+    def grid(column: str) -> pd.DataFrame:
+        table = rows.pivot(index="measure", columns="period", values=column).reindex(index=measures, columns=periods)
+        table.index = [labels.get(measure, measure) for measure in measures]
+        return table
+
+    hidden = grid("suppressed").fillna(False).astype(bool)
+    clients = grid("n_clients").map(lambda n: "" if pd.isna(n) else str(int(n)))   # withheld: no count
+    return score_grid(grid("mean").where(~hidden), title,
+                      hover="%{y}<br>" + _("{period}: mean {mean} ({clients} clients)").format(
+                          period="%{x}", mean="%{z:.1f}", clients="%{customdata}"),
+                      customdata=clients, withheld=hidden, withheld_hover=_("suppressed"))
 
 
 def session_timeline(facts: pd.DataFrame, title: str | None = None) -> go.Figure:

@@ -207,8 +207,10 @@ def test_the_charts_are_built_once_per_view(monkeypatch, tmp_path):
 
     monkeypatch.setattr(figures, "_figures", OrderedDict())   # none kept by the tests before
     built = []
-    real = supervision.period_trend
-    monkeypatch.setattr(supervision, "period_trend", lambda *args, **kwargs: built.append(1) or real(*args, **kwargs))
+    for builder in ("period_grid", "period_trend"):   # the scores' grid, the progress chart
+        real = getattr(supervision, builder)
+        monkeypatch.setattr(supervision, builder,
+                            lambda *args, real=real, **kwargs: built.append(1) or real(*args, **kwargs))
     app = supervisor_page(monkeypatch, tmp_path / "alliance.duckdb", demo=True)
     first = len(built)
     assert first >= 2                            # scores and progress

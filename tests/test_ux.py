@@ -13,7 +13,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from alliance_metrics.attention import RULES
-from alliance_metrics.charts import alliance_chart, alliance_range, period_trend, score_months, score_trend
+from alliance_metrics.charts import (
+    alliance_chart,
+    alliance_range,
+    period_grid,
+    period_trend,
+    score_months,
+    score_trend,
+)
 from alliance_metrics.inventory import DEMO_REPLACED
 from alliance_metrics.report import signed_points
 from alliance_metrics.review import most_urgent_first
@@ -101,12 +108,33 @@ def test_score_months_is_one_grid_with_a_column_for_every_month_between_the_firs
     assert len(figure.data) == 1 and len(axes(json.loads(figure.to_json()), "y")) == 1
     grid = figure.data[0]
     assert grid.type == "heatmap"
-    assert list(grid.x) == ["Jan<br>2026", "Feb<br>2026", "Mar<br>2026"]
+    assert list(grid.x) == ["Jan 2026", "Feb 2026", "Mar 2026"]
     assert list(grid.y) == ["Attendance", "Payment"]
     assert grid.z.tolist()[0][0::2] == [75.0, 100.0] and grid.z[1][2] == 50.0
     assert pd.isna([grid.z[0][1], grid.z[1][0], grid.z[1][1]]).all(), grid.z   # NaN: no cell drawn
     assert (grid.zmin, grid.zmax) == (0, 100) and grid.texttemplate == "%{z:.0f}"
     assert list(score_months(by_month.head(0), ["attendance"], "Scores by month").data[0].x) == []
+
+
+def test_period_grid_is_a_row_per_score_with_suppressed_cells_marked_and_cells_without_clients_empty():
+    trends = pd.DataFrame({
+        "period": ["2026-01", "2026-02", "2026-01", "2026-02"],
+        "measure": ["attendance", "attendance", "therapist_punctuality", "therapist_punctuality"],
+        "mean": [90.0, None, None, 85.0], "n_clients": [12, None, 0, 13],
+        "suppressed": [False, True, False, False]})
+    figure = period_grid(trends, ["attendance", "therapist_punctuality"],
+                         {"attendance": "Attendance", "therapist_punctuality": "Therapist punctuality"}, "T")
+    values, withheld = figure.data
+    assert list(values.x) == ["2026-01", "2026-02"]
+    assert list(values.y) == ["Attendance", "Therapist<br>punctuality"]
+    assert values.z[0][0] == 90.0 and values.z[1][1] == 85.0
+    assert pd.isna([values.z[0][1], values.z[1][0]]).all()   # suppressed, and no clients: no value drawn
+    assert values.customdata.tolist() == [["12", ""], ["0", "13"]]   # a withheld count is not sent
+    # the one suppressed cell, February's attendance, is marked; the cell without clients is not
+    assert withheld.z[0][1] == 0 and pd.isna([withheld.z[0][0], withheld.z[1][0], withheld.z[1][1]]).all()
+    assert withheld.text.tolist() == [["", "—"], ["", ""]] and "suppressed" in withheld.hovertemplate
+    nothing_withheld = trends.assign(suppressed=False, mean=trends["mean"].fillna(50.0))
+    assert len(period_grid(nothing_withheld, ["attendance"], {}, "T").data) == 1
 
 
 def test_period_trend_panels_say_suppressed_where_their_cell_is():

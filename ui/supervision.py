@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from alliance_metrics.anonymise import CASELOAD_LABELS, MEASURE_LABELS, SCORE_NAMES, TOTAL, SupervisorView
-from alliance_metrics.charts import MEASURE_COLOURS, binned_counts, caseload_flow, period_trend
+from alliance_metrics.charts import MEASURE_COLOURS, binned_counts, caseload_flow, period_grid, period_trend
 from alliance_metrics.i18n import _, current_language, format_decimal
 from alliance_metrics.supervisor_report import in_words, relation_reading, what_it_shows
 from ui.figures import kept
@@ -47,7 +47,7 @@ def render(view: SupervisorView, made_from: tuple[str, ...]) -> None:
         return
 
     st.header(_("Trends by {period}").format(period=_(view.granularity)))
-    st.plotly_chart(_figure("supervisor_scores", lambda: period_trend(
+    st.plotly_chart(_figure("supervisor_scores", lambda: period_grid(
         view.trends, list(SCORE_NAMES), measures, _("Commitment scores, mean per client")), made_from),
                     config=PLOTLY_CONFIG, key="supervisor_scores")
     st.plotly_chart(_figure("supervisor_progress", lambda: period_trend(
