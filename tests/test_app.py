@@ -204,3 +204,27 @@ def test_edge_states_say_so_instead_of_failing(monkeypatch, tmp_path):
     assert "No goal ratings yet for this client" in texts(app)             # a client with no ratings
     app.switch_page("pages/relationships.py").run()
     assert "No estimate:" in texts(app)                                    # one client: no correlation
+
+
+def test_relationships_charts_follow_the_choices_and_are_kept_between_runs(monkeypatch, demo_db):
+    from alliance_metrics import charts
+    from ui import figures
+
+    monkeypatch.setattr(figures, "_figures", type(figures._figures)())   # none kept by the tests before
+    built = []
+    real = charts.relation_scatter
+    monkeypatch.setattr(charts, "relation_scatter", lambda *args, **kwargs: built.append(args[1]) or real(*args, **kwargs))
+    app = open_app(monkeypatch, demo_db)
+    app.switch_page("pages/relationships.py").run()
+    assert not app.exception
+
+    def x_titles():
+        return [json.loads(chart.proto.spec)["layout"]["xaxis"]["title"]["text"] for chart in app.get("plotly_chart")]
+
+    first = x_titles()
+    assert len(built) == 2 and first[0].startswith("Alliance")        # between clients, within clients
+    app.run()
+    assert not app.exception and len(built) == 2 and x_titles() == first   # a rerun builds none
+    app.selectbox(key="relationship_score").select("attendance").run()
+    assert not app.exception and len(built) == 3 and x_titles()[0].startswith("Attendance")
+    assert x_titles()[1] == first[1]                                   # the within-client chart is kept
