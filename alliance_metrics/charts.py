@@ -306,10 +306,12 @@ def alliance_chart(facts: pd.DataFrame, concern_below: float, title: str | None 
     return _layout(figure, title or _("Session alliance ratings"), _("Rating (of 40)"))
 
 
-#: The most dots a scatter draws one by one (issue 16). Beyond it the browser spends seconds to
-#: minutes on markers nobody can tell apart (685,306 SVG markers took about 100 s at a million
-#: sessions), so the points are counted in a DENSITY_BINS × DENSITY_BINS grid instead — at most
-#: 1,600 cells, whatever the data size.
+#: The most dots a scatter draws one by one (issue 16), as SVG markers. Beyond it the browser spends
+#: seconds to minutes on markers nobody can tell apart (685,306 SVG markers took about 100 s at a
+#: million sessions), so the points are counted in a DENSITY_BINS × DENSITY_BINS grid instead — at
+#: most 1,600 cells, whatever the data size. Below it SVG beats WebGL, whose context costs more than
+#: the markers (a probe page in headless Chromium, warm, median of 7: 1,000 dots 0.61 s as SVG, 0.66 s
+#: with WebGL, against 0.39 s for the probe's 50 dots; 2,000 SVG dots 0.64 s).
 MAX_POINTS = 2_000
 DENSITY_BINS = 40
 
@@ -366,7 +368,7 @@ def relation_scatter(points: pd.DataFrame, x: str, y: str, x_title: str, y_title
                      colour: str = "#0072B2", dots: str | None = None) -> go.Figure:
     """A scatter of *points* (each one of *dots*) with its OLS trend line when one was estimated.
 
-    Up to :data:`MAX_POINTS` points are drawn one by one, with WebGL; more are drawn as a density:
+    Up to :data:`MAX_POINTS` points are drawn one by one (SVG); more are drawn as a density:
     a :func:`density_grid` heatmap, each cell shaded by how many points fall in it, and the title
     says how many points it counts. Points with a missing x or y are not drawn. *dots* names the
     points (translated; default "Clients").
@@ -376,7 +378,7 @@ def relation_scatter(points: pd.DataFrame, x: str, y: str, x_title: str, y_title
     n = len(shown)
     title = _wrap(title, TITLE_LINE)
     if n <= MAX_POINTS:
-        figure = go.Figure(go.Scattergl(
+        figure = go.Figure(go.Scatter(
             x=shown[x], y=shown[y], mode="markers", name=dots,
             marker=dict(color=colour, size=8, opacity=0.7),
             hovertemplate=labelled(x_title, "%{x:.1f}") + "<br>" + labelled(y_title, "%{y:.1f}") + "<extra></extra>"))
