@@ -217,7 +217,8 @@ def period_grid(trends: pd.DataFrame, measures: list[str], labels: dict[str, str
 
 
 def session_timeline(facts: pd.DataFrame, title: str | None = None) -> go.Figure:
-    """One marker per scheduled session, by outcome, with lateness in the hover."""
+    """One marker per scheduled session, on the row of its outcome, with lateness in the hover.
+    No legend: each row is named on the y axis, and its colour only repeats the name."""
     figure = go.Figure()
     late_text = _("client late: {minutes} min").format(minutes="%{customdata}")
     for outcome in OUTCOME_LABELS:
@@ -234,10 +235,10 @@ def session_timeline(facts: pd.DataFrame, title: str | None = None) -> go.Figure
         ))
     figure.update_yaxes(categoryorder="array", categoryarray=[outcome_label(o) for o in OUTCOME_LABELS][::-1])
     # month over year: narrow enough to stay level beside the outcomes' names on a phone, where
-    # "Jan 2026" turned on end and ran into the legend
+    # "Jan 2026" turned on end
     figure.update_xaxes(tickformat=tick_month_format(), nticks=6)
-    _layout(figure, title or _("Every scheduled session"), "", height=320)
-    figure.update_layout(legend=dict(y=-0.3))
+    _layout(figure, title or _("Every scheduled session"), "", height=280)
+    figure.update_layout(showlegend=False)
     return figure
 
 

@@ -91,7 +91,7 @@ def test_the_density_explanation_wraps_too():
 
 def test_the_client_charts_keep_their_labels_clear():
     """Client page at 390 px: the goal chart's legend ran into its x title and the ratings through
-    "target"; the timeline's dates turned on end into its legend."""
+    "target"; the timeline's dates turned on end into its legend (which it no longer has)."""
     trajectory = pd.DataFrame({"session_number": [1, 2, 3], "goal_rating": [3.0, 8.0, 9.0]})
     goal = goal_chart(trajectory, None, target=8)
     target = next(a for a in goal.layout.annotations if a.text == "target")
@@ -101,4 +101,7 @@ def test_the_client_charts_keep_their_labels_clear():
     facts = pd.DataFrame({"scheduled_start": when, "outcome": ["attended", "no_show"],
                           "client_late_min": [0.0, None], "alliance_rating": [35.0, None]})
     timeline = session_timeline(facts)
-    assert timeline.layout.xaxis.tickformat == "%b<br>%Y" and timeline.layout.legend.y <= -0.3
+    assert timeline.layout.xaxis.tickformat == "%b<br>%Y"
+    assert timeline.layout.showlegend is False                   # each row is named on the y axis
+    assert list(timeline.layout.yaxis.categoryarray)[-1] == "Attended" and {t.y[0] for t in timeline.data} == {
+        "Attended", "No-show"}
