@@ -143,7 +143,8 @@ def score_trend(trend: pd.DataFrame, scores: list[str], title: str | None = None
 LOW_SCORE_SCALE = [[0.0, "#D55E00"], [0.75, "#F8D9C2"], [1.0, "#FFFFFF"]]
 NO_DATA_GREY = "#E6E6E6"
 WITHHELD_GREY = "#B8B8B8"
-GRID_LABEL_LINE = 14   # 'Therapist punctuality', 'Alliance (client-rated)': two lines each
+GRID_LABEL_LINE = 16   # 'Ponctualité du thérapeute', 'Alliance (notée par le client)': two lines each
+GRID_LINE_PX = 17      # the height of a line of a row's name
 
 
 def score_grid(values: pd.DataFrame, title: str, hover: str, customdata: pd.DataFrame | None = None,
@@ -172,11 +173,13 @@ def score_grid(values: pd.DataFrame, title: str, hover: str, customdata: pd.Data
             z=mark, x=x, y=y, colorscale=[[0, WITHHELD_GREY], [1, WITHHELD_GREY]], showscale=False,
             xgap=2, ygap=2, hoverongaps=False, text=np.where(np.isnan(mark), "", "—"), texttemplate="%{text}",
             hovertemplate="%{y}, %{x}: " + withheld_hover + "<extra></extra>"))
+    # each row as tall as its name's lines; the columns' labels under the grid, the bottom margin
+    # grown to hold them when a phone turns them on end (above it, 'déc. 2025' ran into the title)
+    row_px = max(34, GRID_LINE_PX * max((label.count("<br>") + 1 for label in y), default=1) + 6)
     figure.update_yaxes(autorange="reversed", ticks="", showgrid=False)
-    figure.update_xaxes(type="category", side="top", ticks="", showgrid=False)
-    _layout(figure, title, "", height=110 + 34 * len(y))
-    figure.update_layout(margin=dict(t=90), title=dict(yref="container", y=1, yanchor="top", pad=dict(t=12)),
-                         plot_bgcolor=NO_DATA_GREY)   # seen in the gaps between cells and in empty ones
+    figure.update_xaxes(type="category", ticks="", showgrid=False, automargin=True)
+    _layout(figure, title, "", height=110 + row_px * len(y))
+    figure.update_layout(plot_bgcolor=NO_DATA_GREY)   # seen in the gaps between cells and in empty ones
     return figure
 
 

@@ -80,20 +80,13 @@ between = by_design[("between clients", score)]
 show_relation(between)
 st.caption(judged[("between clients", score)])
 
-def between_chart():
-    table = client_table(store(), therapist)
-    return relation_scatter(table.dropna(subset=[score, "progress_points"]), score, "progress_points",
-                            score_label(score) + " (0–100)", _("Progress (goal points)"),
-                            between.slope, between.intercept,
-                            _("{score} and progress, one dot per client (line: adjusted slope)").format(
-                                score=score_label(score)),
-                            colour=SCORE_COLOURS[score])
-
-
-# kept between runs (0.15 s of each run at a million sessions for the two charts): drawn from the
-# data version's results, the caseload, the score or measure chosen and the method (the line's slope)
-st.plotly_chart(figure("between_clients", between_chart, therapist, score, method),
-                config=PLOTLY_CONFIG, key="between_chart")
+# both charts kept between runs (0.15 s of each run at a million sessions): drawn from the data
+# version's results, the caseload, the score or measure chosen and the method (the line's slope)
+st.plotly_chart(figure("between_clients", lambda: relation_scatter(
+    client_table(store(), therapist).dropna(subset=[score, "progress_points"]), score, "progress_points",
+    score_label(score) + " (0–100)", _("Progress (goal points)"), between.slope, between.intercept,
+    _("{score} and progress, one dot per client (line: adjusted slope)").format(score=score_label(score)),
+    colour=SCORE_COLOURS[score]), therapist, score, method), config=PLOTLY_CONFIG, key="between_chart")
 
 st.header(_("Within clients"))
 st.caption(_(

@@ -127,6 +127,9 @@ def test_period_grid_is_a_row_per_score_with_suppressed_cells_marked_and_cells_w
     values, withheld = figure.data
     assert list(values.x) == ["2026-01", "2026-02"]
     assert list(values.y) == ["Attendance", "Therapist<br>punctuality"]
+    # rows as tall as a two-line name (17 px a line + 6): 110 + 2 × 40; the periods' labels under
+    # the grid, where turning them on end on a phone cannot run them into the title
+    assert figure.layout.height == 190 and figure.layout.xaxis.side != "top" and figure.layout.xaxis.automargin
     assert values.z[0][0] == 90.0 and values.z[1][1] == 85.0
     assert pd.isna([values.z[0][1], values.z[1][0]]).all()   # suppressed, and no clients: no value drawn
     assert values.customdata.tolist() == [["12", ""], ["0", "13"]]   # a withheld count is not sent
