@@ -1,41 +1,42 @@
-"""Alliance — the dashboard. Sets the page, decides who is looking, draws the shared sidebar, and
-lists the pages that viewer may open (each page checks again: ui/pages.py's guard)."""
+"""Alliance — the server. ``streamlit run app.py`` serves the dashboard (dashboard.py, run for every
+visit). Before it answers its first visitor, it prepares what the therapist's first page opens on
+(:func:`ui.state.prepare_at_start`), so that the first visit after a start is as quick as any
+other: seconds at a million sessions, spent while the server starts (the terminal says when it is
+ready; a browser opened meanwhile waits for it). A larger practice is served after
+:data:`READY_WITHIN_S` seconds all the same, while the preparation goes on: a page that needs it
+then waits for it, and the others do not.
+"""
+
+import asyncio
+import sys
+import threading
+from contextlib import asynccontextmanager
 
 import streamlit as st
 
-from alliance_metrics.i18n import _
-from ui import access, language, sidebar, state
-from ui.pages import ROOT, asked_for, pages_for, routed
-from ui.state import store
-
-st.set_page_config(page_title="Alliance", layout="wide")
-language.apply()   # before any word is drawn: every page of this run speaks it
-viewer = access.viewer()
-if viewer.sees_clients:
-    sidebar.render(store(), viewer)
-else:
-    sidebar.signed_in(viewer)   # a supervisor: no caseload to choose, but a way to sign out
-
-allowed = {page.url_path: st.Page(ROOT / page.file, title=_(page.title), url_path=page.url_path)
-           for page in pages_for(viewer.role)}
-navigation: dict[str, list] = {}
-for page in pages_for(viewer.role):
-    navigation.setdefault(_(page.section), []).append(allowed[page.url_path])
+#: The longest the server waits for the preparation before it answers its visitors.
+READY_WITHIN_S = 30.0
 
 
-def landing() -> None:
-    """The bare address opens the viewer's first page at its own address, so that every page
-    keeps one address (a bookmarked /weekly_review opens the weekly review, not "Page not
-    found"); a page file run alone that handed over to this router opens itself."""
-    st.switch_page(allowed.get(asked_for.get() or "") or next(iter(allowed.values())))
+@asynccontextmanager
+async def _prepared_first(_app):
+    from ui.state import prepare_at_start   # once Streamlit's runtime has started: its caches need it
+
+    loop, prepared = asyncio.get_running_loop(), asyncio.Event()
+
+    def prepare() -> None:
+        try:
+            prepare_at_start()
+        finally:
+            loop.call_soon_threadsafe(prepared.set)
+
+    # a daemon thread: stopping the server (Ctrl-C) never waits for a preparation still going on
+    threading.Thread(target=prepare, name="alliance-prepare-at-start", daemon=True).start()
+    try:
+        await asyncio.wait_for(prepared.wait(), READY_WITHIN_S)
+    except TimeoutError:
+        print(f"Alliance: serving after {READY_WITHIN_S:g} s; the preparation goes on.", file=sys.stderr, flush=True)
+    yield
 
 
-navigation[""] = [st.Page(landing, title="Alliance", url_path="home", default=True, visibility="hidden")]
-token = routed.set(True)
-try:
-    with state.drawing_a_page():   # the background preparation waits meanwhile (ui/state.py)
-        st.navigation(navigation).run()
-finally:
-    routed.reset(token)
-if viewer.sees_clients:   # the page is drawn: compute what the next one will read (ui/state.py)
-    state.prepare_in_background(sidebar.therapist())
+app = st.App("dashboard.py", lifespan=_prepared_first)

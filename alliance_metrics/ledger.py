@@ -102,21 +102,33 @@ def frozen(store: Store, tables: Iterable[str], periods: Iterable[str]) -> set[t
     return set(zip(found.table_name, found.period))
 
 
-def record(store: Store, release: Release) -> None:
-    """Freeze *release* — every row of each (table, period), all scopes — in one transaction.
+def rows_of(release: Release) -> pd.DataFrame:
+    """*release* as the ledger's rows (table_name, period, scope, row_key, figures): what
+    :func:`record_rows` writes. A pure function of the release, so it can be made ahead of the
+    write (0.9 s of JSON for the 241,416 rows of a million-session practice's first release)."""
+    return pd.DataFrame(
+        [(table, period, scope, row_key(row), _figures(row))
+         for (table, period), scopes in release.items() for scope, found in scopes.items() for row in found],
+        columns=["table_name", "period", "scope", "row_key", "figures"])
+
+
+def record_rows(store: Store, rows: pd.DataFrame) -> None:
+    """Freeze *rows* (:func:`rows_of` a release: every row of each (table, period), all scopes) in
+    one transaction.
 
     A (table, period) another view froze first keeps that view's rows: the insert skips any pair
     the ledger holds, so what later views read is always the first release.
     """
-    rows = pd.DataFrame(
-        [(table, period, scope, row_key(row), _figures(row))
-         for (table, period), scopes in release.items() for scope, found in scopes.items() for row in found],
-        columns=["table_name", "period", "scope", "row_key", "figures"])
     if len(rows):
         with store.transaction(totals="none") as cursor:
             cursor.register("release_rows", rows)
             cursor.execute(sql.load("ledger_insert"))
             cursor.unregister("release_rows")
+
+
+def record(store: Store, release: Release) -> None:
+    """Freeze *release* (see :func:`record_rows`)."""
+    record_rows(store, rows_of(release))
 
 
 def released_periods(store: Store) -> list[str]:

@@ -10,7 +10,8 @@ chart), is timed in Debian's headless Chromium (tests/browser.py starts the serv
 browser):
 
 - **cold**: the first visit after the server started, in a fresh browser context (empty cache):
-  every page gets a server of its own;
+  every page gets a server of its own, visited as soon as it answers (the dashboard prepares its
+  first page before it answers, app.py: the seconds that takes are the table's "server ready");
 - **warm**: the third visit to the same page, each a full navigation (a new Streamlit session).
 
 A visit's time runs from navigation start (``performance.timeOrigin``) until Streamlit has run the
@@ -154,6 +155,7 @@ class Series:
     name: str
     visits: list[VisitFigures]
     after_import: VisitFigures | None = None  # the first visit after an import, when measured
+    ready_s: float = math.nan   # from the server's start until it answered (app.py prepares first)
 
     @property
     def cold(self) -> VisitFigures:
@@ -222,18 +224,21 @@ def timed_visit(tab, url: str, title: str, received: ReceivedBytes, log: Path, t
     return figures
 
 
-def time_series(browser, script: str, database: Path, url_path: str, title: str, timeout_s: float) -> list[VisitFigures]:
-    """Start a server for *script*, open its page VISITS times in a fresh browser context, stop it."""
+def time_series(browser, script: str, database: Path, url_path: str, title: str, timeout_s: float) -> tuple[list[VisitFigures], float]:
+    """Start a server for *script*, open its page VISITS times in a fresh browser context, stop it.
+    Returns the visits and the seconds from the server's start until it answered its health check."""
     from tests.browser import VIEWPORT, running_app, server_log
 
+    started = time.perf_counter()
     with running_app(database, script=script, timeout_s=120) as base_url:
+        ready_s = time.perf_counter() - started
         context = browser.new_context(viewport=VIEWPORT)
         context.add_init_script(AFTERPLOT_HOOK)
         try:
             tab = context.new_page()
             received = ReceivedBytes(tab)
             return [timed_visit(tab, f"{base_url}/{url_path}", title, received, server_log(database), timeout_s)
-                    for _ in range(VISITS)]
+                    for _ in range(VISITS)], ready_s
         finally:
             context.close()
 
@@ -329,12 +334,14 @@ def measure_store(database: Path, uploads: dict[str, Path] | None = None,
         for index, page in enumerate(pages_for(SINGLE_USER)):
             progress(f"  {page.file}")
             url_path = "" if index == 0 else page.url_path  # the landing page is served at /
-            series = Series(page.file, time_series(browser, "app.py", database, url_path, page.title, timeout_s))
+            visits, ready_s = time_series(browser, "app.py", database, url_path, page.title, timeout_s)
+            series = Series(page.file, visits, ready_s=ready_s)
             if uploads:
                 series.after_import = time_after_import(browser, database, url_path, page.title, uploads, timeout_s)
             pages.append(series)
         probes.append(time_series(browser, PROBE_SCRIPT, probe_database, "", PROBE_TITLE, timeout_s))
-    return Series("(probe)", [faster(*visits) for visits in zip(*probes)]), pages
+    return Series("(probe)", [faster(*visits) for visits in zip(*(visits for visits, _ in probes))],
+                  ready_s=min(ready_s for _, ready_s in probes)), pages
 
 
 def faster(*visits: VisitFigures) -> VisitFigures:
@@ -401,10 +408,10 @@ def report(results: list[tuple[str | int, tuple[Series, list[Series]]]]) -> tupl
                 f"{warm.seconds:.2f} s", f"{warm_ratio:.1f}×",
                 "" if is_probe else verdict_or_error(warm_ratio <= WARM_RATIO_GOAL, warm),
                 kilobytes(cold.bytes_received), kilobytes(warm.bytes_received), str(warm.charts),
-                failed[:160] or "—",
+                f"{series.ready_s:.1f} s", failed[:160] or "—",
             ])
     header = ["sessions", "page", "cold", "cold / probe", "cold goal", "after import", "its goal", "warm", "warm / probe",
-              "≤ 3× probe", "bytes cold", "bytes warm", "charts", "failed"]
+              "≤ 3× probe", "bytes cold", "bytes warm", "charts", "server ready", "failed"]
     return table(header, rows), failures
 
 
@@ -443,7 +450,9 @@ def section(text: str, failures: list[str]) -> str:
         "import* is, on another fresh server, the first visit after the page was visited once and "
         "an import was made through the Import page (cold goal). Each from "
         "navigation start until the script has finished and every plotly chart has drawn. Bytes: "
-        "websocket frames the page received. Load average at the end: "
+        "websocket frames the page received. Server ready: from the start of the page's server until "
+        "it answered (the dashboard prepares its first page before it answers, app.py). Load average "
+        "at the end: "
         f"{os.getloadavg()[0]:.2f}.\n",
         text,
         "\n### Failed visits\n",
@@ -460,6 +469,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S,
                         help=f"seconds a visit may take before it counts as failed (default {DEFAULT_TIMEOUT_S:g})")
     args = parser.parse_args(argv)
+    os.environ["ALLIANCE_PREPARE"] = "on"   # the dashboard as it runs for its users (the tests turn it off)
     return run([DEMO] if args.quick else args.sizes, args.timeout)
 
 

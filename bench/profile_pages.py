@@ -5,7 +5,7 @@
 Builds a store of the given size as bench/browser.py does (``demo`` or a number of sessions), opens
 the dashboard in Streamlit's ``AppTest`` and runs each page asked for (default: every page) three
 times under cProfile: the first run (cold: nothing memoised yet in this process) and the third
-(warm). Before them, app.py's own first run opens the store and draws the landing page (the first
+(warm). Before them, dashboard.py's own first run opens the store and draws the landing page (the first
 page of ``ui.pages``): its profile is printed too, and it is that page's true cold run. AppTest
 runs the script in a thread of its own, so each script thread is profiled where it starts
 (``threading.setprofile``). Prints, per page and run, the *top* of the project's own
@@ -76,9 +76,9 @@ def profile_page(file: str, count: int) -> None:
     """Profile *file*'s cold and warm runs in this process (a fresh one: nothing memoised yet)."""
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=600)
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=600)
     seconds, stats = profiled(at.run)
-    print(f"# {file}\n\n## app.py's first run, which opens the store and draws the landing page: {seconds:.2f} s\n")
+    print(f"# {file}\n\n## dashboard.py's first run, which opens the store and draws the landing page: {seconds:.2f} s\n")
     print(f"The project's functions by cumulative time:\n\n{top(stats, 'cumulative', count, PROJECT_CODE)}")
     for number in range(1, RUNS + 1):
         seconds, stats = profiled(lambda: at.switch_page(file).run())

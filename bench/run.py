@@ -179,7 +179,7 @@ def step_render(db: str) -> dict:
     trivial = AppTest.from_string(TRIVIAL_SCRIPT, default_timeout=60).run()
     baseline = min(timed(trivial.run) for _ in range(RENDER_REPEATS))
 
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=60).run()
     pages = []
     for page in PAGES:
         seconds, errors = math.nan, []

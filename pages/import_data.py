@@ -16,7 +16,8 @@ from alliance_metrics.inventory import DEMO_REPLACED, holdings, replacing_demo
 from alliance_metrics.preview import preview_sessions, save_mapping, saved_mapping_for
 from alliance_metrics.settings import DATE_ORDERS, SETTINGS_BY_NAME
 from ui.pages import guard
-from ui.state import store
+from ui.sidebar import next_therapist
+from ui.state import prepare_now, store
 from ui.widgets import EMPTY_CELL, capped_rows, count, plain, uploader_words
 
 NONE = "(none)"           # the choice of no header (shown through no_header())
@@ -254,6 +255,7 @@ right.download_button(_("Download these choices as a mapping file (TOML)"), mapp
                       file_name="alliance-mapping.toml", mime="application/toml",
                       on_click="ignore", key="download_mapping")
 
+imported = False
 if st.button(_("Import"), type="primary", key="import_button"):
     try:
         reports = replacing_demo(store(), lambda: import_files(store(), sessions_path, clients_path,
@@ -265,6 +267,7 @@ if st.button(_("Import"), type="primary", key="import_button"):
         st.error(plain(error))
     else:
         result = {"rejected": False, "reports": reports}
+        imported = True
         if mapping_name.strip():
             save_mapping(store(), mapping_name, headers, mapping)
             result["saved"] = mapping_name.strip()
@@ -274,3 +277,6 @@ folder.cleanup()
 if "import_result" in st.session_state:
     st.subheader(_("Result"))
     show_result(st.session_state["import_result"])
+    if imported:   # the verdict is on screen; the pages' results follow the new data before the run ends
+        with st.spinner(_("Bringing the weekly review and the client pages up to date…")):
+            prepare_now(next_therapist(store()))

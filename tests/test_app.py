@@ -14,7 +14,7 @@ from tests.conftest import at, day, insert_clients, insert_sessions
 from ui.pages import PAGES
 
 TIMEOUT = 60
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 
 
 def open_app(monkeypatch, db_path, demo: bool = True) -> AppTest:

@@ -73,8 +73,8 @@ def dashboard(tmp_path_factory):
         context.on("request", lambda request: requests.append(request.url))
         opened = Dashboard(base_url, server_log(database), context.new_page(), requests)
         # The first request to a fresh server is a deep link, as a bookmark would be: until
-        # app.py has run once, Streamlit serves the files of pages/ without it (each page's
-        # guard hands the run to app.py: tests/test_direct_links.py has every page and role).
+        # dashboard.py has run once, Streamlit serves the files of pages/ without it (each page's
+        # guard hands the run to dashboard.py: tests/test_direct_links.py has every page and role).
         opened.visit(PAGES[-1])
         yield opened
         context.close()
@@ -90,7 +90,7 @@ def test_page_opens_without_error(dashboard, spec):
     titles = {page.title for page in PAGES}
     assert set(shown.navigation) <= titles, (
         f"The navigation offers {shown.navigation}, not the titles of ui.pages.PAGES: Streamlit "
-        "ran pages/*.py without app.py (its multipage v1 mode, for apps with a pages/ folder)."
+        "ran pages/*.py without dashboard.py (its multipage v1 mode, for apps with a pages/ folder)."
     )
 
 

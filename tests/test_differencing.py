@@ -18,7 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from alliance_metrics.anonymise import MEASURES, TOTAL, SupervisorView, supervisor_view
+from alliance_metrics import anonymise
+from alliance_metrics.anonymise import MEASURES, TOTAL, SupervisorView, prepare_release, supervisor_view
 from alliance_metrics.pseudonym import PracticeSecret, pseudonym
 from alliance_metrics.store import Store
 from alliance_metrics.supervisor_file import export_json, loads_export
@@ -106,6 +107,42 @@ def test_an_erased_client_reopens_no_released_figure():
     after = export(store, date(2026, 5, 20))
     pd.testing.assert_frame_equal(before.trends, after.trends)
     pd.testing.assert_frame_equal(before.therapists, after.therapists)
+
+
+# -- a release computed ahead (the dashboard does, before its first visitor) ---------------------
+
+LATE = [dict(session_id=f"late-{month}-{day}", client_id="late", therapist_id="T1",
+             scheduled_start=datetime(2026, month, day, 16), status="attended", alliance_rating=17)
+        for month in (1, 2, 3) for day in (5, 12, 19, 26)]
+
+
+def ledger_rows(store: Store) -> pd.DataFrame:
+    return store.query("select table_name, period, scope, row_key, figures from release_ledger order by all")
+
+
+def test_a_release_computed_ahead_writes_nothing_and_is_what_the_first_view_writes(monkeypatch):
+    ahead, control = practice(two_therapists()), practice(two_therapists())
+    as_of = date(2026, 5, 20)
+    prepare_release(ahead, as_of)
+    assert ledger_rows(ahead).empty                     # nothing is frozen before a view asks
+    computed = []
+    real = anonymise._period_tables
+    monkeypatch.setattr(anonymise, "_period_tables", lambda *args: computed.append(args[1]) or real(*args))
+    export(ahead, as_of)
+    assert computed == []                               # the view only wrote what was computed ahead
+    export(control, as_of)
+    assert computed == ["2026-01", "2026-02", "2026-03", "2026-04"]   # computed by the view itself
+    written = ledger_rows(ahead)
+    assert len(written) and written.equals(ledger_rows(control))
+
+
+def test_sessions_entered_after_a_release_was_computed_ahead_are_in_it():
+    store = practice(two_therapists())
+    as_of = date(2026, 5, 20)
+    prepare_release(store, as_of)
+    insert_sessions(store, LATE)                        # before any view: the release is not frozen yet
+    n, mean = scope_cells(export(store, as_of))["2026-01", "alliance"]
+    assert (n, mean) == (25, 78.5)                      # (24 · 80 + 1 · 42.5) / 25, the late client in
 
 
 # -- attack 2: a client under a new therapist; the practice minus its therapists ----------------

@@ -1,7 +1,7 @@
 """A direct link as the first request a freshly started server gets — a bookmark opened the
 morning after a restart — for every page, and for each kind of visitor.
 
-Until app.py has run once, Streamlit serves the files of ``pages/`` by their own address
+Until dashboard.py has run once, Streamlit serves the files of ``pages/`` by their own address
 without it. Every page file guards itself (ui/pages.py's ``guard``), so such a visit is as safe
 as one through the router: nobody signed in sees the sign-in screen only, a supervisor cannot
 open a therapist page, and the person at the machine gets the page, in the dashboard's own

@@ -1,5 +1,5 @@
 """Every page file guards itself (ui/pages.py's ``guard``): run alone — as Streamlit does on a
-fresh server for a direct link, before app.py has ever run — a page is exactly as safe as through
+fresh server for a direct link, before dashboard.py has ever run — a page is exactly as safe as through
 the router, for every role. The browser side of this is tests/test_browser.py's direct links."""
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def test_a_supervisor_page_run_alone_opens_for_a_supervisor(monkeypatch, demo_db
 def test_a_page_run_alone_opens_through_the_router_for_its_users(monkeypatch, demo_db, page):
     app = run_alone(monkeypatch, demo_db, page, None)   # single-user
     assert [title.value for title in app.title] == [page.title]
-    # drawn by app.py: the page ran through the router, with the shared sidebar
+    # drawn by dashboard.py: the page ran through the router, with the shared sidebar
     assert "Single-user mode" in "\n".join(caption.value for caption in app.sidebar.caption)
 
 

@@ -29,7 +29,7 @@ from streamlit.testing.v1 import AppTest
 from ui.pages import PAGES
 
 TIMEOUT = 90
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 
 #: Words of English that French does not use (whole words, any case).
 ENGLISH_ONLY = frozenset("""

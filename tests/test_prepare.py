@@ -116,3 +116,82 @@ def test_a_pages_figures_are_built_once_per_data_version_and_client(monkeypatch,
     store().set_setting("alliance_concern_below", 29)             # the data version changes
     app.selectbox(key="client").set_value(first).run()
     assert not app.exception and len(built) == 3
+
+
+def test_prepared_at_start_the_first_pages_find_their_results_ready(monkeypatch, tmp_path):
+    """What the server prepares before its first visitor (ui/state.prepare_at_start, app.py): the
+    weekly review, the Client and Relationships pages' results, and the supervisor's release —
+    computed, not written — so that no page computes them again."""
+    from alliance_metrics import anonymise
+    from ui.state import prepare_at_start, store
+
+    monkeypatch.setenv("ALLIANCE_PREPARE", "on")
+    monkeypatch.setenv("ALLIANCE_DB", str(tmp_path / "alliance.duckdb"))
+    monkeypatch.setenv("ALLIANCE_SECRET_FILE", str(tmp_path / "practice.key"))
+    counted = {"flag_accuracy": 0, "relationship_family": 0, "_period_tables": 0}
+
+    def counting(module, name):
+        real = getattr(module, name)
+
+        def wrapper(*args, **kwargs):
+            counted[name] += 1
+            return real(*args, **kwargs)
+        monkeypatch.setattr(module, name, wrapper)
+
+    counting(progress, "flag_accuracy")
+    counting(caseload, "relationship_family")
+    counting(anonymise, "_period_tables")
+    prepare_at_start()                                           # the demo practice, loaded into the empty store
+    prepared = dict(counted)
+    assert prepared["flag_accuracy"] == 1 and prepared["relationship_family"] == 1
+    assert prepared["_period_tables"] >= 1                       # the demo's closed periods
+    assert store().query("select count(*) as n from release_ledger").n[0] == 0   # nothing released yet
+    app = open_app(monkeypatch, tmp_path / "alliance.duckdb")    # the weekly review
+    for page in ("pages/client.py", "pages/relationships.py", "pages/supervisor.py"):
+        app.switch_page(page).run()
+        assert not app.exception, (page, app.exception)
+    assert counted == prepared                                   # every page found its results ready
+    assert store().query("select count(*) as n from release_ledger").n[0] > 0    # the supervisor's view wrote them
+
+
+def test_the_server_answers_once_its_first_page_is_prepared(monkeypatch, tmp_path):
+    from tests.browser import running_app, server_log
+
+    monkeypatch.setenv("ALLIANCE_PREPARE", "on")
+    database = tmp_path / "alliance.duckdb"
+    with running_app(database) as base_url:
+        said = server_log(database).read_text()                   # read as soon as the server answers
+        assert base_url.startswith("http://127.0.0.1:")
+    assert "Alliance: preparing the first page (1,284 sessions)…" in said, said   # the demo practice
+    assert "Alliance: ready in" in said, said
+
+
+LOG = (b"client_id,scheduled_start,status,goal_rating,alliance_rating\n"
+       b"C1,2026-11-02 09:30,attended,3,30\nC1,2026-11-09 09:30,attended,4,31\n"
+       b"C2,2026-11-03 14:00,attended,6,25\nC2,2026-11-10 14:00,no_show,,\n")
+
+
+def test_after_an_import_the_pages_find_their_results_up_to_date(monkeypatch, tmp_path):
+    """The Import page brings what the therapist's pages open on up to date in the run that wrote
+    (ui/state.prepare_now): the next pages compute nothing again."""
+    monkeypatch.setenv("ALLIANCE_PREPARE", "on")
+    monkeypatch.setattr("ui.state.PREPARE_AFTER_IDLE_S", 0.1)
+    counted = {"flag_accuracy": 0, "relationship_family": 0}
+    for module, name in ((progress, "flag_accuracy"), (caseload, "relationship_family")):
+        real = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *args, _real=real, _name=name, **kwargs:
+                            counted.__setitem__(_name, counted[_name] + 1) or _real(*args, **kwargs))
+    app = open_app(monkeypatch, tmp_path / "alliance.duckdb", demo=False)   # empty: nothing to prepare
+    app.switch_page("pages/import_data.py").run()
+    app.file_uploader(key="sessions_file").upload("log.csv", LOG, "text/csv")
+    app.run()
+    app.button(key="import_button").click().run()
+    assert not app.exception and "4 rows read — 4 inserted" in app.success[0].value
+    assert counted == {"flag_accuracy": 1, "relationship_family": 1}     # in the import's own run
+    for thread in threading.enumerate():
+        if thread.name == "alliance-prepare":
+            thread.join(60)
+    for page in ("pages/weekly_review.py", "pages/client.py", "pages/relationships.py"):
+        app.switch_page(page).run()
+        assert not app.exception, (page, app.exception)
+    assert counted == {"flag_accuracy": 1, "relationship_family": 1}     # no page computed them again

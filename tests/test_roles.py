@@ -16,7 +16,7 @@ from alliance_metrics.demo import generate_practice
 from ui.pages import PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
+APP = str(ROOT / "dashboard.py")
 A_DEMO_NAME = generate_practice().clients.display_name.iloc[0]   # a client of the demo practice
 AUTH = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": "test-cookie-secret",
         "client_id": "alliance", "client_secret": "test-client-secret",

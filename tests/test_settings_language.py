@@ -13,7 +13,7 @@ from alliance_metrics.settings import SETTINGS
 from alliance_metrics.store import Store
 from tests.conftest import at, insert_sessions
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 CODE_NAMES = [setting.name for setting in SETTINGS]
 
 

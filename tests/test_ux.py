@@ -275,7 +275,7 @@ def test_a_supervisor_can_sign_out(monkeypatch, tmp_path):
     from tests.test_roles import AUTH
 
     monkeypatch.setenv("ALLIANCE_DB", str(tmp_path / "s.duckdb"))
-    app = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60)
+    app = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard.py"), default_timeout=60)
     app.secrets["auth"] = AUTH
     app.user = {"is_logged_in": True, "alliance_role": "supervisor"}
     app.run()

@@ -100,7 +100,7 @@ def _only(screen: Callable[[], None]) -> None:
     """Show *screen* at whatever address was asked for, with no navigation, and end the run.
 
     With a ``pages/`` folder Streamlit first lists every file in it as a page of a sidebar menu
-    (its multipage v1 mode) before app.py or the page runs; a run that stopped here would keep that
+    (its multipage v1 mode) before dashboard.py or the page runs; a run that stopped here would keep that
     menu. A hidden navigation with the screen at each of those addresses replaces it, so nobody
     signed out learns the page names, nor sees "Page not found" on a deep link.
     """

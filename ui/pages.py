@@ -1,14 +1,14 @@
 """The dashboard's pages, in one list, and the guard every page file passes first.
 
-app.py builds the navigation from :data:`PAGES`; the tests open each one. ``roles`` says who may
+dashboard.py builds the navigation from :data:`PAGES`; the tests open each one. ``roles`` says who may
 open a page (ui/access.py). Supervisor pages read only anonymised aggregates
 (alliance_metrics.anonymise); every other page shows identified data.
 
-Each page file's first statement is ``guard(__file__)``, the same check app.py applies
+Each page file's first statement is ``guard(__file__)``, the same check dashboard.py applies
 (:func:`may_open`), so a page is as safe run alone as through the router. Streamlit does run
-them alone: on a freshly started server, until app.py has run once, it serves the files of
+them alone: on a freshly started server, until dashboard.py has run once, it serves the files of
 ``pages/`` by their own address (its multipage v1 mode), and ``AppTest`` does so on every run.
-Run that way, the guard signs the visitor in, checks their role, then runs app.py in the same
+Run that way, the guard signs the visitor in, checks their role, then runs dashboard.py in the same
 run, which draws the sidebar and navigation and runs the page again through the router. A page's
 file is named after its address, so the router finds the page the visitor asked for.
 """
@@ -51,9 +51,9 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/open_exports.py", N_("Open exports"), N_("Supervisor"), "open_exports", EVERYONE),
 )
 
-# True while app.py's router runs a page (reset when the run ends, however it ends).
+# True while dashboard.py's router runs a page (reset when the run ends, however it ends).
 routed: ContextVar[bool] = ContextVar("routed", default=False)
-# The page a guard handed over to app.py: the router's landing opens it if Streamlit did not
+# The page a guard handed over to dashboard.py: the router's landing opens it if Streamlit did not
 # say which page was asked for (the page file was the main script).
 asked_for: ContextVar[str | None] = ContextVar("asked_for", default=None)
 
@@ -64,7 +64,7 @@ def pages_for(role: str) -> list[PageSpec]:
 
 
 def may_open(role: str, page: PageSpec) -> bool:
-    """The one access rule, used by app.py's navigation and by every page's guard."""
+    """The one access rule, used by dashboard.py's navigation and by every page's guard."""
     return role in page.roles
 
 
@@ -78,7 +78,7 @@ def guard(file: str) -> Viewer:
     """Every page's first call: sign in (or stop at the sign-in screen), refuse a role the page is
     not for, pin a signed-in therapist to their own caseload; return the viewer.
 
-    Run outside app.py, the checks pass first, then app.py runs the page through the router
+    Run outside dashboard.py, the checks pass first, then dashboard.py runs the page through the router
     and this run of the page file ends there.
     """
     viewer = access.viewer()
@@ -91,7 +91,7 @@ def guard(file: str) -> Viewer:
     if not routed.get():
         token = asked_for.set(page.url_path)
         try:
-            runpy.run_path(str(ROOT / "app.py"))
+            runpy.run_path(str(ROOT / "dashboard.py"))
         finally:
             asked_for.reset(token)
         st.stop()
@@ -99,7 +99,7 @@ def guard(file: str) -> Viewer:
 
 
 def switch_to(url_path: str) -> None:
-    """Open the page at *url_path* (st.switch_page), whether this run came through app.py's router
+    """Open the page at *url_path* (st.switch_page), whether this run came through dashboard.py's router
     or a page file ran alone: the page is named by its address, not by a path relative to the
     script Streamlit started with."""
     page = next(page for page in PAGES if page.url_path == url_path)

@@ -1,5 +1,5 @@
 """The shared sidebar: whose caseload (when there are several therapists) and who is signed in.
-Rendered by app.py; pages read the choice with :func:`therapist`."""
+Rendered by dashboard.py; pages read the choice with :func:`therapist`."""
 
 from __future__ import annotations
 
@@ -43,3 +43,12 @@ def therapist() -> str | None:
     """The chosen therapist id, or None for the whole practice."""
     chosen = st.session_state.get("therapist", ALL)
     return None if chosen == ALL else chosen
+
+
+def next_therapist(store: Store) -> str | None:
+    """Whose caseload the next page will show: the choice, unless the store now holds a single
+    therapist, whom :func:`render` will pick — a write in this run may have brought them (an
+    import into an empty store): what to prepare for the next page."""
+    chosen = therapist()
+    names = therapists(store) if chosen is None else []
+    return names[0] if len(names) == 1 else chosen

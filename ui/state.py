@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterator
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from alliance_metrics.i18n import _, current_language, use_language
+from alliance_metrics.i18n import _, current_language, format_decimal, use_language
 from alliance_metrics.inventory import load_demo_if_empty, session_count
 from alliance_metrics.store import Store, StoreError, database_path
 from ui.figures import kept
@@ -120,6 +121,27 @@ _prepared: set[tuple] = set()   # (store, data version, language, therapist) pre
 _prepared_lock = threading.Lock()
 
 
+def prepare_now(therapist_id: str | None) -> None:
+    """Compute, in this run, what the therapist's pages open on (:func:`alliance_metrics.prepare.prepare`)
+    for the store's data as it is now: the Import page calls it after a write, under a spinner
+    below its verdict, so that the first page opened after an import finds its results up to date
+    (the weekly review's inputs kept current at write time, issue 16) instead of computing them —
+    seconds at a million sessions. ``ALLIANCE_PREPARE=off`` turns it off."""
+    if os.environ.get("ALLIANCE_PREPARE", "on") == "off":
+        return
+    from alliance_metrics.prepare import prepare
+
+    opened = store()
+    key = (opened.opened, opened.data_version(), current_language(), therapist_id)
+    try:
+        prepare(opened, therapist_id)
+    except Exception:   # the page that needs it computes it again and shows any error itself
+        logging.getLogger(__name__).debug("preparation after a write failed", exc_info=True)
+        return
+    with _prepared_lock:
+        _prepared.add(key)
+
+
 def prepare_in_background(therapist_id: str | None) -> None:
     """Once per data version, language and caseload: compute in a background thread what the
     therapist's pages open on (:func:`alliance_metrics.prepare.prepare`), so that the next page
@@ -157,7 +179,7 @@ _drawing_changed = threading.Condition()
 
 @contextmanager
 def drawing_a_page() -> Iterator[None]:
-    """Around a page's run (app.py): the preparation waits while any page is being drawn."""
+    """Around a page's run (dashboard.py): the preparation waits while any page is being drawn."""
     global _drawing, _last_drawn
     with _drawing_changed:
         _drawing += 1
@@ -180,6 +202,47 @@ def wait_until_idle(idle_s: float | None = None) -> None:
             if _drawing == 0 and quiet_for >= idle_s:
                 return
             _drawing_changed.wait(timeout=max(idle_s - quiet_for, 0.05) if _drawing == 0 else None)
+
+
+def prepare_at_start() -> None:
+    """Before the server takes its first visitor (app.py): open the store (loading the demo
+    practice into an empty one), import what the pages draw with, and compute what the therapist's
+    first page opens on for the whole practice (:func:`alliance_metrics.prepare.prepare`), in the
+    practice's language (a browser asking for another one has it computed on its first visit),
+    and what the supervisor page's view would release (:func:`~alliance_metrics.anonymise.prepare_release`:
+    computed, not written). Seconds at a million sessions, said on the terminal; without it the
+    first visit after every start paid them. ``ALLIANCE_PREPARE=off`` turns it off, as the
+    background preparation. A store that cannot be opened, or any failure, is left for the first
+    page to say."""
+    if os.environ.get("ALLIANCE_PREPARE", "on") == "off":
+        return
+    started = time.perf_counter()
+    try:
+        import alliance_metrics.charts  # noqa: F401  (plotly and the charts: the pages' first import)
+        from alliance_metrics.anonymise import prepare_release
+        from alliance_metrics.i18n import choose_language
+        from alliance_metrics.prepare import prepare
+
+        opened = _open_store(str(database_path()))
+        language = choose_language(setting=opened.settings().get("language"))
+        with use_language(language):
+            _say(_("Alliance: preparing the first page ({n} sessions)…").format(
+                n=format_decimal(session_count(opened), 0)))
+            prepare(opened)
+            if session_count(opened):   # the supervisor page's view: what it will release, not written
+                prepare_release(opened)
+            with _prepared_lock:
+                _prepared.add((opened.opened, opened.data_version(), language, None))
+            _say(_("Alliance: ready in {seconds} s.").format(
+                seconds=format_decimal(time.perf_counter() - started, 1)))
+    except Exception as error:   # the first page computes it again and shows any error itself
+        _say(_("Alliance: nothing prepared ({error}); the first page will compute it.").format(
+            error=f"{type(error).__name__}: {error}"))
+
+
+def _say(line: str) -> None:
+    """A line on the server's terminal."""
+    print(line, file=sys.stderr, flush=True)
 
 
 def _prepare(opened: Store, therapist_id: str | None, language: str) -> None:
