@@ -78,7 +78,8 @@ def server_log(database: str | os.PathLike) -> Path:
 
 @contextmanager
 def running_app(database: str | os.PathLike, *, timeout_s: float = 60,
-                secrets: str | os.PathLike | None = None, script: str = "app.py") -> Iterator[str]:
+                secrets: str | os.PathLike | None = None, script: str = "app.py",
+                port: int | None = None) -> Iterator[str]:
     """Run the dashboard on 127.0.0.1 with *database* as ``$ALLIANCE_DB``; yield its base URL.
 
     The server's output goes to :func:`server_log`; its last lines are in the error raised
@@ -86,9 +87,10 @@ def running_app(database: str | os.PathLike, *, timeout_s: float = 60,
     With *secrets*, the server reads that TOML file as its only secrets file
     (``--secrets.files``) instead of ``.streamlit/secrets.toml``: an ``[auth]`` section there
     turns sign-in on (ui/access.py). *script* (from the repository root) is the Streamlit script
-    to serve instead of the dashboard (the benchmark's probe app).
+    to serve instead of the dashboard (the benchmark's probe app). *port* (default: a free one)
+    gives a server the address of an earlier one, whose pages a browser has in its cache.
     """
-    port = free_port()
+    port = port or free_port()
     base_url = f"http://127.0.0.1:{port}"
     log_path = server_log(database)
     command = [
