@@ -126,11 +126,6 @@ def record_rows(store: Store, rows: pd.DataFrame) -> None:
             cursor.unregister("release_rows")
 
 
-def record(store: Store, release: Release) -> None:
-    """Freeze *release* (see :func:`record_rows`)."""
-    record_rows(store, rows_of(release))
-
-
 def released_periods(store: Store) -> list[str]:
     """Every period the ledger holds a figure for (their labels give the practice's grain)."""
     return store.query_named("ledger_periods").period.tolist()

@@ -195,3 +195,27 @@ def test_after_an_import_the_pages_find_their_results_up_to_date(monkeypatch, tm
         app.switch_page(page).run()
         assert not app.exception, (page, app.exception)
     assert counted == {"flag_accuracy": 1, "relationship_family": 1}     # no page computed them again
+
+
+def test_prepared_at_start_for_a_practice_of_one_therapist_their_caseload(monkeypatch, tmp_path):
+    """A solo practice: the sidebar shows its only therapist's caseload, so that is what the start
+    prepares (the whole practice's results would be keyed for no one the pages ask for)."""
+    from alliance_metrics.ingest import import_sessions
+    from alliance_metrics.store import Store
+    from ui.state import prepare_at_start
+
+    log = tmp_path / "log.csv"
+    log.write_bytes(LOG)
+    opened = Store(tmp_path / "alliance.duckdb")
+    import_sessions(opened, log)                      # one therapist: the importer's default
+    opened.close()
+    monkeypatch.setenv("ALLIANCE_PREPARE", "on")
+    monkeypatch.setenv("ALLIANCE_DB", str(tmp_path / "alliance.duckdb"))
+    monkeypatch.setenv("ALLIANCE_SECRET_FILE", str(tmp_path / "practice.key"))
+    counted = []
+    real = caseload.relationship_family
+    monkeypatch.setattr(caseload, "relationship_family", lambda *args, **kwargs: counted.append(1) or real(*args, **kwargs))
+    prepare_at_start()
+    app = open_app(monkeypatch, tmp_path / "alliance.duckdb", demo=False)
+    app.switch_page("pages/relationships.py").run()
+    assert not app.exception and len(counted) == 1    # the page found its therapist's family ready

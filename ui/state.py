@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from alliance_metrics.i18n import _, current_language, format_decimal, use_language
-from alliance_metrics.inventory import load_demo_if_empty, session_count
+from alliance_metrics.inventory import load_demo_if_empty, session_count, therapists
 from alliance_metrics.store import Store, StoreError, database_path
 from ui.figures import kept
 
@@ -207,13 +207,13 @@ def wait_until_idle(idle_s: float | None = None) -> None:
 def prepare_at_start() -> None:
     """Before the server takes its first visitor (app.py): open the store (loading the demo
     practice into an empty one), import what the pages draw with, and compute what the therapist's
-    first page opens on for the whole practice (:func:`alliance_metrics.prepare.prepare`), in the
-    practice's language (a browser asking for another one has it computed on its first visit),
-    and what the supervisor page's view would release (:func:`~alliance_metrics.anonymise.prepare_release`:
-    computed, not written). Seconds at a million sessions, said on the terminal; without it the
-    first visit after every start paid them. ``ALLIANCE_PREPARE=off`` turns it off, as the
-    background preparation. A store that cannot be opened, or any failure, is left for the first
-    page to say."""
+    first page opens on (:func:`alliance_metrics.prepare.prepare`) for the caseload the sidebar
+    shows first — the whole practice, or its only therapist — in the practice's language (a
+    browser asking for another one has it computed on its first visit), and what the supervisor
+    page's view would release (:func:`~alliance_metrics.anonymise.prepare_release`: computed, not
+    written). Seconds at a million sessions, said on the terminal; without it the first visit
+    after every start paid them. ``ALLIANCE_PREPARE=off`` turns it off, as the background
+    preparation. A store that cannot be opened, or any failure, is left for the first page to say."""
     if os.environ.get("ALLIANCE_PREPARE", "on") == "off":
         return
     started = time.perf_counter()
@@ -228,11 +228,13 @@ def prepare_at_start() -> None:
         with use_language(language):
             _say(_("Alliance: preparing the first page ({n} sessions)…").format(
                 n=format_decimal(session_count(opened), 0)))
-            prepare(opened)
+            names = therapists(opened)
+            therapist_id = names[0] if len(names) == 1 else None   # whom the sidebar shows (ui/sidebar.py)
+            prepare(opened, therapist_id)
             if session_count(opened):   # the supervisor page's view: what it will release, not written
                 prepare_release(opened)
             with _prepared_lock:
-                _prepared.add((opened.opened, opened.data_version(), language, None))
+                _prepared.add((opened.opened, opened.data_version(), language, therapist_id))
             _say(_("Alliance: ready in {seconds} s.").format(
                 seconds=format_decimal(time.perf_counter() - started, 1)))
     except Exception as error:   # the first page computes it again and shows any error itself
