@@ -8,9 +8,11 @@ then waits for it, and the others do not.
 """
 
 import asyncio
+import runpy
 import sys
 import threading
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import streamlit as st
 
@@ -39,4 +41,9 @@ async def _prepared_first(_app):
     yield
 
 
-app = st.App("dashboard.py", lifespan=_prepared_first)
+if __name__ == "__main__":
+    # Run as a Streamlit script rather than imported as the server (AppTest.from_file("app.py"), an
+    # older `streamlit run` that does not look for an st.App): the dashboard itself, unprepared.
+    runpy.run_path(str(Path(__file__).with_name("dashboard.py")))
+else:
+    app = st.App("dashboard.py", lifespan=_prepared_first)

@@ -228,3 +228,13 @@ def test_relationships_charts_follow_the_choices_and_are_kept_between_runs(monke
     app.selectbox(key="relationship_score").select("attendance").run()
     assert not app.exception and len(built) == 3 and x_titles()[0].startswith("Attendance")
     assert x_titles()[1] == first[1]                                   # the within-client chart is kept
+
+
+def test_app_py_run_as_a_script_is_the_dashboard(monkeypatch, tmp_path):
+    """``streamlit run app.py`` serves the st.App of app.py (tests/test_prepare.py starts it); run as
+    a Streamlit script instead (AppTest, an older Streamlit), app.py is the dashboard itself."""
+    monkeypatch.setenv("ALLIANCE_DB", str(tmp_path / "alliance.duckdb"))
+    app = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=TIMEOUT).run()
+    assert not app.exception and app.title[0].value == "Weekly review"
+    app.switch_page("pages/client.py").run()
+    assert not app.exception and app.title[0].value == "Client"
