@@ -17,7 +17,7 @@ from pathlib import Path
 import streamlit as st
 
 #: The longest the server waits for the preparation before it answers its visitors.
-READY_WITHIN_S = 30.0
+READY_WITHIN_S = 20.0
 
 
 @asynccontextmanager
