@@ -13,6 +13,18 @@ from alliance_metrics.store import per_data_version
 from tests.test_app import open_app
 
 
+def count_calls(monkeypatch, *targets) -> dict[str, int]:
+    """Count the calls of each (module, function name) in *targets* — the real function still runs;
+    returns the counts by name, kept up to date."""
+    counted = dict.fromkeys((name for _, name in targets), 0)
+    for module, name in targets:
+        def counting(*args, _real=getattr(module, name), _name=name, **kwargs):
+            counted[_name] += 1
+            return _real(*args, **kwargs)
+        monkeypatch.setattr(module, name, counting)
+    return counted
+
+
 def test_a_result_being_computed_is_waited_for_not_computed_twice(store):
     calls = []
     release = threading.Event()
@@ -71,18 +83,7 @@ def test_the_preparation_waits_until_no_page_has_been_drawn_for_a_while():
 def test_after_the_weekly_review_the_client_and_relationships_pages_are_ready(monkeypatch, tmp_path):
     monkeypatch.setenv("ALLIANCE_PREPARE", "on")
     monkeypatch.setattr("ui.state.PREPARE_AFTER_IDLE_S", 0.1)
-    counted = {"flag_accuracy": 0, "relationship_family": 0}
-
-    def counting(module, name):
-        real = getattr(module, name)
-
-        def wrapper(*args, **kwargs):
-            counted[name] += 1
-            return real(*args, **kwargs)
-        monkeypatch.setattr(module, name, wrapper)
-
-    counting(progress, "flag_accuracy")
-    counting(caseload, "relationship_family")
+    counted = count_calls(monkeypatch, (progress, "flag_accuracy"), (caseload, "relationship_family"))
     app = open_app(monkeypatch, tmp_path / "alliance.duckdb")    # the demo practice, weekly review
     assert app.title[0].value == "Weekly review"
     for thread in threading.enumerate():
@@ -128,19 +129,8 @@ def test_prepared_at_start_the_first_pages_find_their_results_ready(monkeypatch,
     monkeypatch.setenv("ALLIANCE_PREPARE", "on")
     monkeypatch.setenv("ALLIANCE_DB", str(tmp_path / "alliance.duckdb"))
     monkeypatch.setenv("ALLIANCE_SECRET_FILE", str(tmp_path / "practice.key"))
-    counted = {"flag_accuracy": 0, "relationship_family": 0, "_period_tables": 0}
-
-    def counting(module, name):
-        real = getattr(module, name)
-
-        def wrapper(*args, **kwargs):
-            counted[name] += 1
-            return real(*args, **kwargs)
-        monkeypatch.setattr(module, name, wrapper)
-
-    counting(progress, "flag_accuracy")
-    counting(caseload, "relationship_family")
-    counting(anonymise, "_period_tables")
+    counted = count_calls(monkeypatch, (progress, "flag_accuracy"), (caseload, "relationship_family"),
+                          (anonymise, "_period_tables"))
     prepare_at_start()                                           # the demo practice, loaded into the empty store
     prepared = dict(counted)
     assert prepared["flag_accuracy"] == 1 and prepared["relationship_family"] == 1
@@ -176,11 +166,7 @@ def test_after_an_import_the_pages_find_their_results_up_to_date(monkeypatch, tm
     (ui/state.prepare_now): the next pages compute nothing again."""
     monkeypatch.setenv("ALLIANCE_PREPARE", "on")
     monkeypatch.setattr("ui.state.PREPARE_AFTER_IDLE_S", 0.1)
-    counted = {"flag_accuracy": 0, "relationship_family": 0}
-    for module, name in ((progress, "flag_accuracy"), (caseload, "relationship_family")):
-        real = getattr(module, name)
-        monkeypatch.setattr(module, name, lambda *args, _real=real, _name=name, **kwargs:
-                            counted.__setitem__(_name, counted[_name] + 1) or _real(*args, **kwargs))
+    counted = count_calls(monkeypatch, (progress, "flag_accuracy"), (caseload, "relationship_family"))
     app = open_app(monkeypatch, tmp_path / "alliance.duckdb", demo=False)   # empty: nothing to prepare
     app.switch_page("pages/import_data.py").run()
     app.file_uploader(key="sessions_file").upload("log.csv", LOG, "text/csv")
@@ -212,10 +198,8 @@ def test_prepared_at_start_for_a_practice_of_one_therapist_their_caseload(monkey
     monkeypatch.setenv("ALLIANCE_PREPARE", "on")
     monkeypatch.setenv("ALLIANCE_DB", str(tmp_path / "alliance.duckdb"))
     monkeypatch.setenv("ALLIANCE_SECRET_FILE", str(tmp_path / "practice.key"))
-    counted = []
-    real = caseload.relationship_family
-    monkeypatch.setattr(caseload, "relationship_family", lambda *args, **kwargs: counted.append(1) or real(*args, **kwargs))
+    counted = count_calls(monkeypatch, (caseload, "relationship_family"))
     prepare_at_start()
     app = open_app(monkeypatch, tmp_path / "alliance.duckdb", demo=False)
     app.switch_page("pages/relationships.py").run()
-    assert not app.exception and len(counted) == 1    # the page found its therapist's family ready
+    assert not app.exception and counted == {"relationship_family": 1}   # the page found its therapist's family ready

@@ -11,6 +11,7 @@ from alliance_metrics.store import Store
 from ui.access import SINGLE_USER, SUPERVISOR, Viewer
 
 ALL = "All therapists"   # the choice of no one therapist: shown through _() in the language of the run
+_LISTED = "therapists_listed"   # how many therapists this run's sidebar found (for next_therapist)
 
 
 def render(store: Store, viewer: Viewer) -> None:
@@ -21,6 +22,7 @@ def render(store: Store, viewer: Viewer) -> None:
         st.sidebar.button(_("Sign out"), on_click=st.logout, key="sign_out")
         return
     names = therapists(store)
+    st.session_state[_LISTED] = len(names)
     if len(names) > 1:
         st.sidebar.selectbox(_("Therapist"), [ALL, *names], key="therapist",
                              format_func=lambda name: _("All therapists") if name == ALL else name,
@@ -46,9 +48,11 @@ def therapist() -> str | None:
 
 
 def next_therapist(store: Store) -> str | None:
-    """Whose caseload the next page will show: the choice, unless the store now holds a single
-    therapist, whom :func:`render` will pick — a write in this run may have brought them (an
-    import into an empty store): what to prepare for the next page."""
+    """Whose caseload the next page will show: the choice, unless the sidebar found no therapist and
+    the store now holds one, whom :func:`render` will pick (an import into an empty store in this
+    run brought them): what to prepare for the next page. Asks the store only in that case."""
     chosen = therapist()
-    names = therapists(store) if chosen is None else []
-    return names[0] if len(names) == 1 else chosen
+    if chosen is not None or st.session_state.get(_LISTED, 0) > 0:
+        return chosen
+    names = therapists(store)
+    return names[0] if len(names) == 1 else None

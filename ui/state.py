@@ -226,12 +226,12 @@ def prepare_at_start() -> None:
         opened = _open_store(str(database_path()))
         language = choose_language(setting=opened.settings().get("language"))
         with use_language(language):
-            _say(_("Alliance: preparing the first page ({n} sessions)…").format(
-                n=format_decimal(session_count(opened), 0)))
+            sessions = session_count(opened)
+            _say(_("Alliance: preparing the first page ({n} sessions)…").format(n=format_decimal(sessions, 0)))
             names = therapists(opened)
             therapist_id = names[0] if len(names) == 1 else None   # whom the sidebar shows (ui/sidebar.py)
             prepare(opened, therapist_id)
-            if session_count(opened):   # the supervisor page's view: what it will release, not written
+            if sessions:   # the supervisor page's view: what it will release, not written
                 prepare_release(opened)
             with _prepared_lock:
                 _prepared.add((opened.opened, opened.data_version(), language, therapist_id))
