@@ -535,47 +535,98 @@ def supervisor_view(
     grain, periods, endings_known = _covered(store, granularity, this_month, ending_gap_days, k)
     fresh = _unreleased(store, periods, endings_known, this_month, grain, ending_gap_days, k)
     if len(fresh):
-        ledger.record_rows(store, fresh)
+        if ledger.record_rows(store, fresh) < len(fresh):   # another view froze some of them first:
+            _released_view.cache_clear()                  # a view prepared from these rows is not theirs
         _release_rows.cache_clear()   # recorded: no view needs them again (a release is tens of MB)
-
-    scope = ledger.PRACTICE if therapist_id is None else ledger.therapist_scope(therapist_id)
-    last = periods[-1] if periods else None
-    # this scope's rows (and the practice's: its bins), and every therapist's of the last period
-    frozen = ledger.released(store, (*PERIOD_TABLES, CASELOAD), periods, scopes=(scope, ledger.PRACTICE))
-    frozen |= ledger.released(store, ("scores",), [last] if last else [])
-    return SupervisorView(
-        k=k,
-        granularity=grain,
-        first_period=periods[0] if periods else None,
-        last_period=last,
-        ending_gap_days=int(ending_gap_days),
-        sources=(Source(practice_pseudonym(secret),
-                        ALL_THERAPISTS if therapist_id is None else pseudonym(therapist_id, secret),
-                        period_label(this_month, MONTH)),),
-        trends=_trends(frozen, periods, scope, k),
-        caseload=_caseload(frozen, periods, scope, k),
-        therapists=_therapists(frozen, last, scope, secret, k),
-        distributions=_binned(frozen, "distributions", last, scope, k),
-        relation_bins=_binned(frozen, "relation_bins", last, scope, k),
-        relations=_relations(frozen, last, scope, k),
-    )
+    of = _ViewOf(k, grain, tuple(periods), therapist_id, int(ending_gap_days), this_month, secret)
+    return _released_view(store, of, ledger.frozen(store, (*PERIOD_TABLES, CASELOAD), periods))
 
 
-
-
-def prepare_release(store: Store, as_of: date | datetime | None = None) -> None:
+def prepare_release(store: Store, as_of: date | datetime | None = None) -> SupervisorView:
     """Compute, and write nothing, what the practice's next supervisor view as of *as_of*'s month
-    (default today) would release, with the practice's settings — the supervisor page's view. The
-    view then only writes it: at a million sessions a practice's first release takes seconds to
-    compute (nine periods' tables for 1,450 therapists, 241,416 rows), and the dashboard computes
-    it before its first visitor (ui/state.py). Nothing is frozen before a view asks: the ledger's
-    rule, "released when first viewed", is unchanged, and the rows are those of this data version
-    only (a change of the data or settings computes them again)."""
+    (default today) would release, with the practice's settings, and the view itself as it will be
+    once released — the supervisor page's view. The view then only writes the rows: at a million
+    sessions a practice's first release takes seconds to compute (nine periods' tables for 1,450
+    therapists, 241,416 rows), and the dashboard computes it before its first visitor
+    (ui/state.py). Nothing is frozen before a view asks: the ledger's rule, "released when first
+    viewed", is unchanged, and both are those of this data version only (a change of the data or
+    settings computes them again). Creates the practice key file if there is none, as the view would.
+    Returns the view made ahead: the one :func:`supervisor_view` will return, unless something
+    changes before it is asked for."""
     k = _setting_or(store, "k_anonymity", None)
     gap_days = _setting_or(store, "ending_gap_days", None)
     this_month = month_start(as_of or date.today())
     grain, periods, endings_known = _covered(store, AUTO, this_month, gap_days, k)
-    _unreleased(store, periods, endings_known, this_month, grain, gap_days, k)
+    pending = _unreleased(store, periods, endings_known, this_month, grain, gap_days, k)
+    held = ledger.frozen(store, (*PERIOD_TABLES, CASELOAD), periods)
+    of = _ViewOf(k, grain, tuple(periods), None, int(gap_days), this_month, practice_secret())
+    view = _view_of(_read_by(store, of, pending), of)
+    _released_view.remember(store, of, held | frozenset(zip(pending.table_name, pending.period)), result=view)
+    return view
+
+
+@dataclass(frozen=True)
+class _ViewOf:
+    """What a view is of, but for the ledger's rows: the arguments of a supervisor view, resolved."""
+
+    k: int
+    granularity: str
+    periods: tuple[str, ...]
+    therapist_id: str | None
+    ending_gap_days: int
+    this_month: date
+    secret: PracticeSecret
+
+    @property
+    def scope(self) -> str:
+        return ledger.PRACTICE if self.therapist_id is None else ledger.therapist_scope(self.therapist_id)
+
+    @property
+    def last(self) -> str | None:
+        return self.periods[-1] if self.periods else None
+
+
+@per_data_version
+def _released_view(store: Store, of: _ViewOf, held: frozenset[tuple[str, str]]) -> SupervisorView:
+    """The view *of* made from the ledger, which holds the (table, period) pairs *held* of its
+    periods: memoised per data version and pairs (released rows never change), and made ahead by
+    :func:`prepare_release` from the rows it will write."""
+    return _view_of(_read_by(store, of), of)
+
+
+def _read_by(store: Store, of: _ViewOf, pending: pd.DataFrame | None = None) -> ledger.Release:
+    """The ledger's rows the view *of* reads — its scope's and the practice's, and every
+    therapist's scores of its last period — with the *pending* rows (computed, not yet written:
+    :func:`ledger.rows_of`) as if written."""
+    last = of.last
+    frozen = ledger.released(store, (*PERIOD_TABLES, CASELOAD), of.periods, scopes=(of.scope, ledger.PRACTICE))
+    frozen |= ledger.released(store, ("scores",), [last] if last else [])
+    if pending is not None and len(pending):
+        read = pending.scope.isin([of.scope, ledger.PRACTICE]) | (
+            (pending.table_name == "scores") & (pending.period == last))
+        frozen |= ledger.release_of(pending[read].sort_values(["table_name", "period", "scope", "row_key"]))
+    return frozen
+
+
+def _view_of(frozen: ledger.Release, of: _ViewOf) -> SupervisorView:
+    """The view *of* from the released rows it reads (:func:`_read_by`)."""
+    secret, scope, last = of.secret, of.scope, of.last
+    return SupervisorView(
+        k=of.k,
+        granularity=of.granularity,
+        first_period=of.periods[0] if of.periods else None,
+        last_period=last,
+        ending_gap_days=of.ending_gap_days,
+        sources=(Source(practice_pseudonym(secret),
+                        ALL_THERAPISTS if of.therapist_id is None else pseudonym(of.therapist_id, secret),
+                        period_label(of.this_month, MONTH)),),
+        trends=_trends(frozen, list(of.periods), scope, of.k),
+        caseload=_caseload(frozen, list(of.periods), scope, of.k),
+        therapists=_therapists(frozen, last, scope, secret, of.k),
+        distributions=_binned(frozen, "distributions", last, scope, of.k),
+        relation_bins=_binned(frozen, "relation_bins", last, scope, of.k),
+        relations=_relations(frozen, last, scope, of.k),
+    )
 
 
 def _covered(store: Store, granularity: str, this_month: date, gap_days: int, k: int) -> tuple[str, list[str], list[str]]:

@@ -33,9 +33,12 @@ from alliance_metrics.pseudonym import PracticeSecret, SecretFileError, practice
 from alliance_metrics.store import Store, StoreError, _sync_folder
 from alliance_metrics.i18n import _, ngettext
 
-#: What the restored file takes from the database it replaces (the ledger's rows win over the backup's).
+#: What the restored file takes from the database it replaces: its ledger's (table, period) pairs,
+#: each whole, win over the backup's (a pair is released once, for every scope: ledger.py).
 _CARRY_OVER = (
-    "insert or replace into release_ledger by name select * from replaced.release_ledger",
+    "delete from release_ledger where (table_name, period) in "
+    "(select (table_name, period) from replaced.release_ledger)",
+    "insert into release_ledger by name select * from replaced.release_ledger",
     "delete from audit_log",
     "insert into audit_log by name select * from replaced.audit_log",
     "insert or ignore into erased_clients by name select * from replaced.erased_clients",

@@ -88,18 +88,14 @@ def released(store: Store, tables: Iterable[str], periods: Iterable[str],
              scopes: Iterable[str] | None = None) -> Release:
     """The released rows of these tables and periods (of these scopes; default all), as frozen."""
     scopes = None if scopes is None else list(scopes)
-    frame = store.query_named("ledger_read", {"tables": list(tables), "periods": list(periods),
-                                "all_scopes": scopes is None, "scopes": scopes or []})
-    found: Release = {}
-    for table, period, scope, _, figures in frame.itertuples(index=False):
-        found.setdefault((table, period), {}).setdefault(scope, []).append(json.loads(figures))
-    return found
+    return release_of(store.query_named("ledger_read", {"tables": list(tables), "periods": list(periods),
+                                            "all_scopes": scopes is None, "scopes": scopes or []}))
 
 
-def frozen(store: Store, tables: Iterable[str], periods: Iterable[str]) -> set[tuple[str, str]]:
+def frozen(store: Store, tables: Iterable[str], periods: Iterable[str]) -> frozenset[tuple[str, str]]:
     """The (table, period) pairs the ledger holds: released once, for every scope."""
     found = store.query_named("ledger_frozen", {"tables": list(tables), "periods": list(periods)})
-    return set(zip(found.table_name, found.period))
+    return frozenset(zip(found.table_name, found.period))
 
 
 def rows_of(release: Release) -> pd.DataFrame:
@@ -112,18 +108,33 @@ def rows_of(release: Release) -> pd.DataFrame:
         columns=["table_name", "period", "scope", "row_key", "figures"])
 
 
-def record_rows(store: Store, rows: pd.DataFrame) -> None:
+def release_of(rows: pd.DataFrame) -> Release:
+    """The release the ledger's *rows* hold (table_name, period, scope, row_key, figures, in their
+    order): the inverse of :func:`rows_of`.
+
+    >>> release_of(rows_of({("scores", "2026-01"): {PRACTICE: [{"measure": "attendance", "n_clients": 12}]}}))
+    {('scores', '2026-01'): {'practice': [{'measure': 'attendance', 'n_clients': 12}]}}
+    """
+    found: Release = {}
+    for table, period, scope, figures in zip(rows.table_name, rows.period, rows.scope, rows.figures):
+        found.setdefault((table, period), {}).setdefault(scope, []).append(json.loads(figures))
+    return found
+
+
+def record_rows(store: Store, rows: pd.DataFrame) -> int:
     """Freeze *rows* (:func:`rows_of` a release: every row of each (table, period), all scopes) in
-    one transaction.
+    one transaction; return how many were written.
 
     A (table, period) another view froze first keeps that view's rows: the insert skips any pair
     the ledger holds, so what later views read is always the first release.
     """
-    if len(rows):
-        with store.transaction(totals="none") as cursor:
-            cursor.register("release_rows", rows)
-            cursor.execute(sql.load("ledger_insert"))
-            cursor.unregister("release_rows")
+    if not len(rows):
+        return 0
+    with store.transaction(totals="none") as cursor:
+        cursor.register("release_rows", rows)
+        written = cursor.execute(sql.load("ledger_insert")).fetchone()[0]
+        cursor.unregister("release_rows")
+    return int(written)
 
 
 def released_periods(store: Store) -> list[str]:

@@ -54,6 +54,12 @@ class PracticeSecret:
     def __reduce__(self):
         raise TypeError("A PracticeSecret cannot be pickled: the key stays in its key file.")
 
+    def __eq__(self, other: object) -> bool:   # the same key, read twice, is the same secret
+        return isinstance(other, PracticeSecret) and hmac.compare_digest(self._key, other._key)
+
+    def __hash__(self) -> int:   # of a digest, never of the key: a memo's key may be logged
+        return hash(self.hexdigest("memo key"))
+
     def hexdigest(self, message: str) -> str:
         """HMAC-SHA256 of the UTF-8 *message* under this key, as 64 hex digits."""
         return hmac.new(self._key, message.encode("utf-8"), hashlib.sha256).hexdigest()

@@ -33,7 +33,7 @@ from alliance_metrics.sql import load as sql   # the one SQL loader; store.sql(n
 #: A new version appends one file; applying the files after a database's version brings it up to date.
 MIGRATIONS: tuple[str, ...] = (
     "schema_v1", "schema_v2", "schema_v3_lifecycle", "schema_v4_release_ledger", "schema_v5_import",
-    "schema_v6_erasures")
+    "schema_v6_erasures", "schema_v7_ledger_unkeyed")
 SCHEMA_VERSION = len(MIGRATIONS)
 #: Macros and views that are code, not data: recreated at every open so they match this release.
 DERIVED = ("session_facts", "client_components")
@@ -75,11 +75,20 @@ def per_data_version(function: Callable[..., Result], maxsize: int = 16) -> Call
     computing: dict[tuple, threading.Event] = {}   # keys being computed now, by any thread
     lock = threading.Lock()
 
+    def key_of(store: "Store", args: tuple, kwargs: dict) -> tuple:
+        # the language too: the results hold sentences (needs-attention reasons, readings)
+        return store.opened, store.data_version(), current_language(), args, tuple(sorted(kwargs.items()))
+
+    def keep(key: tuple, value) -> None:
+        with lock:
+            results[key] = value
+            while len(results) > maxsize:
+                results.popitem(last=False)
+
     @wraps(function)
     def memoised(store: "Store", *args, **kwargs):
-        # the language too: the results hold sentences (needs-attention reasons, readings)
-        language = current_language()
-        key = (store.opened, store.data_version(), language, args, tuple(sorted(kwargs.items())))
+        key = key_of(store, args, kwargs)
+        language = key[2]
         while True:
             with lock:
                 if key in results:
@@ -93,17 +102,20 @@ def per_data_version(function: Callable[..., Result], maxsize: int = 16) -> Call
         try:
             with use_language(language):   # resolved once for the whole computation, as keyed
                 value = function(store, *args, **kwargs)
-            with lock:
-                results[key] = value
-                while len(results) > maxsize:
-                    results.popitem(last=False)
+            keep(key, value)
             return value
         finally:
             with lock:
                 del computing[key]
             done.set()   # waiters find the result, or (after a failure) compute it themselves
 
+    def remember(store: "Store", *args, result: Result, **kwargs) -> None:
+        """Keep *result* as ``function(store, *args, **kwargs)`` for the store's data as it is now:
+        computed ahead, another way, by a caller that knows it equal (anonymise.prepare_release)."""
+        keep(key_of(store, args, kwargs), result)
+
     memoised.cache_clear = results.clear
+    memoised.remember = remember
     return memoised
 
 

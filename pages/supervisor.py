@@ -16,7 +16,7 @@ view = practice_supervisor_view()
 if view is None:
     st.info(_("No sessions yet: the supervisor view appears once the practice has a closed month of sessions."))
     st.stop()
-export = practice_supervisor_export()   # the view's every figure: what its charts are kept by
+export = practice_supervisor_export(view)   # the view's every figure: what its charts are kept by
 supervision.render(view, exports_digest(export))
 
 st.header(_("Send to a supervisor"))

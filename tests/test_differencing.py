@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from alliance_metrics import anonymise
+from alliance_metrics import anonymise, ledger
 from alliance_metrics.anonymise import MEASURES, TOTAL, SupervisorView, prepare_release, supervisor_view
 from alliance_metrics.pseudonym import PracticeSecret, pseudonym
 from alliance_metrics.store import Store
@@ -143,6 +143,39 @@ def test_sessions_entered_after_a_release_was_computed_ahead_are_in_it():
     insert_sessions(store, LATE)                        # before any view: the release is not frozen yet
     n, mean = scope_cells(export(store, as_of))["2026-01", "alliance"]
     assert (n, mean) == (25, 78.5)                      # (24 · 80 + 1 · 42.5) / 25, the late client in
+
+
+def test_the_view_made_ahead_is_the_pages_view_and_equals_one_made_from_the_ledger(monkeypatch):
+    ahead, control = practice(two_therapists()), practice(two_therapists())
+    as_of = date(2026, 5, 20)
+    prepared = prepare_release(ahead, as_of)
+    reads = []
+    real = ledger.released
+    monkeypatch.setattr(ledger, "released", lambda *args, **kwargs: reads.append(args[1]) or real(*args, **kwargs))
+    made_ahead = supervisor_view(ahead, as_of=as_of)   # as the supervisor page asks: the practice's settings
+    assert made_ahead is prepared and reads == []       # it read nothing back: it was made ahead
+    from_ledger = supervisor_view(control, as_of=as_of)
+    assert reads                                         # the control's was read from its ledger
+    assert export_json(made_ahead) == export_json(from_ledger)
+
+
+def test_a_period_frozen_by_another_view_meanwhile_is_shown_as_that_view_froze_it(monkeypatch):
+    store = practice(two_therapists())
+    as_of = date(2026, 5, 20)
+    prepare_release(store, as_of)
+    other = pd.DataFrame({"table_name": ["scores"], "period": ["2026-01"], "scope": ["practice"],
+                          "row_key": ["alliance"], "figures": ['{"measure": "alliance", "n_clients": 24, '
+                                                                '"mean": 12.5, "median": 12.5, "suppressed": false}']})
+    real = ledger.record_rows
+
+    def another_view_first(store, rows):   # it froze January's scores between this view's reading and writing
+        real(store, other)
+        return real(store, rows)
+
+    monkeypatch.setattr(ledger, "record_rows", another_view_first)
+    view = supervisor_view(store, as_of=as_of)
+    january = view.trends[(view.trends.period == "2026-01") & (view.trends.measure == "alliance")]
+    assert january[["n_clients", "mean"]].values.tolist() == [[24, 12.5]]   # the ledger's, not the one made ahead
 
 
 # -- attack 2: a client under a new therapist; the practice minus its therapists ----------------

@@ -122,19 +122,24 @@ def test_a_pages_figures_are_built_once_per_data_version_and_client(monkeypatch,
 def test_prepared_at_start_the_first_pages_find_their_results_ready(monkeypatch, tmp_path):
     """What the server prepares before its first visitor (ui/state.prepare_at_start, app.py): the
     weekly review, the Client and Relationships pages' results, and the supervisor's release —
-    computed, not written — so that no page computes them again."""
-    from alliance_metrics import anonymise
+    computed, not written — with the view it makes, its export and charts, so that no page
+    computes them again."""
+    from alliance_metrics import anonymise, supervisor_file
+    from ui import supervision
     from ui.state import prepare_at_start, store
 
     monkeypatch.setenv("ALLIANCE_PREPARE", "on")
     monkeypatch.setenv("ALLIANCE_DB", str(tmp_path / "alliance.duckdb"))
     monkeypatch.setenv("ALLIANCE_SECRET_FILE", str(tmp_path / "practice.key"))
     counted = count_calls(monkeypatch, (progress, "flag_accuracy"), (caseload, "relationship_family"),
-                          (anonymise, "_period_tables"))
+                          (anonymise, "_period_tables"), (anonymise, "_view_of"),
+                          (supervisor_file, "export_json"), (supervision, "period_grid"),
+                          (supervision, "binned_counts"))
     prepare_at_start()                                           # the demo practice, loaded into the empty store
     prepared = dict(counted)
     assert prepared["flag_accuracy"] == 1 and prepared["relationship_family"] == 1
     assert prepared["_period_tables"] >= 1                       # the demo's closed periods
+    assert prepared["_view_of"] == prepared["export_json"] == prepared["period_grid"] == 1
     assert store().query("select count(*) as n from release_ledger").n[0] == 0   # nothing released yet
     app = open_app(monkeypatch, tmp_path / "alliance.duckdb")    # the weekly review
     for page in ("pages/client.py", "pages/relationships.py", "pages/supervisor.py"):

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import duckdb
 import hypothesis.strategies as st
+import pandas as pd
 import pytest
 from hypothesis import given
 
+from alliance_metrics import ledger
 from alliance_metrics.score_queries import client_scores
-from alliance_metrics.store import SCHEMA_VERSION, Store, StoreError, sql
+from alliance_metrics.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError, sql
 from tests.test_score_properties import PROPERTY, import_rows, session_log
 
 
@@ -57,6 +59,30 @@ def test_a_database_of_a_newer_release_is_refused_untouched(tmp_path):
         Store(path)
     with duckdb.connect(str(path)) as untouched:
         assert untouched.execute("select value from meta where key = 'schema_version'").fetchone() == ("99",)
+
+
+def test_a_version_6_ledger_keeps_its_released_rows_without_its_key(tmp_path):
+    """Version 7 drops the ledger's primary key (0.3 s of a million-session practice's first
+    release); the rows it held stay, and a (table, period) it holds is still never written again."""
+    path = tmp_path / "release6.duckdb"
+    with duckdb.connect(str(path)) as older:
+        older.execute("create table meta (key varchar primary key, value varchar)")
+        for name in MIGRATIONS[:6]:
+            older.execute(sql(name))
+        older.execute("insert into meta values ('schema_version', '6')")
+        older.execute("insert into release_ledger values ('scores', '2026-01', 'practice', 'attendance', "
+                      "'{\"n_clients\": 12}', timestamp '2026-02-01 09:00')")
+    store = Store(path)
+    assert store.schema_version() == SCHEMA_VERSION == 7
+    assert store.scalar("select count(*) from duckdb_constraints() where table_name = 'release_ledger' "
+                        "and constraint_type = 'PRIMARY KEY'") == 0
+    again = pd.DataFrame({"table_name": ["scores", "scores"], "period": ["2026-01", "2026-02"],
+                          "scope": ["practice"] * 2, "row_key": ["attendance"] * 2,
+                          "figures": ['{"n_clients": 99}', '{"n_clients": 20}']})
+    ledger.record_rows(store, again)   # January is held: only February is written
+    assert store.query("select period, figures from release_ledger order by period").values.tolist() == [
+        ["2026-01", '{"n_clients": 12}'], ["2026-02", '{"n_clients": 20}']]
+    store.close()
 
 
 @PROPERTY

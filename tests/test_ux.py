@@ -262,12 +262,13 @@ def test_supervisor_view_is_made_again_in_a_new_month(monkeypatch, tmp_path):
     import alliance_metrics.anonymise as anonymise
 
     made = []
-    original = anonymise.supervisor_view
-    monkeypatch.setattr(anonymise, "supervisor_view", lambda *a, **k: made.append(k["as_of"]) or original(*a, **k))
+    original = anonymise._view_of
+    monkeypatch.setattr(anonymise, "_view_of", lambda frozen, of: made.append(of.this_month) or original(frozen, of))
     november = practice_supervisor_view(today=date(2026, 11, 30))
-    again = practice_supervisor_view(today=date(2026, 11, 2))       # the same month: from the cache
+    again = practice_supervisor_view(today=date(2026, 11, 2))       # the same month: the same view, kept
     december = practice_supervisor_view(today=date(2026, 12, 1))
     assert made == [date(2026, 11, 1), date(2026, 12, 1)]
+    assert again is november
     assert (november.last_period, again.last_period, december.last_period) == ("2026-10", "2026-10", "2026-11")
 
 

@@ -6,6 +6,7 @@ own cursor (STACK.md). Nothing identified is put in ``st.cache_data``, which eve
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
@@ -25,6 +26,8 @@ from ui.figures import kept
 
 if TYPE_CHECKING:
     from plotly.graph_objects import Figure
+
+    from alliance_metrics.anonymise import SupervisorView
 
 
 # A cache's own spinner is fixed when the module is imported, in no one's language: the callers show
@@ -65,47 +68,37 @@ def practice_setting(name: str):
         return None
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _supervisor_view(path: str, version: tuple, month: date):
-    # cache_data is shared by every user: it may hold this anonymised view, never identified data.
-    # The month is in the key and is the view's as_of: a new month closes a period (the view is
-    # a release, see ledger.py), so a server running across a month boundary makes a new view.
-    from alliance_metrics.anonymise import supervisor_view
-
-    return supervisor_view(_open_store(path), as_of=month)
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _supervisor_export(path: str, version: tuple, month: date) -> str:
-    # the export of the cached view above (anonymised too): 0.5 s of JSON at a million sessions,
-    # needed on every run by the download button and as the version of the report built from it
-    from alliance_metrics.supervisor_file import export_json
-
-    return export_json(_supervisor_view(path, version, month))
-
-
-def practice_supervisor_export(today: date | None = None) -> str:
-    """The supervisor export (JSON text) of :func:`practice_supervisor_view`'s view, cached the
-    same way. Call it after that function, which says why when there is no view."""
-    opened = store()
-    return _supervisor_export(opened.path, opened.data_version(), (today or date.today()).replace(day=1))
-
-
-def practice_supervisor_view(today: date | None = None):
+def practice_supervisor_view(today: date | None = None) -> "SupervisorView | None":
     """This practice's SupervisorView as of *today* (default: the machine's date), None while the
-    store is empty; cached per data version and calendar month. An unusable practice key file
-    stops the page with its message."""
+    store is empty. The library keeps it per data version, month and release
+    (:func:`alliance_metrics.anonymise.supervisor_view`: a run that finds it released asks the
+    ledger which periods it holds, 0.02 s at a million sessions), and made it ahead when the server
+    started (:func:`prepare_at_start`). An unusable practice key file stops the page with its message."""
     opened = store()
     if not session_count(opened):
         return None
+    from alliance_metrics.anonymise import supervisor_view
     from alliance_metrics.pseudonym import SecretFileError
 
     try:
         with st.spinner(_("Computing the anonymised aggregates…")):
-            return _supervisor_view(opened.path, opened.data_version(), (today or date.today()).replace(day=1))
+            # The month is the view's as_of: a new month closes a period (the view is a release,
+            # see ledger.py), so a server running across a month boundary makes a new view.
+            return supervisor_view(opened, as_of=(today or date.today()).replace(day=1))
     except (SecretFileError, ValueError) as error:   # an unusable key file, a setting out of range
         st.error(str(error))
         st.stop()
+
+
+@functools.lru_cache(maxsize=4)
+def practice_supervisor_export(view: "SupervisorView") -> str:
+    """The supervisor export (JSON text) of *view*, made once per view (the library hands the same
+    view back while nothing changed): 0.1 s of JSON at a million sessions, needed on every run by
+    the download button and as the version the charts and the report are kept by. Anonymised,
+    like the view: shared by every browser session."""
+    from alliance_metrics.supervisor_file import export_json
+
+    return export_json(view)
 
 
 def figure(name: str, build: Callable[[], "Figure"], *key: Hashable) -> "Figure":
@@ -231,8 +224,8 @@ def prepare_at_start() -> None:
             names = therapists(opened)
             therapist_id = names[0] if len(names) == 1 else None   # whom the sidebar shows (ui/sidebar.py)
             prepare(opened, therapist_id)
-            if sessions:   # the supervisor page's view: what it will release, not written
-                prepare_release(opened)
+            if sessions:   # the supervisor page's view, and what it will release (not written)
+                _prepare_supervisor_page(prepare_release(opened))
             with _prepared_lock:
                 _prepared.add((opened.opened, opened.data_version(), language, therapist_id))
             _say(_("Alliance: ready in {seconds} s.").format(
@@ -240,6 +233,15 @@ def prepare_at_start() -> None:
     except Exception as error:   # the first page computes it again and shows any error itself
         _say(_("Alliance: nothing prepared ({error}); the first page will compute it.").format(
             error=f"{type(error).__name__}: {error}"))
+
+
+def _prepare_supervisor_page(view: "SupervisorView") -> None:
+    """What the supervisor page draws *view* with, made ahead: its export, and its charts (kept
+    by the export's digest, ui/supervision.py). Anonymised, as the view."""
+    from alliance_metrics.supervisor_file import exports_digest
+    from ui import supervision
+
+    supervision.prepare(view, exports_digest(practice_supervisor_export(view)))
 
 
 def _say(line: str) -> None:

@@ -33,6 +33,47 @@ def _figure(name: str, build, made_from: tuple[str, ...], *key: str):
     return kept(("supervisor", name, made_from, current_language(), key), build)
 
 
+def _scores_chart(view: SupervisorView, made_from: tuple[str, ...]):
+    return _figure("supervisor_scores", lambda: period_grid(
+        view.trends, list(SCORE_NAMES), _labels(MEASURE_LABELS), _("Commitment scores, mean per client")), made_from)
+
+
+def _progress_chart(view: SupervisorView, made_from: tuple[str, ...]):
+    return _figure("supervisor_progress", lambda: period_trend(
+        view.trends, ["progress_points"], _labels(MEASURE_LABELS), _("Goal progress (points), mean per client")),
+                   made_from)
+
+
+def _caseload_chart(view: SupervisorView, made_from: tuple[str, ...]):
+    return _figure("supervisor_caseload", lambda: caseload_flow(view.caseload, _labels(CASELOAD_LABELS)), made_from)
+
+
+def _band_charts(view: SupervisorView, made_from: tuple[str, ...], measure: str) -> tuple | None:
+    """The clients per band of *measure*, and the mean progress by band; None with fewer than two bands."""
+    bins = view.distributions[view.distributions.measure == measure]
+    if len(bins) < 2:
+        return None
+    name = _labels(MEASURE_LABELS)[measure]
+    return (_figure("supervisor_distribution", lambda: binned_counts(
+                bins, "n_clients", _("{score}: clients per band").format(score=name), _("Clients"),
+                MEASURE_COLOURS[measure]), made_from, measure),
+            _figure("supervisor_relation_bins", lambda: binned_counts(
+                view.relation_bins[view.relation_bins.score == measure], "mean_progress",
+                _("Mean progress by band of {score}").format(score=name.lower()),
+                _("Mean progress (points)"), MEASURE_COLOURS[measure]), made_from, measure))
+
+
+def prepare(view: SupervisorView, made_from: tuple[str, ...]) -> None:
+    """Build the charts :func:`render` opens *view* with (its first score's bands), in the current
+    language, so that they are kept before the page is first drawn (ui/state.py, at the start)."""
+    if view.first_period is None:
+        return
+    for chart in (_scores_chart, _progress_chart, _caseload_chart):
+        chart(view, made_from)
+    if not view.distributions.empty:
+        _band_charts(view, made_from, SCORE_NAMES[0])
+
+
 def render(view: SupervisorView, made_from: tuple[str, ...]) -> None:
     """The whole supervisor view: what it covers and why, trends, caseload, relations, therapists.
 
@@ -47,16 +88,11 @@ def render(view: SupervisorView, made_from: tuple[str, ...]) -> None:
         return
 
     st.header(_("Trends by {period}").format(period=_(view.granularity)))
-    st.plotly_chart(_figure("supervisor_scores", lambda: period_grid(
-        view.trends, list(SCORE_NAMES), measures, _("Commitment scores, mean per client")), made_from),
-                    config=PLOTLY_CONFIG, key="supervisor_scores")
-    st.plotly_chart(_figure("supervisor_progress", lambda: period_trend(
-        view.trends, ["progress_points"], measures, _("Goal progress (points), mean per client")), made_from),
-                    config=PLOTLY_CONFIG, key="supervisor_progress")
+    st.plotly_chart(_scores_chart(view, made_from), config=PLOTLY_CONFIG, key="supervisor_scores")
+    st.plotly_chart(_progress_chart(view, made_from), config=PLOTLY_CONFIG, key="supervisor_progress")
 
     st.header(_("Caseload flow"))
-    st.plotly_chart(_figure("supervisor_caseload", lambda: caseload_flow(view.caseload, _labels(CASELOAD_LABELS)),
-                           made_from), config=PLOTLY_CONFIG, key="supervisor_caseload")
+    st.plotly_chart(_caseload_chart(view, made_from), config=PLOTLY_CONFIG, key="supervisor_caseload")
 
     st.header(_("How the scores relate to progress ({period})").format(period=view.last_period))
     if view.relations.empty:
@@ -73,21 +109,15 @@ def render(view: SupervisorView, made_from: tuple[str, ...]) -> None:
                    "subtracted from the practice's."))
     else:
         measure = st.selectbox(_("Score"), SCORE_NAMES, format_func=measures.get, key="supervisor_measure")
-        bins = view.distributions[view.distributions.measure == measure]
-        if len(bins) < 2:
+        charts = _band_charts(view, made_from, measure)
+        if charts is None:
             st.write(_("{score}: one band only — no split of the score's range leaves at least {k} clients on "
                        "both sides, so no distribution or link by band can be drawn.").format(
                 score=measures[measure], k=view.k))
         else:
             left, right = st.columns(2)
-            left.plotly_chart(_figure("supervisor_distribution", lambda: binned_counts(
-                bins, "n_clients", _("{score}: clients per band").format(score=measures[measure]), _("Clients"),
-                MEASURE_COLOURS[measure]), made_from, measure), config=PLOTLY_CONFIG, key="supervisor_distribution")
-            right.plotly_chart(_figure("supervisor_relation_bins", lambda: binned_counts(
-                view.relation_bins[view.relation_bins.score == measure], "mean_progress",
-                _("Mean progress by band of {score}").format(score=measures[measure].lower()),
-                _("Mean progress (points)"), MEASURE_COLOURS[measure]), made_from, measure),
-                               config=PLOTLY_CONFIG, key="supervisor_relation_bins")
+            left.plotly_chart(charts[0], config=PLOTLY_CONFIG, key="supervisor_distribution")
+            right.plotly_chart(charts[1], config=PLOTLY_CONFIG, key="supervisor_relation_bins")
 
     st.header(_("Therapists compared ({period})").format(period=view.last_period))
     if view.therapists.empty:
