@@ -9,7 +9,6 @@ then waits for it, and the others do not.
 
 import asyncio
 import runpy
-import sys
 import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,7 +21,7 @@ READY_WITHIN_S = 20.0
 
 @asynccontextmanager
 async def _prepared_first(_app):
-    from ui.state import prepare_at_start   # once Streamlit's runtime has started: its caches need it
+    from ui.state import prepare_at_start, say_serving_meanwhile   # once Streamlit's runtime has started
 
     loop, prepared = asyncio.get_running_loop(), asyncio.Event()
 
@@ -37,7 +36,7 @@ async def _prepared_first(_app):
     try:
         await asyncio.wait_for(prepared.wait(), READY_WITHIN_S)
     except TimeoutError:
-        print(f"Alliance: serving after {READY_WITHIN_S:g} s; the preparation goes on.", file=sys.stderr, flush=True)
+        say_serving_meanwhile(READY_WITHIN_S)
     yield
 
 

@@ -208,3 +208,22 @@ def test_prepared_at_start_for_a_practice_of_one_therapist_their_caseload(monkey
     app = open_app(monkeypatch, tmp_path / "alliance.duckdb", demo=False)
     app.switch_page("pages/relationships.py").run()
     assert not app.exception and counted == {"relationship_family": 1}   # the page found its therapist's family ready
+
+
+def test_the_terminal_says_so_in_the_practices_language_when_the_server_answers_before_it_is_ready(
+        monkeypatch, tmp_path, capsys):
+    from alliance_metrics.store import Store
+    from ui.state import prepare_at_start, say_serving_meanwhile
+
+    path = tmp_path / "alliance.duckdb"
+    french = Store(path)
+    french.set_setting("language", "fr")
+    french.close()
+    monkeypatch.setenv("ALLIANCE_PREPARE", "on")
+    monkeypatch.setenv("ALLIANCE_DB", str(path))
+    monkeypatch.setenv("ALLIANCE_SECRET_FILE", str(tmp_path / "practice.key"))
+    prepare_at_start()
+    say_serving_meanwhile(20.0)   # what app.py says when the preparation outlasts READY_WITHIN_S
+    said = capsys.readouterr().err
+    assert "Alliance : prêt en" in said
+    assert "Alliance : en service après 20 s ; la préparation continue." in said

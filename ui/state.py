@@ -204,8 +204,8 @@ def prepare_at_start() -> None:
     shows first — the whole practice, or its only therapist — in the practice's language (a
     browser asking for another one has it computed on its first visit), and what the supervisor
     page's view would release (:func:`~alliance_metrics.anonymise.prepare_release`: computed, not
-    written). Seconds at a million sessions, said on the terminal; without it the first visit
-    after every start paid them. ``ALLIANCE_PREPARE=off`` turns it off, as the background
+    written) with that view, its export and its charts. Seconds at a million sessions, said on the
+    terminal; without it the first visit after every start paid them. ``ALLIANCE_PREPARE=off`` turns it off, as the background
     preparation. A store that cannot be opened, or any failure, is left for the first page to say."""
     if os.environ.get("ALLIANCE_PREPARE", "on") == "off":
         return
@@ -217,7 +217,7 @@ def prepare_at_start() -> None:
         from alliance_metrics.prepare import prepare
 
         opened = _open_store(str(database_path()))
-        language = choose_language(setting=opened.settings().get("language"))
+        language = _start_language[0] = choose_language(setting=opened.settings().get("language"))
         with use_language(language):
             sessions = session_count(opened)
             _say(_("Alliance: preparing the first page ({n} sessions)…").format(n=format_decimal(sessions, 0)))
@@ -242,6 +242,17 @@ def _prepare_supervisor_page(view: "SupervisorView") -> None:
     from ui import supervision
 
     supervision.prepare(view, exports_digest(practice_supervisor_export(view)))
+
+
+_start_language = ["en"]   # the practice's, once prepare_at_start has read it
+
+
+def say_serving_meanwhile(seconds: float) -> None:
+    """Say on the terminal that the server answers while :func:`prepare_at_start` goes on (app.py),
+    in the language it prepares in."""
+    with use_language(_start_language[0]):
+        _say(_("Alliance: serving after {seconds} s; the preparation goes on.").format(
+            seconds=format_decimal(seconds, 0)))
 
 
 def _say(line: str) -> None:
