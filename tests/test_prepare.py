@@ -140,6 +140,7 @@ def test_prepared_at_start_the_first_pages_find_their_results_ready(monkeypatch,
     assert prepared["flag_accuracy"] == 1 and prepared["relationship_family"] == 1
     assert prepared["_period_tables"] >= 1                       # the demo's closed periods
     assert prepared["_view_of"] == prepared["export_json"] == prepared["period_grid"] == 1
+    assert prepared["binned_counts"] == 2                        # the opening score's bands, progress by band
     assert store().query("select count(*) as n from release_ledger").n[0] == 0   # nothing released yet
     app = open_app(monkeypatch, tmp_path / "alliance.duckdb")    # the weekly review
     for page in ("pages/client.py", "pages/relationships.py", "pages/supervisor.py"):

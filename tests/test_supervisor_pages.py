@@ -197,6 +197,27 @@ def test_a_network_of_many_therapists_gets_one_row_per_therapist_the_total_first
     assert list(few.columns) == ["p00", "p01", "Total"]                # a practice's few: side by side
 
 
+def test_the_band_charts_open_on_the_first_score_that_has_two_bands():
+    import dataclasses
+
+    import pandas as pd
+
+    from alliance_metrics.anonymise import SupervisorView, table_frame
+    from ui.supervision import opening_score
+
+    empty = {name: table_frame(name, []) for name in TABLE_SCHEMAS}
+    view = SupervisorView(k=11, granularity="month", first_period="2026-10", last_period="2026-10",
+                          ending_gap_days=56, sources=(), **empty)
+
+    def with_bands(*measures: str) -> SupervisorView:
+        return dataclasses.replace(view, distributions=pd.DataFrame({"measure": list(measures)}))
+
+    # attendance has one band (nothing to draw), punctuality none, engagement two
+    assert opening_score(with_bands("attendance", "engagement", "engagement")) == "engagement"
+    assert opening_score(with_bands("payment", "payment", "attendance", "attendance")) == "attendance"
+    assert opening_score(with_bands("attendance", "punctuality")) == "attendance"   # none has two: the first
+
+
 def test_the_charts_are_built_once_per_view(monkeypatch, tmp_path):
     """The supervisor's charts are kept per view, keyed by the digest of the export it is, and
     language (ui/figures.py): a rerun of the page draws the same charts unbuilt; the same view in

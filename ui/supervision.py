@@ -63,15 +63,22 @@ def _band_charts(view: SupervisorView, made_from: tuple[str, ...], measure: str)
                 _("Mean progress (points)"), MEASURE_COLOURS[measure]), made_from, measure))
 
 
+def opening_score(view: SupervisorView) -> str:
+    """The score whose bands the page opens on: the first that has at least two (one band draws
+    nothing), else the first."""
+    bands = view.distributions.measure.value_counts()
+    return next((score for score in SCORE_NAMES if bands.get(score, 0) >= 2), SCORE_NAMES[0])
+
+
 def prepare(view: SupervisorView, made_from: tuple[str, ...]) -> None:
-    """Build the charts :func:`render` opens *view* with (its first score's bands), in the current
-    language, so that they are kept before the page is first drawn (ui/state.py, at the start)."""
+    """Build the charts :func:`render` opens *view* with (its opening score's bands), in the
+    current language, so that they are kept before the page is first drawn (ui/state.py, at the start)."""
     if view.first_period is None:
         return
     for chart in (_scores_chart, _progress_chart, _caseload_chart):
         chart(view, made_from)
     if not view.distributions.empty:
-        _band_charts(view, made_from, SCORE_NAMES[0])
+        _band_charts(view, made_from, opening_score(view))
 
 
 def render(view: SupervisorView, made_from: tuple[str, ...]) -> None:
@@ -108,7 +115,8 @@ def render(view: SupervisorView, made_from: tuple[str, ...]) -> None:
         st.write(_("Score bands are shown for a whole practice only: bands of one therapist's clients could be "
                    "subtracted from the practice's."))
     else:
-        measure = st.selectbox(_("Score"), SCORE_NAMES, format_func=measures.get, key="supervisor_measure")
+        measure = st.selectbox(_("Score"), SCORE_NAMES, index=SCORE_NAMES.index(opening_score(view)),
+                               format_func=measures.get, key="supervisor_measure")
         charts = _band_charts(view, made_from, measure)
         if charts is None:
             st.write(_("{score}: one band only — no split of the score's range leaves at least {k} clients on "
