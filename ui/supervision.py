@@ -9,7 +9,7 @@ import streamlit as st
 from alliance_metrics.anonymise import CASELOAD_LABELS, MEASURE_LABELS, SCORE_NAMES, TOTAL, SupervisorView
 from alliance_metrics.charts import MEASURE_COLOURS, binned_counts, caseload_flow, period_grid, period_trend
 from alliance_metrics.i18n import _, current_language, format_decimal
-from alliance_metrics.supervisor_report import in_words, relation_reading, what_it_shows
+from alliance_metrics.supervisor_report import bin_words, in_words, relation_reading, what_it_shows
 from ui.figures import kept
 from ui.widgets import EMPTY_CELL, PLOTLY_CONFIG
 
@@ -55,12 +55,17 @@ def _band_charts(view: SupervisorView, made_from: tuple[str, ...], measure: str)
         return None
     name = _labels(MEASURE_LABELS)[measure]
     return (_figure("supervisor_distribution", lambda: binned_counts(
-                bins, "n_clients", _("{score}: clients per band").format(score=name), _("Clients"),
+                _worded(bins), "n_clients", _("{score}: clients per band").format(score=name), _("Clients"),
                 MEASURE_COLOURS[measure]), made_from, measure),
             _figure("supervisor_relation_bins", lambda: binned_counts(
-                view.relation_bins[view.relation_bins.score == measure], "mean_progress",
+                _worded(view.relation_bins[view.relation_bins.score == measure]), "mean_progress",
                 _("Mean progress by band of {score}").format(score=name.lower()),
                 _("Mean progress (points)"), MEASURE_COLOURS[measure]), made_from, measure))
+
+
+def _worded(bins: pd.DataFrame) -> pd.DataFrame:
+    """*bins* labelled in the current language (the view keeps an English key: anonymise.bin_label)."""
+    return bins.assign(bin=[bin_words(low, high) for low, high in zip(bins.bin_low, bins.bin_high)])
 
 
 def opening_score(view: SupervisorView) -> str:
