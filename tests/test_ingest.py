@@ -120,6 +120,20 @@ def test_headers_match_whatever_the_case_accents_and_spaces(store, tmp_path):
         ("C1", datetime(2026, 3, 2, 14, 0), "attended", 50)]
 
 
+def test_a_us_practice_systems_export_headers(store, tmp_path):
+    # as a US practice-management system writes them: the date and a 12-hour time apart, the
+    # length with its unit in brackets, dollars (the 13th leaves no doubt: month first)
+    store.set_setting("date_order", "mdy")
+    path = write(tmp_path, "appointments.csv",
+                 "Appointment ID,Client Code,Clinician,Date,Start Time,Length (min),Appointment Status,Fee\n"
+                 "A1,C1,T1,11/06/2026,02:00 PM,45,Show,$80.00\n"
+                 "A2,C1,T1,11/13/2026,02:00 PM,45,No Show,$80.00\n")
+    import_sessions(store, path)
+    assert rows(store, "session_id, therapist_id, scheduled_start, duration_min, status, fee") == [
+        ("A1", "T1", datetime(2026, 11, 6, 14, 0), 45, "attended", 80.0),
+        ("A2", "T1", datetime(2026, 11, 13, 14, 0), 45, "no_show", 80.0)]
+
+
 @pytest.mark.parametrize("cell", [
     "  C1 ",                 # spaces only: the file takes the quick trim
     "\u00a0C1\t",            # no-break space and tab: the thorough trim
