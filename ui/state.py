@@ -205,8 +205,9 @@ def prepare_at_start() -> None:
     browser asking for another one has it computed on its first visit), and what the supervisor
     page's view would release (:func:`~alliance_metrics.anonymise.prepare_release`: computed, not
     written) with that view, its export and its charts. Seconds at a million sessions, said on the
-    terminal; without it the first visit after every start paid them. ``ALLIANCE_PREPARE=off`` turns it off, as the background
-    preparation. A store that cannot be opened, or any failure, is left for the first page to say."""
+    terminal; without it the first visit after every start paid them. ``ALLIANCE_PREPARE=off``
+    turns it off, as the background preparation. A store that cannot be opened, or any failure,
+    is left for the first page to say."""
     if os.environ.get("ALLIANCE_PREPARE", "on") == "off":
         return
     started = time.perf_counter()
