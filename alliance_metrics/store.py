@@ -88,7 +88,7 @@ def per_data_version(function: Callable[..., Result], maxsize: int = 16) -> Call
     @wraps(function)
     def memoised(store: "Store", *args, **kwargs):
         key = key_of(store, args, kwargs)
-        language = key[2]
+        language = key[2]   # the computation speaks the language it is keyed by
         while True:
             with lock:
                 if key in results:

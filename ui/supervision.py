@@ -48,10 +48,15 @@ def _caseload_chart(view: SupervisorView, made_from: tuple[str, ...]):
     return _figure("supervisor_caseload", lambda: caseload_flow(view.caseload, _labels(CASELOAD_LABELS)), made_from)
 
 
+#: A score's bands are drawn from this many on: a single band shows no spread and no link.
+MIN_BANDS = 2
+
+
 def _band_charts(view: SupervisorView, made_from: tuple[str, ...], measure: str) -> tuple | None:
-    """The clients per band of *measure*, and the mean progress by band; None with fewer than two bands."""
+    """The clients per band of *measure*, and the mean progress by band; None with fewer than
+    :data:`MIN_BANDS` bands."""
     bins = view.distributions[view.distributions.measure == measure]
-    if len(bins) < 2:
+    if len(bins) < MIN_BANDS:
         return None
     name = _labels(MEASURE_LABELS)[measure]
     return (_figure("supervisor_distribution", lambda: binned_counts(
@@ -69,10 +74,10 @@ def _worded(bins: pd.DataFrame) -> pd.DataFrame:
 
 
 def opening_score(view: SupervisorView) -> str:
-    """The score whose bands the page opens on: the first that has at least two (one band draws
+    """The score whose bands the page opens on: the first that has :data:`MIN_BANDS` (fewer draw
     nothing), else the first."""
     bands = view.distributions.measure.value_counts()
-    return next((score for score in SCORE_NAMES if bands.get(score, 0) >= 2), SCORE_NAMES[0])
+    return next((score for score in SCORE_NAMES if bands.get(score, 0) >= MIN_BANDS), SCORE_NAMES[0])
 
 
 def prepare(view: SupervisorView, made_from: tuple[str, ...]) -> None:
