@@ -45,4 +45,12 @@ if __name__ == "__main__":
     # older `streamlit run` that does not look for an st.App): the dashboard itself, unprepared.
     runpy.run_path(str(Path(__file__).with_name("dashboard.py")))
 else:
-    app = st.App("dashboard.py", lifespan=_prepared_first)
+    from starlette.middleware import Middleware
+
+    from ui.pages import PAGES
+    from ui.preload import PreloadChartCode, component_chunks, link_header
+
+    # a chart page's first visit fetches the chart library's code while Streamlit's own loads
+    preload = Middleware(PreloadChartCode, header=link_header(component_chunks()),
+                         without_charts=[page.url_path for page in PAGES if not page.charts])
+    app = st.App("dashboard.py", lifespan=_prepared_first, middleware=[preload])

@@ -45,6 +45,8 @@ def test_every_page_opens_on_the_demo_practice(page, monkeypatch, demo_db):
     app.switch_page(page.file).run()
     assert not app.exception, app.exception
     assert [title.value for title in app.title] == [page.title]
+    # PageSpec.charts says which pages the browser fetches the chart code for ahead (ui/preload.py)
+    assert bool(app.get("plotly_chart")) == page.charts, f"{page.url_path} draws {len(app.get('plotly_chart'))} charts"
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: page.url_path)

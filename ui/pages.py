@@ -38,16 +38,17 @@ class PageSpec:
     section: str     # idem
     url_path: str    # the page's address, http://127.0.0.1:PORT/<url_path>: the file's name
     roles: tuple[str, ...] = IDENTIFIED
+    charts: bool = False   # draws plotly charts: the browser fetches their code at once (ui/preload.py)
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("pages/weekly_review.py", N_("Weekly review"), N_("Therapist"), "weekly_review"),
-    PageSpec("pages/client.py", N_("Client"), N_("Therapist"), "client"),
-    PageSpec("pages/relationships.py", N_("Relationships"), N_("Therapist"), "relationships"),
+    PageSpec("pages/weekly_review.py", N_("Weekly review"), N_("Therapist"), "weekly_review", charts=True),
+    PageSpec("pages/client.py", N_("Client"), N_("Therapist"), "client", charts=True),
+    PageSpec("pages/relationships.py", N_("Relationships"), N_("Therapist"), "relationships", charts=True),
     PageSpec("pages/your_data.py", N_("Your data"), N_("Data"), "your_data"),
     PageSpec("pages/import_data.py", N_("Import"), N_("Data"), "import_data"),
     PageSpec("pages/settings.py", N_("Settings"), N_("Data"), "settings"),
-    PageSpec("pages/supervisor.py", N_("Supervisor view"), N_("Supervisor"), "supervisor", EVERYONE),
+    PageSpec("pages/supervisor.py", N_("Supervisor view"), N_("Supervisor"), "supervisor", EVERYONE, charts=True),
     PageSpec("pages/open_exports.py", N_("Open exports"), N_("Supervisor"), "open_exports", EVERYONE),
 )
 

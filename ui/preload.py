@@ -1,0 +1,98 @@
+"""Chart pages ask the browser for the chart library at once (issue 16).
+
+Streamlit's browser code fetches Plotly (its ``PlotlyChart`` chunk, 4.7 MB of JavaScript, and the
+small chunks that chunk imports) only when a page's first chart reaches the browser. On a first
+visit that is after the script has run for a while, and each small chunk then waits behind the
+page's other requests while the server is busy with the script: 0.2–0.4 s each at a million
+sessions, before Plotly's 0.7 s of evaluation and the drawing can start.
+
+So the server's HTML answer for a page that draws charts (:attr:`ui.pages.PageSpec.charts`, and the
+bare address, which opens a page that does) names those chunks in a ``Link: rel=modulepreload``
+header: the browser fetches and compiles them in the first half-second, while it loads the rest of
+Streamlit's code and the server is idle. Measured at a million sessions (tests cannot time it:
+bench/README.md), a first visit's charts are drawn 0.15–0.2 s sooner. A page without charts is
+left alone: it would only wait for bytes it does not use.
+
+The chunks' names carry a hash that changes with each Streamlit release, so they are found in the
+installed Streamlit's static folder: the chunk named after the component, with every chunk it
+imports, less those the page's own scripts load anyway. Should a release rename the component,
+nothing is preloaded and the pages work as before (tests/test_preload.py then fails, so that
+someone looks).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import streamlit
+from starlette.datastructures import MutableHeaders
+
+#: Streamlit's built browser code: index.html and its static/js folder.
+STATIC = Path(streamlit.__file__).resolve().parent / "static"
+#: The chunk that draws ``st.plotly_chart``, by its name without the hash.
+CHART_COMPONENT = "PlotlyChart"
+
+# A chunk's static imports, as Vite writes them: import{a as b}from"./x.js" and import"./x.css.js".
+# Dynamic ones (import("./x.js")) load later, only when asked for, and are not followed.
+_STATIC_IMPORT = re.compile(r'(?:\bfrom|\bimport)\s*"\./([\w.\-]+\.js)"')
+# The scripts index.html loads itself: <script type="module" src="./static/js/index.X.js">.
+_PAGE_SCRIPT = re.compile(r'<script[^>]*\bsrc="\./static/js/([\w.\-]+\.js)"')
+
+
+def imported_chunks(first: Iterable[str], folder: Path) -> set[str]:
+    """The chunk files *first* and every chunk they import statically, directly or not."""
+    found, waiting = set(), list(first)
+    while waiting:
+        chunk = waiting.pop()
+        if chunk not in found and (folder / chunk).is_file():
+            found.add(chunk)
+            waiting += _STATIC_IMPORT.findall((folder / chunk).read_text(encoding="utf-8", errors="replace"))
+    return found
+
+
+def component_chunks(component: str = CHART_COMPONENT, static: Path = STATIC) -> list[str]:
+    """The chunks a page fetches for *component* beyond those its own scripts load, in name order.
+
+    The component's chunk is ``<component>.<hash>.js`` in ``static/js``; none found (a release that
+    renamed it), no chunk.
+    """
+    folder = static / "static" / "js"
+    named = re.compile(rf"{re.escape(component)}\.[\w\-]+\.js")
+    own = [path.name for path in folder.glob(f"{component}.*.js") if named.fullmatch(path.name)]
+    index = static / "index.html"
+    page_scripts = _PAGE_SCRIPT.findall(index.read_text(encoding="utf-8")) if index.is_file() else []
+    return sorted(imported_chunks(own, folder) - imported_chunks(page_scripts, folder))
+
+
+def link_header(chunks: Iterable[str]) -> str:
+    """The ``Link`` header that preloads *chunks* as index.html preloads its own: relative to the
+    page (so that a ``server.baseUrlPath`` keeps working), ``crossorigin`` (so that the browser's
+    later import of the chunk finds it)."""
+    return ", ".join(f"<./static/js/{chunk}>; rel=modulepreload; crossorigin" for chunk in chunks)
+
+
+class PreloadChartCode:
+    """ASGI middleware: every HTML answer gets *header* (:func:`link_header`), except the answer
+    for an address whose last part is in *without_charts* (the pages that draw no chart)."""
+
+    def __init__(self, app, *, header: str, without_charts: Iterable[str]) -> None:
+        self.app = app
+        self.header = header
+        self.without_charts = frozenset(without_charts)
+
+    async def __call__(self, scope, receive, send) -> None:
+        if (scope["type"] != "http" or not self.header
+                or scope["path"].rstrip("/").rpartition("/")[2] in self.without_charts):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_link(message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if headers.get("content-type", "").startswith("text/html"):
+                    headers.append("Link", self.header)
+            await send(message)
+
+        await self.app(scope, receive, send_with_link)
