@@ -197,14 +197,14 @@ class ImportRejected(Exception):
         self.report = report
         self.reports = tuple(reports) or (report,)
         count = len(report.problems)
-        super().__init__(
-            f"{report.file_name} was not imported: {count} problem{'s' * (count != 1)}"
-            f" (first: {_describe(report.problems[0])})"
-        )
+        super().__init__(ngettext("{file} was not imported: {count} problem (first: {first})",
+                                  "{file} was not imported: {count} problems (first: {first})", count).format(
+            file=report.file_name, count=format_decimal(count, 0), first=_describe(report.problems[0])))
 
 
 def _describe(problem: Problem) -> str:
-    where = f"line {problem.line}, column {problem.column!r}: " if problem.line else ""
+    """One problem in a sentence, in the current language: where, the value, why."""
+    where = _("line {line}, column {column!r}: ").format(line=problem.line, column=problem.column) if problem.line else ""
     value = f"{problem.value!r} — " if problem.value else ""
     return f"{where}{value}{problem.reason}"
 

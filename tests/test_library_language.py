@@ -241,3 +241,6 @@ def test_a_missing_required_cell_is_explained_in_french_with_the_columns_meaning
         store.close()
     assert [problem.reason for problem in refused.value.report.problems] == [
         "client_id est obligatoire : votre code du client"]
+    # the exception's own words too, for a program that only prints it
+    assert str(refused.value) == ("log.csv n'a pas été importé : 1 problème (le premier : ligne 2, colonne "
+                                  "'client_id' : client_id est obligatoire : votre code du client)")
