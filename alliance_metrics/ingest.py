@@ -204,7 +204,8 @@ class ImportRejected(Exception):
 
 def _describe(problem: Problem) -> str:
     """One problem in a sentence, in the current language: where, the value, why."""
-    where = _("line {line}, column {column!r}: ").format(line=problem.line, column=problem.column) if problem.line else ""
+    where = (_("line {line}, column {column!r}: ").format(line=problem.line, column=problem.column)
+             if problem.line else "")
     value = f"{problem.value!r} — " if problem.value else ""
     return f"{where}{value}{problem.reason}"
 
