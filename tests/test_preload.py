@@ -16,14 +16,16 @@ from ui.pages import PAGES
 from ui.preload import CHART_COMPONENT, STATIC, PreloadChartCode, component_chunks, imported_chunks, link_header
 
 # A built frontend in miniature, as Vite writes one: index.html loads index.A.js, which imports
-# shared.B.js; the chart's chunk imports shared.B.js too, and wrap.C.js, which imports tiny.D.js;
-# it loads big.E.js only when asked (a dynamic import). A ChartTheme chunk is another component.
+# shared.B.js; the chart's chunk imports shared.B.js too, and wrap.C.js, which imports tiny.D.js and
+# re-exports from re.F.js; it loads big.E.js only when asked (a dynamic import). A ChartTheme chunk
+# is another component.
 CHUNKS = {
     "index.A.js": 'import{s}from"./shared.B.js";console.log(s)',
     "shared.B.js": "export const s=1",
     "Chart.X1.js": 'import{s}from"./shared.B.js";import{w as v}from "./wrap.C.js";'
                    'const big=()=>import("./big.E.js");export default v+s',
-    "wrap.C.js": 'import"./tiny.D.js";export const w=2',
+    "wrap.C.js": 'import"./tiny.D.js";export{r}from"./re.F.js";export const w=2',
+    "re.F.js": "export const r=6",
     "tiny.D.js": "window.t=3",
     "big.E.js": "export default 4",
     "ChartTheme.Y2.js": "export default 5",
@@ -43,11 +45,11 @@ def static(tmp_path):
 
 def test_imported_chunks_follow_static_imports_not_dynamic_ones(static):
     assert imported_chunks(["Chart.X1.js"], static / "static" / "js") == {
-        "Chart.X1.js", "shared.B.js", "wrap.C.js", "tiny.D.js"}
+        "Chart.X1.js", "shared.B.js", "wrap.C.js", "tiny.D.js", "re.F.js"}
 
 
 def test_a_component_brings_its_chunks_less_those_the_page_loads_itself(static):
-    assert component_chunks("Chart", static) == ["Chart.X1.js", "tiny.D.js", "wrap.C.js"]
+    assert component_chunks("Chart", static) == ["Chart.X1.js", "re.F.js", "tiny.D.js", "wrap.C.js"]
 
 
 def test_a_renamed_component_preloads_nothing(static):

@@ -35,10 +35,19 @@ STATIC = Path(streamlit.__file__).resolve().parent / "static"
 CHART_COMPONENT = "PlotlyChart"
 
 # A chunk's static imports, as Vite writes them: import{a as b}from"./x.js" and import"./x.css.js".
-# Dynamic ones (import("./x.js")) load later, only when asked for, and are not followed.
-_STATIC_IMPORT = re.compile(r'(?:\bfrom|\bimport)\s*"\./([\w.\-]+\.js)"')
+# Dynamic ones (import("./x.js")) load later, only when asked for, and are not followed. The quoted
+# name is looked for first (a literal start: 3 ms through Plotly's 4.7 MB, against 86 ms for a
+# pattern that starts with the keyword), then the keyword before it.
+_QUOTED_CHUNK = re.compile(r'"\./([\w.\-]+\.js)"')
+_IMPORTING = ("from", "import")
 # The scripts index.html loads itself: <script type="module" src="./static/js/index.X.js">.
 _PAGE_SCRIPT = re.compile(r'<script[^>]*\bsrc="\./static/js/([\w.\-]+\.js)"')
+
+
+def static_imports(code: str) -> list[str]:
+    """The chunks a chunk's *code* imports statically, in order."""
+    return [quoted.group(1) for quoted in _QUOTED_CHUNK.finditer(code)
+            if code[max(0, quoted.start() - 16):quoted.start()].rstrip().endswith(_IMPORTING)]
 
 
 def imported_chunks(first: Iterable[str], folder: Path) -> set[str]:
@@ -48,7 +57,7 @@ def imported_chunks(first: Iterable[str], folder: Path) -> set[str]:
         chunk = waiting.pop()
         if chunk not in found and (folder / chunk).is_file():
             found.add(chunk)
-            waiting += _STATIC_IMPORT.findall((folder / chunk).read_text(encoding="utf-8", errors="replace"))
+            waiting += static_imports((folder / chunk).read_text(encoding="utf-8", errors="replace"))
     return found
 
 
