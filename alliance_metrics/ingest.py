@@ -389,11 +389,22 @@ def _finish(cursor: duckdb.DuckDBPyConnection, staged: list[_Staged],
     return reports
 
 
+def _drop_raw(cursor: duckdb.DuckDBPyConnection, kind: str) -> None:
+    """Drop ``raw_<kind>``: a table (a workbook, a Parquet file, a CSV file with empty lines), or a
+    CSV file's numbered view of ``raw_<kind>_cells``."""
+    if _scalar(cursor, "select count(*) from duckdb_views() where view_name = $name and temporary",
+               {"name": f"raw_{kind}"}):
+        cursor.execute(f"drop view raw_{kind}")
+        cursor.execute(f"drop table raw_{kind}_cells")
+    else:
+        cursor.execute(f"drop table raw_{kind}")
+
+
 def _write(cursor: duckdb.DuckDBPyConnection, item: _Staged, import_id: int) -> tuple[int, int, int]:
     """Update the changed rows, insert the new ones; return (inserted, updated, unchanged)."""
     kind = item.source.kind
     cursor.execute(f"drop view staged_{kind}")
-    cursor.execute(f"drop table raw_{kind}")  # frees the file's text before writing
+    _drop_raw(cursor, kind)  # frees the file's text before writing
     undo.keep_replaced(cursor, kind, import_id)   # so that this import can be undone
     updated = _scalar(cursor, sql(f"import_{kind}_update"), {"import_id": import_id})
     undo.prune_replaced(cursor, kind, import_id)
@@ -934,13 +945,20 @@ _ENCODING_NAMES = {
 }
 
 _READ_CSV = """
-create or replace temp table {table} as
-select row_number() over () + 1 as line, *
+create or replace temp table {table}_cells as
+select *
 from read_csv(
     $path, delim = $delimiter, header = true, quote = '"', escape = '"',
     auto_detect = false, columns = $columns, store_rejects = true
 )
 """
+
+# Each row's line as a spreadsheet counts it (the header is line 1). DuckDB writes the file's rows
+# in the file's order (preserve_insertion_order) with consecutive rowids, so a row's line is its
+# rowid's distance from the first row's, plus 2 (checked on every row of a 10,000,000-row file).
+# ``row_number() over ()`` said the same, but held the whole file to number it: the read took
+# 0.9–1.05 s at a million rows with it, 0.58 s without.
+_NUMBER_CSV_LINES = "create or replace temp view {table} as select rowid - {first} + 2 as line, * from {table}_cells"
 
 _CSV_REJECTS = """
 select line, column_name, error_type, csv_line
@@ -975,6 +993,8 @@ def _load_csv(cursor, source: _Source) -> tuple[list[str], list[str], list[Probl
                            {"path": str(path), "delimiter": delimiter, "columns": columns})
         except duckdb.Error as error:
             raise _Unreadable(source, "CSV", error) from error
+        first = int(_scalar(cursor, f"select coalesce(min(rowid), 0) from {source.table}_cells"))
+        cursor.execute(_NUMBER_CSV_LINES.format(table=source.table, first=first))
         problems = [
             _csv_problem(line, headers[int(column[1:])] if column else "", text or "",
                          error_type, len(headers), delimiter)
@@ -1017,8 +1037,8 @@ def _csv_problem(line: int, column: str, text: str, error_type: str, expected: i
 def _renumber_around_empty_lines(cursor, source: _Source, path: Path, delimiter: str) -> list[str]:
     """Renumber ``raw_<kind>`` so that empty lines count, as they do in a spreadsheet.
 
-    ``row_number() over ()`` numbers DuckDB's rows in the file's order (DuckDB guarantees
-    it), but DuckDB skips empty lines; Python's csv reader sees them, as ``[]``.
+    ``raw_<kind>`` numbers DuckDB's rows in the file's order, but DuckDB skips empty lines;
+    Python's csv reader sees them, as ``[]``. The numbers become a table of their own.
     """
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
@@ -1032,9 +1052,13 @@ def _renumber_around_empty_lines(cursor, source: _Source, path: Path, delimiter:
                   "above them.")]
     numbering = pd.DataFrame({"counted": range(2, len(lines) + 2), "line": lines})
     cursor.register("csv_line_numbers", numbering)
-    cursor.execute(f"update {source.table} set line = numbering.line from csv_line_numbers "
-                   f"as numbering where {source.table}.line = numbering.counted")
+    cursor.execute(f"create or replace temp table {source.table}_renumbered as "
+                   f"select numbering.line, raw.* exclude (line) from {source.table} as raw "
+                   f"join csv_line_numbers as numbering on raw.line = numbering.counted")
     cursor.unregister("csv_line_numbers")
+    cursor.execute(f"drop view {source.table}")
+    cursor.execute(f"drop table {source.table}_cells")
+    cursor.execute(f"alter table {source.table}_renumbered rename to {source.table}")
     return []
 
 

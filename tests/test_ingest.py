@@ -322,6 +322,34 @@ def test_blank_rows_are_skipped_and_line_numbers_count_them(store, tmp_path):
     assert (problem.line, problem.column, problem.value) == (6, "status", "maybe")
 
 
+def test_a_file_with_an_empty_line_imports_then_the_next_file_too(store, tmp_path):
+    """The renumbered rows are a table of their own (not the CSV's numbered view): both are dropped
+    before the rows are written, and the next import of the same kind starts afresh."""
+    first = write(tmp_path, "first.csv", "client,date,status\nC1,2026-03-02 14:00,attended\n\n"
+                                         "C1,2026-03-09 14:00,attended\n")
+    assert import_sessions(store, first).inserted == 2
+    second = write(tmp_path, "second.csv", "client,date,status\nC2,2026-03-02 15:00,attended\n"
+                                           "C2,2026-03-09 15:00,soon\n")
+    with pytest.raises(ImportRejected) as rejected:
+        import_sessions(store, second)
+    assert [problem.line for problem in rejected.value.report.problems] == [3]
+    assert rows(store, "client_id") == [("C1",), ("C1",)]
+
+
+def test_line_numbers_hold_past_duckdbs_row_groups_and_threads(store, tmp_path):
+    """A file of 300,000 rows (DuckDB reads it in parallel, into three row groups): a problem on a
+    line near the end, one in the middle and the last line are named by the lines a spreadsheet
+    shows."""
+    bad = {150_001: "maybe", 250_003: "perhaps", 300_001: "later"}   # line → status
+    text = ["client,date,status"] + [f"C{line},2026-03-02 14:00,{bad.get(line, 'attended')}"
+                                     for line in range(2, 300_002)]
+    path = write(tmp_path, "long.csv", "\n".join(text) + "\n")
+    with pytest.raises(ImportRejected) as rejected:
+        import_sessions(store, path)
+    problems = rejected.value.report.problems
+    assert [(problem.line, problem.value) for problem in problems if problem.column == "status"] == sorted(bad.items())
+
+
 def test_utf16_tab_separated_text(store, tmp_path):
     store.set_setting("date_order", "dmy")  # every date of this file could be read both ways (SPEC §3.5)
     # what Excel writes as "Unicode text"
