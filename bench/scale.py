@@ -213,6 +213,7 @@ def run(sizes: list[int], root: Path) -> int:
           "measured in the same run).\n")
     rows, growth, reads = [], [], []
     base = None
+    root.mkdir(parents=True, exist_ok=True)   # --folder names where the files go: made if need be
     with tempfile.TemporaryDirectory(prefix="alliance-scale-", dir=root) as temporary:
         for size in sizes:
             folder = Path(temporary) / str(size)
