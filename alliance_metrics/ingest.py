@@ -481,6 +481,7 @@ def _stage(cursor: duckdb.DuckDBPyConnection, source: _Source, mapping: Mapping 
     repeats = cursor.execute(sql(f"import_{kind}_repeats")).fetchall()
     conflicts = _conflicts(cursor, kind, column_of, repeats)
     if kind == "sessions":
+        cursor.execute(sql("import_sessions_stored_ids"))   # read by the duplicate check and the insert
         conflicts += _probable_duplicates(cursor, column_of)
     _collect_problems(cursor, item, column_of, conflicts, mapping)
     position = {header: index for index, header in reversed(list(enumerate(headers)))}

@@ -1,13 +1,13 @@
 -- Probable duplicates (SPEC §3.4): a session new to the store (its id is not stored) with the
 -- client and start of a stored session under another id, which will still be there after this
--- import (the file does not move it elsewhere). Reads parsed_sessions and sessions.
+-- import (the file does not move it elsewhere). Reads parsed_sessions, stored_session_ids and sessions.
 with
 
 new_sessions as (
     select line, session_id, client_id, scheduled_start
     from parsed_sessions as incoming
     where not id_made
-      and not exists (select 1 from sessions where sessions.session_id = incoming.session_id)
+      and not exists (select 1 from stored_session_ids as stored where stored.session_id = incoming.session_id)
 ),
 
 final as (
