@@ -48,9 +48,10 @@ else:
     from starlette.middleware import Middleware
 
     from ui.pages import PAGES
-    from ui.preload import PreloadChartCode, component_chunks, link_header
+    from ui.preload import PreloadChartCode, component_chunks
 
-    # a chart page's first visit fetches the chart library's code while Streamlit's own loads
-    preload = Middleware(PreloadChartCode, header=link_header(component_chunks()),
+    # a chart page's first visit fetches the chart library's code while Streamlit's own loads,
+    # and runs it while the server runs the page's script
+    preload = Middleware(PreloadChartCode, chunks=component_chunks(),
                          without_charts=[page.url_path for page in PAGES if not page.charts])
     app = st.App("dashboard.py", lifespan=_prepared_first, middleware=[preload])

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import shutil
 
 import pytest
@@ -13,7 +14,8 @@ from alliance_metrics.inventory import load_demo_if_empty
 from alliance_metrics.store import Store
 from tests.browser import CHROMIUM, VIEWPORT, chromium, running_app, visit
 from ui.pages import PAGES
-from ui.preload import CHART_COMPONENT, STATIC, PreloadChartCode, component_chunks, imported_chunks, link_header
+from ui.preload import (CHART_COMPONENT, STATIC, PreloadChartCode, component_chunks, evaluation_script,
+                        imported_chunks, link_header, with_script)
 
 # A built frontend in miniature, as Vite writes one: index.html loads index.A.js, which imports
 # shared.B.js; the chart's chunk imports shared.B.js too, and wrap.C.js, which imports tiny.D.js and
@@ -55,6 +57,26 @@ def test_a_component_brings_its_chunks_less_those_the_page_loads_itself(static):
 def test_a_renamed_component_preloads_nothing(static):
     assert component_chunks("PlotlyChart", static) == []
     assert link_header([]) == ""
+    assert evaluation_script([]) == ""
+    assert evaluation_script(["Chart.X1.js", "re.F.js"], component="PlotlyChart") == ""
+
+
+def test_the_evaluation_script_imports_the_components_own_chunk_relative_to_the_page():
+    script = evaluation_script(["re.F.js", "Chart.X1.js", "ChartTheme.Y2.js"], component="Chart")
+    assert script.startswith('<script type="module">') and script.endswith("</script>")
+    assert 'import("./static/js/Chart.X1.js")' in script
+    assert script.count("import(") == 1
+    assert '"data-test-script-state") === "running"' in script
+
+
+PAGE = b"<html><head><title>t</title></head><body></body></html>"
+
+
+def test_the_script_goes_at_the_end_of_the_head_of_a_plain_or_compressed_page():
+    expected = b"<html><head><title>t</title><script>s</script></head><body></body></html>"
+    assert with_script(PAGE, "", "<script>s</script>") == expected
+    assert with_script(gzip.compress(PAGE), "gzip", "<script>s</script>") == expected
+    assert with_script(b"<p>no head</p>", "", "<script>s</script>") == b"<p>no head</p>"
 
 
 def test_the_installed_streamlit_has_the_chart_chunk():
@@ -69,44 +91,87 @@ def test_the_link_header_is_relative_and_crossorigin_like_index_html_preloads():
         "<./static/js/a.1.js>; rel=modulepreload; crossorigin, <./static/js/b.2.js>; rel=modulepreload; crossorigin")
 
 
-def headers_of(path: str, content_type: str = "text/html; charset=utf-8") -> Headers:
-    """The headers the middleware sends for an answer of *content_type* at *path*."""
+CHUNKS_OF_PAGE = ["PlotlyChart.P1.js", "tiny.D.js"]
+HEADER = "<./static/js/PlotlyChart.P1.js>; rel=modulepreload; crossorigin, <./static/js/tiny.D.js>; rel=modulepreload; crossorigin"
+
+
+def answered(path: str, content_type: str = "text/html; charset=utf-8", *, bodies=(PAGE,), method: str = "GET",
+             status: int = 200, encoding: str | None = None) -> tuple[Headers, bytes]:
+    """The headers and body the middleware sends for an answer of *content_type* at *path*, which
+    the app sends in the parts *bodies* (compressed with *encoding*), with its length."""
     async def answer(scope, receive, send):
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", content_type.encode())]})
-        await send({"type": "http.response.body", "body": b""})
+        headers = [(b"content-type", content_type.encode()),
+                   (b"content-length", str(sum(map(len, bodies))).encode())]
+        headers += [(b"content-encoding", encoding.encode())] if encoding else []
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        for number, body in enumerate(bodies, 1):
+            await send({"type": "http.response.body", "body": body, "more_body": number < len(bodies)})
 
     sent = []
 
     async def send(message):
         sent.append(message)
 
-    middleware = PreloadChartCode(answer, header="<./static/js/c.js>; rel=modulepreload", without_charts=["your_data"])
-    asyncio.run(middleware({"type": "http", "method": "GET", "path": path, "headers": []}, None, send))
-    return Headers(raw=sent[0]["headers"])
+    middleware = PreloadChartCode(answer, chunks=CHUNKS_OF_PAGE, without_charts=["your_data"])
+    asyncio.run(middleware({"type": "http", "method": method, "path": path, "headers": []}, None, send))
+    assert [message["type"] for message in sent[:1]] == ["http.response.start"]
+    return Headers(raw=sent[0]["headers"]), b"".join(message.get("body", b"") for message in sent[1:])
 
 
 def test_html_answers_get_the_header_except_for_pages_without_charts():
-    assert headers_of("/").get("link") == "<./static/js/c.js>; rel=modulepreload"
-    assert headers_of("/weekly_review").get("link") == "<./static/js/c.js>; rel=modulepreload"
-    assert headers_of("/base/weekly_review/").get("link") == "<./static/js/c.js>; rel=modulepreload"
-    assert "link" not in headers_of("/your_data")
-    assert "link" not in headers_of("/base/your_data/")
-    assert "link" not in headers_of("/static/js/x.js", "text/javascript")
-    assert "link" not in headers_of("/_stcore/health", "text/plain")
+    assert answered("/")[0].get("link") == HEADER
+    assert answered("/weekly_review")[0].get("link") == HEADER
+    assert answered("/base/weekly_review/")[0].get("link") == HEADER
+    assert "link" not in answered("/your_data")[0]
+    assert "link" not in answered("/base/your_data/")[0]
+    assert "link" not in answered("/static/js/x.js", "text/javascript")[0]
+    assert "link" not in answered("/_stcore/health", "text/plain")[0]
+
+
+def test_a_chart_pages_html_carries_the_script_whole_uncompressed_and_with_its_new_length():
+    script = evaluation_script(CHUNKS_OF_PAGE).encode()
+    expected = PAGE.replace(b"</head>", script + b"</head>")
+    for bodies, encoding in (([PAGE], None), ([PAGE[:20], PAGE[20:40], PAGE[40:]], None),
+                             ([gzip.compress(PAGE)], "gzip")):
+        headers, body = answered("/weekly_review", bodies=bodies, encoding=encoding)
+        assert body == expected, (bodies, encoding)
+        assert headers["content-length"] == str(len(expected))
+        assert "content-encoding" not in headers
+
+
+def test_other_answers_keep_their_body():
+    for path, kind, method, status in (("/your_data", "text/html", "GET", 200),
+                                       ("/static/js/x.js", "text/javascript", "GET", 200),
+                                       ("/weekly_review", "text/html", "HEAD", 200),
+                                       ("/weekly_review", "text/html", "GET", 304)):
+        headers, body = answered(path, kind, bodies=[PAGE[:20], PAGE[20:]], method=method, status=status)
+        assert body == PAGE, (path, method, status)
+        assert headers["content-length"] == str(len(PAGE))
+
+
+# Run in the page before Streamlit's code: when Plotly's code runs (it ends by setting
+# window.Plotly), note whether the page's first chart (its element, class st-key-<key>) was there.
+PLOTLY_RAN_HOOK = """
+Object.defineProperty(window, 'Plotly', {configurable: true, get() { return undefined; }, set(value) {
+  Object.defineProperty(window, 'Plotly', {configurable: true, writable: true, value});
+  window.plotlyRan = {chartThere: !!document.querySelector('.st-key-CHART_KEY')};
+}});
+"""
 
 
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no {CHROMIUM}: apt-get install chromium (the Makefile does)")
-def test_the_browser_fetches_the_chart_code_with_the_page_once_and_only_for_chart_pages(tmp_path):
+def test_the_browser_fetches_and_runs_the_chart_code_early_once_and_only_for_chart_pages(tmp_path):
     """Without the header the chart chunk is asked for after the page has loaded, once the
     script's first chart reaches the browser; with it, while the page loads. Fetched once: the
-    page's own import finds the preloaded module (a mismatched crossorigin would fetch it again)."""
+    page's own import finds the preloaded module (a mismatched crossorigin would fetch it again).
+    Without the script, Plotly's code runs when the first chart reaches the browser; with it,
+    before (the weekly review draws its chart after some fifty other elements)."""
     demo = tmp_path / "demo.duckdb"
     store = Store(demo)
     load_demo_if_empty(store)
     store.close()
-    chart_page = next(page for page in PAGES if page.charts)
+    chart_page, chart_key = next(page for page in PAGES if page.url_path == "weekly_review"), "weekly_trend"
     plain_page = next(page for page in PAGES if not page.charts)
     with chromium() as browser:
         for page in (chart_page, plain_page):
@@ -114,6 +179,7 @@ def test_the_browser_fetches_the_chart_code_with_the_page_once_and_only_for_char
             shutil.copyfile(demo, database)
             with running_app(database) as base_url:
                 context = browser.new_context(viewport=VIEWPORT)   # an empty cache: a first visit
+                context.add_init_script(PLOTLY_RAN_HOOK.replace("CHART_KEY", chart_key))
                 tab = context.new_page()
                 asked = []
                 tab.on("request", lambda request: asked.append(request.url))
@@ -122,12 +188,17 @@ def test_the_browser_fetches_the_chart_code_with_the_page_once_and_only_for_char
                     loaded: performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd,
                     chart: performance.getEntriesByType('resource')
                         .filter(entry => entry.name.includes('/static/js/{CHART_COMPONENT}.'))
-                        .map(entry => entry.startTime)}})""")
+                        .map(entry => entry.startTime),
+                    ran: window.plotlyRan ?? null,
+                    chartThere: !!document.querySelector('.st-key-{chart_key}')}})""")
                 chart_requests = [url for url in asked if f"/static/js/{CHART_COMPONENT}." in url]
                 context.close()
             if page.charts:
                 assert shown.charts >= 1, shown.text[:500]
                 assert len(chart_requests) == 1, chart_requests
                 assert fetched["chart"][0] < fetched["loaded"], fetched
+                assert fetched["chartThere"], "the weekly review's chart has another key: the check below would be void"
+                assert fetched["ran"] == {"chartThere": False}, fetched
             else:
                 assert chart_requests == [], chart_requests
+                assert fetched["ran"] is None, fetched
