@@ -139,6 +139,12 @@ def test_a_chart_pages_html_carries_the_script_whole_uncompressed_and_with_its_n
         assert "content-encoding" not in headers
 
 
+def test_an_answer_encoded_otherwise_keeps_its_body_and_encoding():
+    headers, body = answered("/weekly_review", bodies=[b"\x1b\x00compressed"], encoding="br")
+    assert body == b"\x1b\x00compressed"
+    assert headers["content-encoding"] == "br" and headers["link"] == HEADER
+
+
 def test_other_answers_keep_their_body():
     for path, kind, method, status in (("/your_data", "text/html", "GET", 200),
                                        ("/static/js/x.js", "text/javascript", "GET", 200),

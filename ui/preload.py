@@ -115,10 +115,15 @@ def evaluation_script(chunks: Iterable[str], component: str = CHART_COMPONENT) -
             "</script>")
 
 
+#: The answers' encodings the script can be added to (none, or Streamlit's gzip), and how to
+#: undo each; an answer encoded otherwise keeps its body (and gets the header only).
+_UNCOMPRESSED_BY = {"": lambda body: body, "identity": lambda body: body, "gzip": gzip.decompress}
+
+
 def with_script(body: bytes, encoding: str, script: str) -> bytes:
-    """The HTML *body* (``gzip``-compressed when *encoding* says so) uncompressed, *script* at the
-    end of its head; a body without ``</head>`` unchanged but uncompressed."""
-    html = gzip.decompress(body) if encoding == "gzip" else body
+    """The HTML *body* (encoded as *encoding* says: one of :data:`_UNCOMPRESSED_BY`) uncompressed,
+    *script* at the end of its head; a body without ``</head>`` unchanged but uncompressed."""
+    html = _UNCOMPRESSED_BY[encoding](body)
     at = html.find(b"</head>")
     return html if at < 0 else html[:at] + script.encode() + html[at:]
 
@@ -152,7 +157,8 @@ class PreloadChartCode:
                 headers = MutableHeaders(scope=message)
                 if headers.get("content-type", "").startswith("text/html"):
                     headers.append("Link", self.header)
-                    if self.script and scope["method"] != "HEAD" and message.get("status") == 200:
+                    if (self.script and scope["method"] != "HEAD" and message.get("status") == 200
+                            and headers.get("content-encoding", "") in _UNCOMPRESSED_BY):
                         held["start"] = message
                         return
             elif message["type"] == "http.response.body" and held:
