@@ -1,4 +1,5 @@
-"""Chart pages ask the browser for the chart library at once (issue 16).
+"""Chart pages have the browser fetch the chart library at once, and run it while the server runs the
+page's script (issue 16).
 
 Streamlit's browser code fetches Plotly (its ``PlotlyChart`` chunk, 4.7 MB of JavaScript, and the
 small chunks that chunk imports) only when a page's first chart reaches the browser. On a first
