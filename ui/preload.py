@@ -118,7 +118,7 @@ def evaluation_script(chunks: Iterable[str], component: str = CHART_COMPONENT) -
 
 #: The answers' encodings the script can be added to (none, or Streamlit's gzip), and how to
 #: undo each; an answer encoded otherwise keeps its body (and gets the header only).
-_UNCOMPRESSED_BY = {"": lambda body: body, "identity": lambda body: body, "gzip": gzip.decompress}
+_UNCOMPRESSED_BY = {"": bytes, "identity": bytes, "gzip": gzip.decompress}
 
 
 def with_script(body: bytes, encoding: str, script: str) -> bytes:
