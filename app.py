@@ -47,11 +47,13 @@ if __name__ == "__main__":
 else:
     from starlette.middleware import Middleware
 
+    from ui.chart import plotly_route
     from ui.pages import PAGES
     from ui.preload import PreloadChartCode, component_chunks
 
-    # a chart page's first visit fetches the chart library's code while Streamlit's own loads,
-    # and runs it while the server runs the page's script
+    # the charts' code (plotly's cartesian bundle) is served by the dashboard itself; a chart page's
+    # first visit fetches it while Streamlit's own code loads, and runs it while the server runs
+    # the page's script
     preload = Middleware(PreloadChartCode, chunks=component_chunks(),
                          without_charts=[page.url_path for page in PAGES if not page.charts])
-    app = st.App("dashboard.py", lifespan=_prepared_first, middleware=[preload])
+    app = st.App("dashboard.py", lifespan=_prepared_first, routes=[plotly_route()], middleware=[preload])

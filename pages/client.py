@@ -22,9 +22,10 @@ from alliance_metrics.score_queries import client_scores, session_facts
 from alliance_metrics.scores import SCORES, sessions_behind
 from alliance_metrics.undo import delete_session
 from ui import sidebar
+from ui.chart import plotly_chart
 from ui.pages import guard
 from ui.state import figure, store
-from ui.widgets import PLOTLY_CONFIG, count, percent, plain, session_table
+from ui.widgets import count, percent, plain, session_table
 
 guard(__file__)
 st.title(_("Client"))
@@ -90,8 +91,7 @@ with theirs:
                     help=_("The client's session alliance ratings, as a share of the maximum 40."))
 
 facts = session_facts(store(), client_id=client_id)
-st.plotly_chart(figure("client_timeline", lambda: session_timeline(facts), client_id),
-                config=PLOTLY_CONFIG, key="timeline")
+plotly_chart(figure("client_timeline", lambda: session_timeline(facts), client_id), key="timeline")
 
 progress = expected_progress(store())
 trajectory = progress.trajectories[progress.trajectories.client_id == client_id]
@@ -115,17 +115,16 @@ else:
               delta_color="off",
               help=_("Latest goal rating minus the baseline (the clients file's, else the first rating); "
                      "the percentage is of the way from the baseline to the target."))
-    st.plotly_chart(figure("client_goal", lambda: goal_chart(trajectory, band, target=client.goal_target), client_id),
-                    config=PLOTLY_CONFIG, key="goal")
+    plotly_chart(figure("client_goal", lambda: goal_chart(trajectory, band, target=client.goal_target), client_id),
+                 key="goal")
 
 by_month = figure("client_months", lambda: score_months(
     client_scores(store(), period="month", client_id=client_id), [s.name for s in SCORES],
     title=_("Scores by month")), client_id)
-st.plotly_chart(by_month, config=PLOTLY_CONFIG, key="scores_by_month")
+plotly_chart(by_month, key="scores_by_month")
 if facts.alliance_rating.notna().any():
     concern_below = store().settings()["alliance_concern_below"]
-    st.plotly_chart(figure("client_alliance", lambda: alliance_chart(facts, concern_below), client_id),
-                    config=PLOTLY_CONFIG, key="alliance")
+    plotly_chart(figure("client_alliance", lambda: alliance_chart(facts, concern_below), client_id), key="alliance")
 
 st.subheader(_("The sessions behind a score"))
 score = st.selectbox(_("Score"), [s.name for s in SCORES], format_func=score_label, key="explain_score")

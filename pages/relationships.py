@@ -14,9 +14,10 @@ from alliance_metrics.i18n import _, ngettext
 from alliance_metrics.relations import PRIMARY, family_reading, lagged, reference_reading
 from alliance_metrics.scores import SCORES
 from ui import sidebar
+from ui.chart import plotly_chart
 from ui.pages import guard
 from ui.state import figure, store
-from ui.widgets import EMPTY_CELL, PLOTLY_CONFIG, show_relation
+from ui.widgets import EMPTY_CELL, show_relation
 
 guard(__file__)
 st.title(_("Relationships"))
@@ -82,11 +83,11 @@ st.caption(judged[("between clients", score)])
 
 # both charts kept between runs (0.15 s of each run at a million sessions): drawn from the data
 # version's results, the caseload, the score or measure chosen and the method (the line's slope)
-st.plotly_chart(figure("between_clients", lambda: relation_scatter(
+plotly_chart(figure("between_clients", lambda: relation_scatter(
     client_table(store(), therapist).dropna(subset=[score, "progress_points"]), score, "progress_points",
     score_label(score) + " (0–100)", _("Progress (goal points)"), between.slope, between.intercept,
     _("{score} and progress, one dot per client (line: adjusted slope)").format(score=score_label(score)),
-    colour=SCORE_COLOURS[score]), therapist, score, method), config=PLOTLY_CONFIG, key="between_chart")
+    colour=SCORE_COLOURS[score]), therapist, score, method), key="between_chart")
 
 st.header(_("Within clients"))
 st.caption(_(
@@ -107,12 +108,12 @@ if within.estimate is not None:
         "{measure} changed from session to session for {varying} of the {n} clients; a client whose measure "
         "never changes tells nothing here.", int(within.n_clients)).format(
         measure=_(SESSION_MEASURES[measure]), varying=within.n_clients_varying, n=within.n_clients))
-    st.plotly_chart(figure("within_clients", lambda: relation_scatter(
+    plotly_chart(figure("within_clients", lambda: relation_scatter(
         within_client_points(store(), therapist, measure), "x_within", "y_within",
         _("{measure}, against the client's own usual and trend").format(measure=_(SESSION_MEASURES[measure])),
         _("Goal rating, against the client's own usual and trend"), within.slope, 0.0,
         _("Each dot a session, each client against their own usual"), dots=_("Sessions")), therapist, measure, method),
-        config=PLOTLY_CONFIG, key="within_chart")
+        key="within_chart")
 
 st.header(_("Session to session"))
 st.caption(_(

@@ -12,10 +12,11 @@ from alliance_metrics.report import format_figure, signed_points, weekly_report_
 from alliance_metrics.review import latest_week, weekly_review
 from alliance_metrics.scores import SCORE_COLUMNS, SCORES
 from ui import sidebar
+from ui.chart import plotly_chart
 from ui.downloads import download_when_asked
 from ui.pages import guard, switch_to
 from ui.state import figure, store
-from ui.widgets import EMPTY_CELL, PLOTLY_CONFIG, count, plain, session_table
+from ui.widgets import EMPTY_CELL, count, plain, session_table
 
 ATTENTION_PAGE = 10   # needs-attention blocks drawn at a time (each is a few elements for the browser to draw)
 
@@ -119,10 +120,9 @@ else:
                   narrow=see_all)
 
 if not review.trend.empty:
-    st.plotly_chart(figure("weekly_trend", lambda: score_trend(review.trend, [s.name for s in SCORES],
-                                                            title=_("Scores by week (12 weeks)")),
-                           review.week_start, review.therapist_id),
-                    config=PLOTLY_CONFIG, key="weekly_trend")
+    plotly_chart(figure("weekly_trend", lambda: score_trend(review.trend, [s.name for s in SCORES],
+                                                        title=_("Scores by week (12 weeks)")),
+                        review.week_start, review.therapist_id), key="weekly_trend")
 
 # Both files are made when asked (ui/downloads.py: a Prepare button, then the download, each file
 # kept until the data, the week or the therapist change): at a million sessions the HTML report

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import date, datetime
 
@@ -27,6 +28,13 @@ def at(text: str) -> datetime:
 
 def day(text: str) -> date:
     return date.fromisoformat(text)
+
+
+def drawn_figures(app) -> list[dict]:
+    """The plotly figures an ``AppTest`` page drew (ui/chart.py), as plotly's JSON, in page order."""
+    from ui.chart import COMPONENT_NAME
+    return [json.loads(json.loads(element.proto.json)["figure"]) for element in app.get("bidi_component")
+            if element.proto.component_name == COMPONENT_NAME]
 
 
 def insert_sessions(store: Store, rows: list[dict]) -> None:

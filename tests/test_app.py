@@ -3,14 +3,13 @@ small hand-made practice whose figures are checked against the library."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from alliance_metrics.store import Store
-from tests.conftest import at, day, insert_clients, insert_sessions
+from tests.conftest import at, day, drawn_figures, insert_clients, insert_sessions
 from ui.pages import PAGES
 
 TIMEOUT = 60
@@ -46,7 +45,7 @@ def test_every_page_opens_on_the_demo_practice(page, monkeypatch, demo_db):
     assert not app.exception, app.exception
     assert [title.value for title in app.title] == [page.title]
     # PageSpec.charts says which pages the browser fetches the chart code for ahead (ui/preload.py)
-    assert bool(app.get("plotly_chart")) == page.charts, f"{page.url_path} draws {len(app.get('plotly_chart'))} charts"
+    assert bool(drawn_figures(app)) == page.charts, f"{page.url_path} draws {len(drawn_figures(app))} charts"
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: page.url_path)
@@ -61,9 +60,9 @@ def test_weekly_review_on_the_demo_draws_a_chart_and_says_it_is_demo(monkeypatch
     app = open_app(monkeypatch, demo_db)
     assert app.title[0].value == "Weekly review"
     assert "demo practice" in texts(app)
-    charts = app.get("plotly_chart")
-    assert charts, "the weekly trend chart is missing"
-    figure = json.loads(charts[0].proto.spec)
+    drawn = drawn_figures(app)
+    assert drawn, "the weekly trend chart is missing"
+    figure = drawn[0]
     assert {trace["name"] for trace in figure["data"]} >= {"Attendance", "Punctuality", "Engagement"}
 
 
@@ -221,7 +220,7 @@ def test_relationships_charts_follow_the_choices_and_are_kept_between_runs(monke
     assert not app.exception
 
     def x_titles():
-        return [json.loads(chart.proto.spec)["layout"]["xaxis"]["title"]["text"] for chart in app.get("plotly_chart")]
+        return [chart["layout"]["xaxis"]["title"]["text"] for chart in drawn_figures(app)]
 
     first = x_titles()
     assert len(built) == 2 and first[0].startswith("Alliance")        # between clients, within clients

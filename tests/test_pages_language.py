@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import drawn_figures
 from ui.pages import PAGES
 
 TIMEOUT = 90
@@ -129,8 +130,8 @@ def shown_strings(app: AppTest) -> list[tuple[str, str]]:
         for column in frame.columns:
             if frame[column].dtype == object or str(frame[column].dtype).startswith("str"):
                 add("table cell", *frame[column].dropna().astype(str).unique()[:50])
-    for chart in app.get("plotly_chart"):
-        add("chart", *_strings_of_figure(json.loads(chart.proto.spec)))
+    for chart in drawn_figures(app):
+        add("chart", *_strings_of_figure(chart))
     return found
 
 

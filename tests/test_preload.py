@@ -1,5 +1,6 @@
-"""A chart page's HTML answer names the chart library's code for the browser to fetch at once
-(ui/preload.py): which chunks, which answers, and what the browser does with them."""
+"""A chart page's HTML answer names the charts' code for the browser to fetch at once, and starts
+running the chart library while the server runs the page's script (ui/preload.py): which chunks,
+which answers, and what the browser does with them."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from starlette.datastructures import Headers
 from alliance_metrics.inventory import load_demo_if_empty
 from alliance_metrics.store import Store
 from tests.browser import CHROMIUM, VIEWPORT, chromium, running_app, visit
+from ui.chart import PLOTLY_PATH
 from ui.pages import PAGES
 from ui.preload import (CHART_COMPONENT, STATIC, PreloadChartCode, component_chunks, evaluation_script,
                         imported_chunks, link_header, with_script)
@@ -55,17 +57,16 @@ def test_a_component_brings_its_chunks_less_those_the_page_loads_itself(static):
 
 
 def test_a_renamed_component_preloads_nothing(static):
-    assert component_chunks("PlotlyChart", static) == []
-    assert link_header([]) == ""
-    assert evaluation_script([]) == ""
-    assert evaluation_script(["Chart.X1.js", "re.F.js"], component="PlotlyChart") == ""
+    assert component_chunks("BidiComponent", static) == []
+    # the charts' bundle is the dashboard's own: still preloaded
+    assert link_header([]) == "<./vendor/plotly-cartesian-4.1.1.min.js>; rel=preload; as=script"
 
 
-def test_the_evaluation_script_imports_the_components_own_chunk_relative_to_the_page():
-    script = evaluation_script(["re.F.js", "Chart.X1.js", "ChartTheme.Y2.js"], component="Chart")
+def test_the_evaluation_script_loads_the_bundle_relative_to_the_page_once_the_script_runs():
+    script = evaluation_script()
     assert script.startswith('<script type="module">') and script.endswith("</script>")
-    assert 'import("./static/js/Chart.X1.js")' in script
-    assert script.count("import(") == 1
+    assert "script.src = './vendor/plotly-cartesian-4.1.1.min.js'" in script
+    assert "window.alliancePlotly ??= " in script       # the charts find it loading, and load it no more
     assert '"data-test-script-state") === "running"' in script
 
 
@@ -88,11 +89,13 @@ def test_the_installed_streamlit_has_the_chart_chunk():
 
 def test_the_link_header_is_relative_and_crossorigin_like_index_html_preloads():
     assert link_header(["a.1.js", "b.2.js"]) == (
-        "<./static/js/a.1.js>; rel=modulepreload; crossorigin, <./static/js/b.2.js>; rel=modulepreload; crossorigin")
+        "<./static/js/a.1.js>; rel=modulepreload; crossorigin, <./static/js/b.2.js>; rel=modulepreload; crossorigin, "
+        "<./vendor/plotly-cartesian-4.1.1.min.js>; rel=preload; as=script")
 
 
-CHUNKS_OF_PAGE = ["PlotlyChart.P1.js", "tiny.D.js"]
-HEADER = "<./static/js/PlotlyChart.P1.js>; rel=modulepreload; crossorigin, <./static/js/tiny.D.js>; rel=modulepreload; crossorigin"
+CHUNKS_OF_PAGE = ["BidiComponent.P1.js", "tiny.D.js"]
+HEADER = ("<./static/js/BidiComponent.P1.js>; rel=modulepreload; crossorigin, <./static/js/tiny.D.js>; rel=modulepreload; "
+          "crossorigin, <./vendor/plotly-cartesian-4.1.1.min.js>; rel=preload; as=script")
 
 
 def answered(path: str, content_type: str = "text/html; charset=utf-8", *, bodies=(PAGE,), method: str = "GET",
@@ -129,7 +132,7 @@ def test_html_answers_get_the_header_except_for_pages_without_charts():
 
 
 def test_a_chart_pages_html_carries_the_script_whole_uncompressed_and_with_its_new_length():
-    script = evaluation_script(CHUNKS_OF_PAGE).encode()
+    script = evaluation_script().encode()
     expected = PAGE.replace(b"</head>", script + b"</head>")
     for bodies, encoding in (([PAGE], None), ([PAGE[:20], PAGE[20:40], PAGE[40:]], None),
                              ([gzip.compress(PAGE)], "gzip")):
@@ -155,7 +158,7 @@ def test_other_answers_keep_their_body():
         assert headers["content-length"] == str(len(PAGE))
 
 
-# Run in the page before Streamlit's code: when Plotly's code runs (it ends by setting
+# Run in the page before Streamlit's code: when plotly's bundle runs (it ends by setting
 # window.Plotly), note whether the page's first chart (its element, class st-key-<key>) was there.
 PLOTLY_RAN_HOOK = """
 Object.defineProperty(window, 'Plotly', {configurable: true, get() { return undefined; }, set(value) {
@@ -168,11 +171,12 @@ Object.defineProperty(window, 'Plotly', {configurable: true, get() { return unde
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no {CHROMIUM}: apt-get install chromium (the Makefile does)")
 def test_the_browser_fetches_and_runs_the_chart_code_early_once_and_only_for_chart_pages(tmp_path):
-    """Without the header the chart chunk is asked for after the page has loaded, once the
-    script's first chart reaches the browser; with it, while the page loads. Fetched once: the
-    page's own import finds the preloaded module (a mismatched crossorigin would fetch it again).
-    Without the script, Plotly's code runs when the first chart reaches the browser; with it,
-    before (the weekly review draws its chart after some fifty other elements)."""
+    """Without the header the chart component's chunk and plotly's bundle are asked for after the
+    page has loaded, once the script's first chart reaches the browser; with it, while the page
+    loads. Fetched once each: the page's own import finds the preloaded module (a mismatched
+    crossorigin would fetch it again), and the charts find the bundle loading. Without the script,
+    plotly's code runs when the first chart reaches the browser; with it, before (the weekly
+    review draws its chart after some fifty other elements)."""
     demo = tmp_path / "demo.duckdb"
     store = Store(demo)
     load_demo_if_empty(store)
@@ -193,16 +197,18 @@ def test_the_browser_fetches_and_runs_the_chart_code_early_once_and_only_for_cha
                 fetched = tab.evaluate(f"""() => ({{
                     loaded: performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd,
                     chart: performance.getEntriesByType('resource')
-                        .filter(entry => entry.name.includes('/static/js/{CHART_COMPONENT}.'))
+                        .filter(entry => entry.name.includes('/static/js/{CHART_COMPONENT}.')
+                                         || entry.name.endsWith('{PLOTLY_PATH}'))
                         .map(entry => entry.startTime),
                     ran: window.plotlyRan ?? null,
                     chartThere: !!document.querySelector('.st-key-{chart_key}')}})""")
-                chart_requests = [url for url in asked if f"/static/js/{CHART_COMPONENT}." in url]
+                chart_requests = [url for url in asked
+                                  if f"/static/js/{CHART_COMPONENT}." in url or url.endswith(PLOTLY_PATH)]
                 context.close()
             if page.charts:
                 assert shown.charts >= 1, shown.text[:500]
-                assert len(chart_requests) == 1, chart_requests
-                assert fetched["chart"][0] < fetched["loaded"], fetched
+                assert len(chart_requests) == 2, chart_requests                       # the chunk, the bundle
+                assert len(fetched["chart"]) == 2 and max(fetched["chart"]) < fetched["loaded"], fetched
                 assert fetched["chartThere"], "the weekly review's chart has another key: the check below would be void"
                 assert fetched["ran"] == {"chartThere": False}, fetched
             else:

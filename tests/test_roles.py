@@ -102,6 +102,7 @@ ANONYMOUS_MODULES = {"alliance_metrics.anonymise", "alliance_metrics.supervisor_
                      "alliance_metrics.charts", "ui.supervision", "ui.widgets", "streamlit", "pandas",
                      "__future__", "ui.downloads",   # ui.downloads imports streamlit only
                      "ui.figures",                   # an LRU of figures: holds what it is given, reads nothing
+                     "ui.chart",                     # draws the figure it is given: plotly, streamlit, i18n
                      "alliance_metrics.i18n"}        # words and formats: the standard library and Babel only
 
 

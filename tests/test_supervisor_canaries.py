@@ -56,7 +56,7 @@ def everything_shown(app: AppTest) -> str:
              for e in getattr(app, kind)]
     parts += [frame.value.to_csv() for frame in app.dataframe]
     parts += [metric.label + str(metric.value) for metric in app.metric]
-    parts += [chart.proto.spec for chart in app.get("plotly_chart")]
+    parts += [component.proto.json for component in app.get("bidi_component")]   # the charts, all they carry
     parts += [json.dumps(list(box.options)) for box in app.selectbox]
     return "\n".join(parts)
 

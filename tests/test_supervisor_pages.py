@@ -9,7 +9,6 @@ missed). The page is made today, so the months are relative to today's.
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -23,7 +22,7 @@ from alliance_metrics.store import Store
 from alliance_metrics.supervisor_file import export_json, loads_export
 from alliance_metrics.supervisor_report import what_it_shows
 from tests.browser import CHROMIUM, chromium, running_app, visit
-from tests.conftest import insert_sessions
+from tests.conftest import drawn_figures, insert_sessions
 from tests.test_roles import APP, AUTH
 from tests.test_supervisor_canaries import everything_shown
 from tests.test_supervisor_export import resign
@@ -89,7 +88,7 @@ def check_every_section_speaks(app: AppTest) -> str:
         assert any(header.startswith(section) for header in headers), (section, headers)
     assert NOT_A_NUMBER.findall(shown) == []
     assert "at least k = 11 distinct clients" in app.info[0].value      # what can and cannot be seen
-    assert len(app.get("plotly_chart")) >= 3                            # scores, progress, caseload
+    assert len(drawn_figures(app)) >= 3                     # scores, progress, caseload
     for frame in app.dataframe:
         assert not frame.value.isna().any().any(), frame.value          # words, never blanks
     return shown
@@ -104,7 +103,7 @@ def test_a_solo_caseload_of_17_clients(monkeypatch, solo_db):
     # 17 clients: bands of 11 leave one band — said, not drawn as a single "0 to 100" bar
     assert "one band only" in shown or "single band" in shown
     # suppressed cells are named in the charts (never blank, never 0)
-    caseload = json.loads(app.get("plotly_chart")[2].proto.spec)
+    caseload = drawn_figures(app)[2]
     notes = [note["text"] for note in caseload["layout"].get("annotations", [])]
     assert all(text.startswith(("suppressed", "not yet known")) for text in notes) and notes
     # the export holds what the page shows (the same cached release), and says the same sentences

@@ -2,7 +2,7 @@
 
 Building a plotly figure validates every property and its template — 0.1–0.4 s a chart, on every
 run of a page. :func:`kept` builds a figure once per key and hands the same one back until it falls
-out of a small LRU; ``st.plotly_chart`` only reads it. It holds whatever it is given and reads
+out of a small LRU; ui/chart.py only reads it. It holds whatever it is given and reads
 nothing itself, so the supervisor's pages may use it (the key must then name only what the view
 was made from: tests/test_roles.py).
 """

@@ -1,37 +1,35 @@
-"""Chart pages have the browser fetch the chart library at once, and run it while the server runs the
+"""Chart pages have the browser fetch the charts' code at once, and run it while the server runs the
 page's script (issue 16).
 
-Streamlit's browser code fetches Plotly (its ``PlotlyChart`` chunk, 4.7 MB of JavaScript, and the
-small chunks that chunk imports) only when a page's first chart reaches the browser. On a first
-visit that is after the script has run for a while, and each small chunk then waits behind the
-page's other requests while the server is busy with the script: 0.2–0.4 s each at a million
-sessions, before Plotly's 0.7 s of evaluation and the drawing can start.
+A chart (ui/chart.py) is a small Streamlit component drawn by plotly's cartesian bundle. Streamlit's
+browser code fetches the component's code (its ``BidiComponent`` chunk, and the chunks it imports)
+only when a page's first chart reaches the browser, and the component then asks for the bundle:
+on a first visit that is after the script has run for a while, when every request waits behind
+the page's others while the server is busy with the script.
 
 So the server's HTML answer for a page that draws charts (:attr:`ui.pages.PageSpec.charts`, and the
-bare address, which opens a page that does) names those chunks in a ``Link: rel=modulepreload``
-header: the browser fetches them in the first quarter-second, while it loads the rest of
-Streamlit's code and the server is idle. Measured at a million sessions (tests cannot time it:
-bench/README.md), the weekly review's first visit ends 0.15 s sooner (2.78 s against 2.93 s, means
-of nine and eight interleaved visits); the supervisor page, whose first chart waits for its
-release to be written, gains nothing measurable. A page without charts is left alone: it would
-only wait for bytes it does not use.
+bare address, which opens a page that does) names them in a ``Link`` header (``modulepreload`` for
+the chunks, ``preload`` for the bundle): the browser fetches them in the first quarter-second,
+while it loads the rest of Streamlit's code and the server is idle. A page without charts is left
+alone: it would only wait for bytes it does not use.
 
 The chunks' names carry a hash that changes with each Streamlit release, so they are found in the
 installed Streamlit's static folder: the chunk named after the component, with every chunk it
 imports, less those the page's own scripts load anyway. Should a release rename the component,
-nothing is preloaded and the pages work as before (tests/test_preload.py then fails, so that
+no chunk is preloaded and the pages work as before (tests/test_preload.py then fails, so that
 someone looks).
 
-Fetched is not evaluated: the browser still ran Plotly's code (0.7–0.8 s in one task) only when
-the first chart reached it, after most of the page's messages. So the same HTML answer also carries
-a small script (:func:`evaluation_script`) that imports the chart's chunk as soon as Streamlit says
-the page's script has started (its ``data-test-script-state`` turns to ``running``): the browser
-evaluates Plotly while the server runs the script, time it otherwise spends waiting. Not sooner:
-evaluated while Streamlit's own code starts up, it held the websocket's opening back by as long
-(measured: nothing gained). Measured in interleaved cold visits, means of four or five
-(bench/README.md): at a million sessions the supervisor view 2.58 → 2.47 s and the client page
-2.66 → 2.52 s; the demo's weekly review 2.82 → 2.67 s. Should Streamlit drop that attribute, the
-script never imports and the pages work as before (tests/test_preload.py then fails).
+Fetched is not evaluated: so the same HTML answer also carries a small script
+(:func:`evaluation_script`) that starts loading the bundle (ui/chart.py's ``LOAD_PLOTLY``, which
+the charts then find started) as soon as Streamlit says the page's script has started (its
+``data-test-script-state`` turns to ``running``): the browser evaluates plotly while the server
+runs the script, time it otherwise spends waiting. Not sooner: Streamlit's own bundle of plotly
+(4.7 MB, drawn by ``st.plotly_chart`` until 2026-12-07), evaluated while Streamlit's own code
+started up, held the websocket's opening back by as long. Measured in interleaved cold visits with
+that bundle (bench/README.md): at a million sessions the supervisor view 2.58 → 2.47 s and the
+client page 2.66 → 2.52 s; the demo's weekly review 2.82 → 2.67 s. Should Streamlit drop that
+attribute, the script never starts and the first chart loads the bundle itself
+(tests/test_preload.py then fails).
 """
 
 from __future__ import annotations
@@ -44,10 +42,13 @@ from pathlib import Path
 import streamlit
 from starlette.datastructures import MutableHeaders
 
+from ui.chart import LOAD_PLOTLY, PLOTLY_SRC
+
 #: Streamlit's built browser code: index.html and its static/js folder.
 STATIC = Path(streamlit.__file__).resolve().parent / "static"
-#: The chunk that draws ``st.plotly_chart``, by its name without the hash.
-CHART_COMPONENT = "PlotlyChart"
+#: The chunk that mounts a ``st.components.v2`` component (a chart: ui/chart.py), by its name
+#: without the hash.
+CHART_COMPONENT = "BidiComponent"
 
 # A chunk's static imports, as Vite writes them: import{a as b}from"./x.js" and import"./x.css.js".
 # Dynamic ones (import("./x.js")) load later, only when asked for, and are not followed. The quoted
@@ -91,26 +92,25 @@ def component_chunks(component: str = CHART_COMPONENT, static: Path = STATIC) ->
 
 
 def link_header(chunks: Iterable[str]) -> str:
-    """The ``Link`` header that preloads *chunks* as index.html preloads its own: relative to the
-    page (so that a ``server.baseUrlPath`` keeps working), ``crossorigin`` (so that the browser's
-    later import of the chunk finds it)."""
-    return ", ".join(f"<./static/js/{chunk}>; rel=modulepreload; crossorigin" for chunk in chunks)
+    """The ``Link`` header that preloads *chunks* as index.html preloads its own (relative to the
+    page, ``crossorigin`` so that the browser's later import of the chunk finds it), and the
+    charts' bundle as the classic script it is."""
+    return ", ".join([*(f"<./static/js/{chunk}>; rel=modulepreload; crossorigin" for chunk in chunks),
+                      f"<{PLOTLY_SRC}>; rel=preload; as=script"])
 
 
-def evaluation_script(chunks: Iterable[str], component: str = CHART_COMPONENT) -> str:
-    """The ``<script>`` that imports *component*'s chunk (among *chunks*) once the page's script
-    has started running on the server; no chunk of that component, no script.
+def evaluation_script() -> str:
+    """The ``<script>`` that starts loading the charts' bundle once the page's script has started
+    running on the server.
 
-    A module script, relative like the page's own. It watches Streamlit's app element for its
-    script state, then lets go: one import per page load (a page's later runs find the module)."""
-    own = [chunk for chunk in chunks if chunk.startswith(component + ".")]
-    if not own:
-        return ""
+    A module script: it watches Streamlit's app element for its script state, then lets go. The
+    bundle loads once per page load (a page's later runs, and its charts, find it loading or
+    loaded)."""
     return ('<script type="module">'
-            "/* Alliance, ui/preload.py: run the chart library while the server runs the page's script */"
+            "/* Alliance, ui/preload.py: run the charts' code while the server runs the page's script */"
             "new MutationObserver((changes, watching) => {"
             ' if (changes.some(change => change.target.getAttribute("data-test-script-state") === "running")) {'
-            f'  watching.disconnect(); import("./static/js/{own[0]}").catch(() => {{}});'
+            f"  watching.disconnect(); {LOAD_PLOTLY} window.alliancePlotly.catch(() => {{}});"
             " }"
             '}).observe(document, {subtree: true, attributes: true, attributeFilter: ["data-test-script-state"]});'
             "</script>")
@@ -132,7 +132,8 @@ def with_script(body: bytes, encoding: str, script: str) -> bytes:
 class PreloadChartCode:
     """ASGI middleware: every HTML answer, except the answer for an address whose last part is in
     *without_charts* (the pages that draw no chart), gets the ``Link`` header for *chunks*
-    (:func:`link_header`) and the script that evaluates the chart's (:func:`evaluation_script`).
+    and the bundle (:func:`link_header`), and the script that starts loading the bundle
+    (:func:`evaluation_script`).
 
     The script goes in the body, which is 8 kB: the answer is held until its last part, and sent
     uncompressed (Streamlit compresses a page's HTML, not the bare address's) with its new length.
@@ -142,7 +143,7 @@ class PreloadChartCode:
         self.app = app
         chunks = list(chunks)
         self.header = link_header(chunks)
-        self.script = evaluation_script(chunks)
+        self.script = evaluation_script()
         self.without_charts = frozenset(without_charts)
 
     async def __call__(self, scope, receive, send) -> None:

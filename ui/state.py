@@ -104,7 +104,7 @@ def practice_supervisor_export(view: "SupervisorView") -> str:
 def figure(name: str, build: Callable[[], "Figure"], *key: Hashable) -> "Figure":
     """``build()``, kept in this process (ui/figures.py) until the store's data or settings change,
     per language and *key* (what else the figure is drawn from: a client, a week). Shared by every
-    browser session like the results it is drawn from (``per_data_version``): ``st.plotly_chart``
+    browser session like the results it is drawn from (``per_data_version``): ui/chart.py
     only reads it."""
     opened = store()
     return kept((name, opened.opened, opened.data_version(), current_language(), key), build)

@@ -10,8 +10,9 @@ from alliance_metrics.anonymise import CASELOAD_LABELS, MEASURE_LABELS, SCORE_NA
 from alliance_metrics.charts import MEASURE_COLOURS, binned_counts, caseload_flow, period_grid, period_trend
 from alliance_metrics.i18n import _, current_language, format_decimal
 from alliance_metrics.supervisor_report import bin_words, in_words, relation_reading, what_it_shows
+from ui.chart import plotly_chart
 from ui.figures import kept
-from ui.widgets import EMPTY_CELL, PLOTLY_CONFIG
+from ui.widgets import EMPTY_CELL
 
 
 def _shown(frame: pd.DataFrame, value: str, decimals: int = 1) -> pd.Series:
@@ -105,11 +106,11 @@ def render(view: SupervisorView, made_from: tuple[str, ...]) -> None:
         return
 
     st.header(_("Trends by {period}").format(period=_(view.granularity)))
-    st.plotly_chart(_scores_chart(view, made_from), config=PLOTLY_CONFIG, key="supervisor_scores")
-    st.plotly_chart(_progress_chart(view, made_from), config=PLOTLY_CONFIG, key="supervisor_progress")
+    plotly_chart(_scores_chart(view, made_from), key="supervisor_scores")
+    plotly_chart(_progress_chart(view, made_from), key="supervisor_progress")
 
     st.header(_("Caseload flow"))
-    st.plotly_chart(_caseload_chart(view, made_from), config=PLOTLY_CONFIG, key="supervisor_caseload")
+    plotly_chart(_caseload_chart(view, made_from), key="supervisor_caseload")
 
     st.header(_("How the scores relate to progress ({period})").format(period=view.last_period))
     if view.relations.empty:
@@ -134,8 +135,10 @@ def render(view: SupervisorView, made_from: tuple[str, ...]) -> None:
                 score=measures[measure], k=view.k))
         else:
             left, right = st.columns(2)
-            left.plotly_chart(charts[0], config=PLOTLY_CONFIG, key="supervisor_distribution")
-            right.plotly_chart(charts[1], config=PLOTLY_CONFIG, key="supervisor_relation_bins")
+            with left:
+                plotly_chart(charts[0], key="supervisor_distribution")
+            with right:
+                plotly_chart(charts[1], key="supervisor_relation_bins")
 
     st.header(_("Therapists compared ({period})").format(period=view.last_period))
     if view.therapists.empty:

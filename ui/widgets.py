@@ -10,7 +10,6 @@ import streamlit as st
 from alliance_metrics.i18n import _, current_language, format_decimal, format_percent, pgettext
 from alliance_metrics.relations import FLUCKIGER_2018, Relation
 
-PLOTLY_CONFIG = {"displaylogo": False}
 #: The most rows a table sends to the browser (issue 16: the weekly review once shipped 5.7 MB for
 #: a table of 17,000 rows nobody scrolls through). More are cut, and a caption says so.
 MAX_TABLE_ROWS = 500

@@ -1,0 +1,113 @@
+"""The charts' own drawing (ui/chart.py): plotly's cartesian bundle as published, served by the
+dashboard, able to draw every chart the pages make, with Streamlit's look, and a chart whose code
+cannot load says so."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+
+import plotly.offline
+import pytest
+
+from alliance_metrics.inventory import load_demo_if_empty
+from alliance_metrics.store import Store
+from tests.browser import CHROMIUM, EXCEPTION, VIEWPORT, chromium, running_app, visit
+from tests.conftest import drawn_figures
+from tests.test_app import open_app
+from ui.chart import PLOTLY_FILE, PLOTLY_PATH, plotly_route
+from ui.pages import PAGES
+
+#: sha256 of plotly-cartesian.min.js in npm's plotly.js-cartesian-dist-min-4.1.1.tgz (the tarball's
+#: sha512 checked against the registry's "integrity" when it was taken, 2026-12-07).
+PUBLISHED_SHA256 = "79542150855a52c567260e3137095dbe2b744e6d702a5cabe67da246942fba7a"
+
+
+def bundle_traces() -> set[str]:
+    """The trace types the bundle registers (each module says ``moduleType:"trace",name:"…"``)."""
+    return set(re.findall(r'moduleType:"trace",name:"(\w+)"', PLOTLY_FILE.read_text(encoding="utf-8")))
+
+
+def test_the_bundle_is_plotlys_release_unchanged_for_the_plotly_the_figures_are_written_by():
+    code = PLOTLY_FILE.read_bytes()
+    assert hashlib.sha256(code).hexdigest() == PUBLISHED_SHA256
+    assert code.startswith(b"/**\n* plotly.js (cartesian - minified) v4.1.1\n")
+    # upgrading the plotly package without the bundle (or the reverse) fails here, not in a browser
+    assert plotly.offline.get_plotlyjs_version() == "4.1.1"
+    assert bundle_traces() >= {"scatter", "bar", "heatmap"}
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    return tmp_path_factory.mktemp("chart") / "alliance.duckdb"
+
+
+@pytest.mark.parametrize("page", [page for page in PAGES if page.charts], ids=lambda page: page.url_path)
+def test_every_chart_of_the_demo_is_drawn_by_traces_the_bundle_has(page, monkeypatch, demo_db):
+    app = open_app(monkeypatch, demo_db)
+    app.switch_page(page.file).run()
+    drawn = {trace.get("type", "scatter") for chart in drawn_figures(app) for trace in chart["data"]}
+    assert drawn, page.url_path
+    assert drawn <= bundle_traces(), drawn - bundle_traces()
+
+
+def served(method: str) -> tuple[int, dict, bytes]:
+    """The status, headers and body of the bundle's route for a *method* request."""
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    requests = [{"type": "http.request", "body": b"", "more_body": False}]
+
+    async def receive():   # the request, then nothing until the answer is sent
+        if requests:
+            return requests.pop()
+        await asyncio.Event().wait()
+
+    scope = {"type": "http", "method": method, "path": PLOTLY_PATH, "root_path": "", "query_string": b"",
+             "headers": []}
+    asyncio.run(plotly_route()(scope, receive, send))
+    headers = {name.decode(): value.decode() for name, value in sent[0]["headers"]}
+    return sent[0]["status"], headers, b"".join(message.get("body", b"") for message in sent[1:])
+
+
+def test_the_dashboard_serves_the_bundle_as_javascript_for_a_browser_to_keep():
+    status, headers, body = served("GET")
+    assert status == 200 and body == PLOTLY_FILE.read_bytes()
+    assert headers["content-type"].startswith("text/javascript")
+    assert "immutable" in headers["cache-control"]          # the name carries the version
+    status, headers, body = served("HEAD")
+    assert status == 200 and body == b"" and headers["content-length"] == str(PLOTLY_FILE.stat().st_size)
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no {CHROMIUM}: apt-get install chromium (the Makefile does)")
+def test_a_chart_looks_as_streamlits_and_one_whose_code_cannot_load_says_so(tmp_path):
+    database = tmp_path / "demo.duckdb"
+    store = Store(database)
+    load_demo_if_empty(store)
+    store.close()
+    with chromium() as browser, running_app(database) as base_url:
+        context = browser.new_context(viewport=VIEWPORT)
+        tab = context.new_page()
+        shown = visit(tab, base_url, "weekly_review", title="Weekly review", charts=True)
+        assert shown.charts >= 1
+        look = tab.evaluate("""() => {
+            const layout = document.querySelector('.stPlotlyChart .js-plotly-plot')._fullLayout;
+            return {font: layout.font.family, title: layout.title.text, grid: layout.yaxis.gridcolor};
+        }""")
+        context.close()
+        assert look == {"font": '"Source Sans", sans-serif', "title": "<b>Scores by week (12 weeks)</b>",
+                        "grid": "#e6eaf1"}
+
+        context = browser.new_context(viewport=VIEWPORT)
+        context.route(f"**{PLOTLY_PATH}", lambda route: route.abort())   # as a proxy that drops it would
+        tab = context.new_page()
+        visit(tab, base_url, "weekly_review", title="Weekly review")
+        message = tab.locator(".stPlotlyChart", has_text="could not be drawn")
+        message.first.wait_for(state="visible", timeout=10_000)
+        assert "Reload the page" in message.first.inner_text()
+        assert tab.locator(EXCEPTION).count() == 0
+        context.close()
