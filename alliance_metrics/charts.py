@@ -5,12 +5,15 @@ deficiencies; each score has one colour everywhere.
 
 Every word of a figure (titles, axes, legends, hover labels, notes) is in the current language
 (:mod:`alliance_metrics.i18n`): the labels a caller passes are already translated; the figure's own
-words go through ``_()`` when it is made. Dates in hover labels and on time axes are formatted by
-plotly.js, which only knows English month names: :func:`day_format` gives French a numeric pattern.
+words go through ``_()`` when it is made. Dates in hover labels and on time axes, and numbers, are
+formatted by plotly.js in the browser, which knows English only: :func:`plotly_locale` gives it the
+language's month and day names and separators (ui/chart.py registers it with every chart), and
+:func:`day_format` the way the language writes a day.
 """
 
 from __future__ import annotations
 
+import re
 import textwrap
 from dataclasses import dataclass
 
@@ -19,7 +22,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from alliance_metrics.i18n import N_, _, format_decimal, month_name, pgettext
+from babel import numbers
+
+from alliance_metrics.i18n import N_, _, format_decimal, format_locale, month_name, pgettext, translations
 from alliance_metrics.scores import SCORES_BY_NAME
 
 SCORE_COLOURS = {
@@ -62,7 +67,7 @@ def score_label(name: str) -> str:
 
 def day_format() -> str:
     """A day as plotly.js writes it (d3-time-format) in hover labels: ``02 Mar 2026``; French
-    ``02/03/2026`` (plotly.js has English month names only)."""
+    ``02/03/2026``, as the dashboard writes a day."""
     return pgettext("d3 format of a day in a chart", "%d %b %Y")
 
 
@@ -72,13 +77,70 @@ def labelled(label: str, value: str) -> str:
 
 
 def tick_month_format() -> str:
-    """A month on a time axis, the month over the year: ``Jan<br>2026``; French ``01<br>2026``."""
+    """A month on a time axis, the month over the year: ``Jan<br>2026``; French ``janv.<br>2026``
+    (month names from :func:`plotly_locale`)."""
     return pgettext("d3 format of a month on a chart's axis", "%b<br>%Y")
 
 
 def tick_day_format() -> str:
     """A day on a time axis, short: ``02 Mar``; French ``02/03``."""
     return pgettext("d3 format of a day on a chart's axis", "%d %b")
+
+
+#: The words of plotly.js's toolbar (its tips) on the dashboard's charts, in plotly's English.
+TOOLBAR_WORDS = (N_("Download plot as a PNG"), N_("Zoom"), N_("Pan"), N_("Box Select"), N_("Lasso Select"),
+                 N_("Zoom in"), N_("Zoom out"), N_("Autoscale"), N_("Reset axes"))
+
+# CLDR date fields (Unicode TR35) and the d3-time-format directive each stands for; a quoted
+# 'text' is literal. A pattern with another field keeps plotly's English format.
+_CLDR_TO_D3 = {"y": "%Y", "yyyy": "%Y", "MMM": "%b", "LLL": "%b", "MMMM": "%B", "LLLL": "%B",
+               "d": "%-d", "dd": "%d", "M": "%-m", "MM": "%m"}
+_CLDR_PART = re.compile(r"'([^']*)'|(([A-Za-z])\3*)|([^A-Za-z']+)")
+
+
+def d3_date_format(cldr: str) -> str | None:
+    """A CLDR date pattern as a d3-time-format string: ``d MMM y`` → ``%-d %b %Y``; None when the
+    pattern has a field plotly's formats cannot say.
+
+    >>> d3_date_format("d MMM y"), d3_date_format("MMM d, y"), d3_date_format("d. MMM 'um' y")
+    ('%-d %b %Y', '%b %-d, %Y', '%-d. %b um %Y')
+    >>> d3_date_format("EEE d MMM") is None
+    True
+    """
+    parts = []
+    for part in _CLDR_PART.finditer(cldr):
+        quoted, field, _letter, literal = part.groups()
+        if field:
+            if field not in _CLDR_TO_D3:
+                return None
+            parts.append(_CLDR_TO_D3[field])
+        else:
+            text = "'" if part.group(0) == "''" else quoted if quoted is not None else literal
+            parts.append(text.replace("%", "%%"))
+    return "".join(parts)
+
+
+def plotly_locale(language: str) -> dict:
+    """plotly.js's locale for *language* (``Plotly.register``; named ``alliance-<language>``, so as
+    not to replace plotly's own): month and day names, the orders of its automatic time ticks and
+    its separators of numbers, from Babel's CLDR data as every other format of the dashboard; and
+    its toolbar's tips from the catalogue. What it does not say stays plotly's English."""
+    locale = format_locale(language)
+    sunday_first = (6, 0, 1, 2, 3, 4, 5)                   # CLDR counts from Monday, plotly from Sunday
+    orders = {name: d3_date_format(locale.datetime_skeletons[skeleton].pattern)
+              for name, skeleton in (("month", "yMMM"), ("dayMonth", "MMMd"), ("dayMonthYear", "yMMMd"))}
+    return {
+        "moduleType": "locale", "name": f"alliance-{language}",
+        "dictionary": {words: translations(language).gettext(words) for words in TOOLBAR_WORDS},
+        "format": {
+            "days": [locale.days["format"]["wide"][day] for day in sunday_first],
+            "shortDays": [locale.days["format"]["abbreviated"][day] for day in sunday_first],
+            "months": [locale.months["format"]["wide"][month] for month in range(1, 13)],
+            "shortMonths": [locale.months["format"]["abbreviated"][month] for month in range(1, 13)],
+            "decimal": numbers.get_decimal_symbol(locale), "thousands": numbers.get_group_symbol(locale),
+            "year": "%Y", **{name: order for name, order in orders.items() if order},
+        },
+    }
 
 
 def _layout(figure: go.Figure, title: str, y_title: str, height: int = 340) -> go.Figure:

@@ -5,6 +5,7 @@ as ``tests/artifacts/weekly_review-fr.png`` (git-ignored)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,26 @@ def test_the_weekly_review_in_french_in_chromium(tmp_path, monkeypatch):
     # string of every page, the library's sentences apart; here, what the browser really drew)
     english = [text for text in drawn if words(text) & ENGLISH_ONLY and not library_source(text)]
     assert len(drawn) > 10 and english == [], english
+
+
+ENGLISH_MONTH = re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b")
+FRENCH_MONTH = re.compile(r"(janv\.|févr\.|mars|avr\.|mai|juin|juil\.|août|sept\.|oct\.|nov\.|déc\.) \d{4}")
+
+
+def test_the_charts_write_months_and_numbers_in_french_in_chromium(tmp_path, monkeypatch):
+    """plotly.js knows English only: the locale each chart registers (charts.plotly_locale) gives
+    it French month names on time axes and a decimal comma on value axes."""
+    monkeypatch.setenv("ALLIANCE_LANG", "fr")
+    monkeypatch.setenv("ALLIANCE_DEMO", "on")
+    ticks = {}
+    with running_app(tmp_path / "alliance.duckdb") as base_url, chromium() as browser:
+        tab = browser.new_page(viewport=VIEWPORT)
+        for url_path, title in (("client", "Client"), ("supervisor", "Vue du superviseur")):
+            shown = visit(tab, base_url, url_path, title=title, charts=True)
+            assert shown.exceptions == 0 and shown.charts >= 1, url_path
+            ticks[url_path] = tab.locator(".stPlotlyChart :is(.xtick, .ytick) text").all_text_contents()
+    months = [tick for tick in ticks["client"] if FRENCH_MONTH.search(tick)]
+    assert months, ticks["client"]      # the months of the heatmap (the library's) and of the time axes (plotly's)
+    assert not [tick for tick in ticks["client"] if ENGLISH_MONTH.search(tick)], ticks["client"]
+    decimals = [tick for tick in ticks["supervisor"] if re.fullmatch(r"\d+[.,]\d", tick)]
+    assert decimals and all("," in tick for tick in decimals), ticks["supervisor"]   # mean progress 2,5

@@ -11,6 +11,7 @@ import re
 import plotly.offline
 import pytest
 
+from alliance_metrics.charts import plotly_locale
 from alliance_metrics.inventory import load_demo_if_empty
 from alliance_metrics.store import Store
 from tests.browser import CHROMIUM, EXCEPTION, VIEWPORT, chromium, running_app, visit
@@ -111,3 +112,18 @@ def test_a_chart_looks_as_streamlits_and_one_whose_code_cannot_load_says_so(tmp_
         assert "Reload the page" in message.first.inner_text()
         assert tab.locator(EXCEPTION).count() == 0
         context.close()
+
+
+def test_plotlys_locale_in_french_and_in_english():
+    french = plotly_locale("fr")
+    assert french["name"] == "alliance-fr" and french["moduleType"] == "locale"
+    assert french["format"]["days"][:2] == ["dimanche", "lundi"]              # plotly counts from Sunday
+    assert french["format"]["shortMonths"][:3] == ["janv.", "févr.", "mars"]
+    assert (french["format"]["decimal"], french["format"]["thousands"]) == (",", "\u202f")
+    assert (french["format"]["month"], french["format"]["dayMonth"], french["format"]["dayMonthYear"]) == (
+        "%b %Y", "%-d %b", "%-d %b %Y")
+    assert french["dictionary"]["Pan"] == "Déplacer"
+    english = plotly_locale("en")                                              # British, as the dashboard
+    assert english["format"]["days"][0] == "Sunday" and english["format"]["dayMonth"] == "%-d %b"
+    assert (english["format"]["decimal"], english["format"]["thousands"]) == (".", ",")
+    assert english["dictionary"]["Pan"] == "Pan"

@@ -15,7 +15,10 @@ beside it), the same major version the Python ``plotly`` package writes figures 
 
 A chart looks as Streamlit's did: its fonts, greys and margins (:data:`STREAMLIT_LOOK`, taken from
 Streamlit's own theme for plotly) override the figure's template, as Streamlit's theme does, and
-its title is bold; what the figure's layout sets itself still wins. Its element carries the class and test id Streamlit gives a plotly chart
+its title is bold; what the figure's layout sets itself still wins. It speaks the page's language:
+month and day names, the orders of its time ticks, the separators of its numbers and its
+toolbar's tips (:func:`alliance_metrics.charts.plotly_locale`; plotly.js itself knows English
+only). Its element carries the class and test id Streamlit gives a plotly chart
 (``stPlotlyChart``), so that what finds a page's charts by them — the benchmark's timing, the
 browser tests, a user's own tools — finds these. Should the bundle fail to load, the chart's place
 says so in words (the page's language) instead of staying blank.
@@ -31,7 +34,8 @@ import streamlit as st
 from starlette.responses import FileResponse
 from starlette.routing import Route
 
-from alliance_metrics.i18n import _
+from alliance_metrics.charts import plotly_locale
+from alliance_metrics.i18n import _, current_language
 
 #: plotly's cartesian bundle, as published (``plotly.js-cartesian-dist-min``).
 PLOTLY_FILE = Path(__file__).resolve().parent / "static" / "plotly-cartesian-4.1.1.min.js"
@@ -102,7 +106,10 @@ export default function ({{ data, parentElement }}) {{
   plot.style.height = `${{layout.height ?? 450}}px`;   // the page keeps the chart's place while plotly loads
   {LOAD_PLOTLY}
   window.alliancePlotly
-    .then(Plotly => Plotly.react(plot, figure.data ?? [], layout, CONFIG))
+    .then(Plotly => {{
+      Plotly.register(data.locale);
+      return Plotly.react(plot, figure.data ?? [], layout, {{...CONFIG, locale: data.locale.name}});
+    }})
     .catch(() => {{ plot.textContent = data.failed; }});
   return () => window.Plotly?.purge(plot);
 }}
@@ -120,6 +127,7 @@ def plotly_chart(figure, *, key: str) -> None:
     _component(key=key, height="content", data={
         "figure": plotly.io.to_json(figure, validate=False),
         "failed": _("This chart could not be drawn: its code did not load. Reload the page."),
+        "locale": plotly_locale(current_language()),
     })
 
 
