@@ -5,8 +5,9 @@ every trace type, maps and 3-D included), and a chart page's first visit spends 
 browser's time just running that code (issue 16). The dashboard draws scatters, lines, bars and
 heatmaps only: plotly's *cartesian* bundle has them all in 1.5 MB, so :func:`plotly_chart` draws
 with that instead, in a small Streamlit component (``st.components.v2``, in the page itself, not
-in a frame). Measured on the probe page of three 50-point charts, in interleaved cold visits
-(bench/README.md): 2.28 s with ``st.plotly_chart``, 1.67 s with this.
+in a frame). Measured in interleaved cold visits (bench/README.md), means of four or five: a probe
+page of three 50-point charts 2.28 s with ``st.plotly_chart``, 1.67 s with this; the demo's
+weekly review 2.83 → 2.39 s.
 
 The bundle is served by the dashboard itself (:func:`plotly_route`; nothing is fetched from
 elsewhere), under a name that carries its version, so a browser may keep it for good. It is
@@ -109,8 +110,7 @@ export default function ({{ data, parentElement }}) {{
     .then(Plotly => {{
       Plotly.register(data.locale);
       return Plotly.react(plot, figure.data ?? [], layout, {{...CONFIG, locale: data.locale.name}});
-    }})
-    .catch(() => {{ plot.textContent = data.failed; }});
+    }}, () => {{ plot.textContent = data.failed; }});   // the bundle did not load
   return () => window.Plotly?.purge(plot);
 }}
 """
