@@ -85,7 +85,7 @@ def test_the_dashboard_serves_the_bundle_as_javascript_for_a_browser_to_keep():
 
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no {CHROMIUM}: apt-get install chromium (the Makefile does)")
-def test_a_chart_looks_as_streamlits_and_one_whose_code_cannot_load_says_so(tmp_path):
+def test_a_chart_looks_as_streamlits_follows_its_places_width_and_says_when_its_code_cannot_load(tmp_path):
     database = tmp_path / "demo.duckdb"
     store = Store(database)
     load_demo_if_empty(store)
@@ -102,6 +102,21 @@ def test_a_chart_looks_as_streamlits_and_one_whose_code_cannot_load_says_so(tmp_
         context.close()
         assert look == {"font": '"Source Sans", sans-serif', "title": "<b>Scores by week (12 weeks)</b>",
                         "grid": "#e6eaf1"}
+
+        # a laptop's window: folding the sidebar widens the chart's place, the window stays the same
+        context = browser.new_context(viewport={"width": 1100, "height": 900})
+        tab = context.new_page()
+        visit(tab, base_url, "weekly_review", title="Weekly review", charts=True)
+        widths = """() => [document.querySelector('.stPlotlyChart').getBoundingClientRect().width,
+                           document.querySelector('.stPlotlyChart .main-svg').getBoundingClientRect().width]"""
+        place, drawn = tab.evaluate(widths)
+        assert drawn == place
+        tab.hover('[data-testid="stSidebar"]')
+        tab.locator('[aria-label="Collapse sidebar"]').click(force=True)
+        tab.wait_for_function(f"() => ({widths})()[0] > {place + 100}")
+        tab.wait_for_function(f"() => {{ const [place, drawn] = ({widths})(); return drawn === place; }}",
+                              timeout=5_000)
+        context.close()
 
         context = browser.new_context(viewport=VIEWPORT)
         context.route(f"**{PLOTLY_PATH}", lambda route: route.abort())   # as a proxy that drops it would

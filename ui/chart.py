@@ -72,8 +72,9 @@ STREAMLIT_LOOK = {
                    "font": {"color": "#31333F", "family": '"Source Sans", sans-serif', "size": 12}},
 }
 
-#: plotly's options for every chart: no plotly logo; the width follows the page's.
-CONFIG = {"displaylogo": False, "responsive": True}
+#: plotly's options for every chart: no plotly logo. (Its width follows its place's by a
+#: ResizeObserver: plotly's ``responsive`` follows the window only, not the sidebar's folding.)
+CONFIG = {"displaylogo": False}
 
 _DRAW = f"""
 const LOOK = {json.dumps(STREAMLIT_LOOK)};
@@ -99,6 +100,10 @@ export default function ({{ data, parentElement }}) {{
     parentElement.append(chart);
   }}
   const plot = chart.firstElementChild;
+  chart.resizing ??= new ResizeObserver(() => {{   // its place's width changed: the plot's follows
+    if (plot._fullLayout) window.Plotly.Plots.resize(plot).catch(() => {{}});
+  }});
+  chart.resizing.observe(chart);
   const figure = JSON.parse(data.figure);
   const layout = figure.layout ?? {{}};
   const template = layout.template ?? {{}};
@@ -111,7 +116,11 @@ export default function ({{ data, parentElement }}) {{
       Plotly.register(data.locale);
       return Plotly.react(plot, figure.data ?? [], layout, {{...CONFIG, locale: data.locale.name}});
     }}, () => {{ plot.textContent = data.failed; }});   // the bundle did not load
-  return () => window.Plotly?.purge(plot);
+  return () => {{
+    chart.resizing.disconnect();
+    delete chart.resizing;
+    window.Plotly?.purge(plot);
+  }};
 }}
 """
 
