@@ -12,7 +12,8 @@ weekly review 2.83 → 2.39 s.
 The bundle is served by the dashboard itself (:func:`plotly_route`; nothing is fetched from
 elsewhere), under a name that carries its version, so a browser may keep it for good. It is
 plotly's own build, unchanged (``plotly.js-cartesian-dist-min`` 4.1.1 from npm, MIT licence
-beside it), the same major version the Python ``plotly`` package writes figures for.
+beside it), the version the Python ``plotly`` package writes figures for (tests/test_chart.py
+checks both).
 
 A chart looks as Streamlit's did: its fonts, greys and margins (:data:`STREAMLIT_LOOK`, taken from
 Streamlit's own theme for plotly) override the figure's template, as Streamlit's theme does, and
