@@ -24,7 +24,8 @@ from plotly.subplots import make_subplots
 
 from babel import numbers
 
-from alliance_metrics.i18n import N_, _, format_decimal, format_locale, month_name, pgettext, translations
+from alliance_metrics.i18n import (N_, _, format_decimal, format_locale, format_percent, month_name, pgettext,
+                                   translations)
 from alliance_metrics.scores import SCORES_BY_NAME
 
 SCORE_COLOURS = {
@@ -74,6 +75,12 @@ def day_format() -> str:
 def labelled(label: str, value: str) -> str:
     """``label: value`` as the language writes it (French puts a space before the colon)."""
     return _("{label}: {value}").format(label=label, value=value)
+
+
+def percent_sign() -> str:
+    """What follows a percentage, as the language writes it: ``%`` in English, a no-break space
+    and ``%`` in French (``87%``, ``87\u00a0%``), as the pages' own figures."""
+    return format_percent(0).removeprefix("0")
 
 
 def tick_month_format() -> str:
@@ -192,10 +199,10 @@ def score_trend(trend: pd.DataFrame, scores: list[str], title: str | None = None
         figure.add_trace(go.Scatter(
             x=trend[x], y=trend[name], mode="lines+markers", name=score_label(name),
             line=dict(color=SCORE_COLOURS[name], width=2), marker=dict(size=5),
-            hovertemplate=labelled("%{x|" + day_format() + "}", "%{y:.0f} %") + "<extra>" + score_label(name)
-            + "</extra>",
+            hovertemplate=labelled("%{x|" + day_format() + "}", "%{y:.0f}" + percent_sign())
+            + "<extra>" + score_label(name) + "</extra>",
         ), **_panel(index, columns))
-    figure.update_yaxes(range=[0, 105], ticksuffix=" %", nticks=4)
+    figure.update_yaxes(range=[0, 105], ticksuffix=percent_sign(), nticks=4)
     figure.update_xaxes(tickformat=tick_day_format(), type="date", nticks=5)
     title = title or _("Scores by week")
     return _small_multiples_layout(figure, title, panel_titles=len(scores) > 1)
@@ -258,7 +265,7 @@ def score_months(scores_by_month: pd.DataFrame, scores: list[str], title: str,
     values.index = [score_label(name) for name in scores]
     # one line: a phone turns the labels on end, where two lines ran into each other
     values.columns = [f"{month_name(month.month, 'abbreviated')} {month.year}" for month in months]
-    return score_grid(values, title, hover="%{y}<br>" + labelled("%{x}", "%{z:.0f} %"))
+    return score_grid(values, title, hover="%{y}<br>" + labelled("%{x}", "%{z:.0f}" + percent_sign()))
 
 
 def period_grid(trends: pd.DataFrame, measures: list[str], labels: dict[str, str], title: str) -> go.Figure:

@@ -41,6 +41,8 @@ VIEWPORT = {"width": 1280, "height": 900}
 # Once the script has finished, what it sent is drawn well within this (a plotly chart about
 # 3.5 s cold, STACK.md); it bounds the wait for a heading or a chart that never comes.
 DRAW_TIMEOUT_MS = 10_000
+#: A window made taller for a full-page picture: the time its newly shown elements take to draw.
+SETTLE_MS = 1_000
 
 # Streamlit's own end-to-end tests wait on this attribute: "initial" before the first run,
 # "running" while the script runs, "notRunning" once it has finished.
@@ -215,6 +217,7 @@ def full_page_screenshot(page: Page, path: str | os.PathLike) -> Path:
     viewport = page.viewport_size or VIEWPORT
     page.set_viewport_size({"width": viewport["width"], "height": max(viewport["height"], height)})
     try:
+        page.wait_for_timeout(SETTLE_MS)  # what the taller window brings into view is drawn, not a placeholder
         page.screenshot(path=path, full_page=True)
     finally:
         page.set_viewport_size(viewport)

@@ -85,7 +85,8 @@ def test_the_dashboard_serves_the_bundle_as_javascript_for_a_browser_to_keep():
 
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no {CHROMIUM}: apt-get install chromium (the Makefile does)")
-def test_a_chart_looks_as_streamlits_follows_its_places_width_and_says_when_its_code_cannot_load(tmp_path):
+def test_a_chart_looks_as_streamlits_follows_its_place_goes_full_screen_and_says_when_its_code_cannot_load(
+        tmp_path):
     database = tmp_path / "demo.duckdb"
     store = Store(database)
     load_demo_if_empty(store)
@@ -116,6 +117,20 @@ def test_a_chart_looks_as_streamlits_follows_its_places_width_and_says_when_its_
         tab.wait_for_function(f"() => ({widths})()[0] > {place + 100}")
         tab.wait_for_function(f"() => {{ const [place, drawn] = ({widths})(); return drawn === place; }}",
                               timeout=5_000)
+        # the toolbar's full-screen button: the chart fills the screen, then comes back as it was
+        height = "() => document.querySelector('.stPlotlyChart .main-svg').getBoundingClientRect().height"
+        before = tab.evaluate(height)
+        tab.hover(".stPlotlyChart")
+        buttons = tab.locator(".stPlotlyChart .modebar-btn").evaluate_all("all => all.map(b => b.dataset.title)")
+        assert "Full screen" in buttons and "Download plot as a PNG" in buttons
+        assert not [title for title in buttons if "Share" in title or "Chart Studio" in title]  # no upload
+        tab.locator('.stPlotlyChart .modebar-btn[data-title="Full screen"]').click()
+        size = "() => document.querySelector('.stPlotlyChart .main-svg').getBoundingClientRect()"
+        tab.wait_for_function(f"() => document.fullscreenElement?.classList.contains('stPlotlyChart') "
+                              f"&& ({size})().height === window.innerHeight "
+                              f"&& ({size})().width === window.innerWidth", timeout=5_000)
+        tab.evaluate("() => document.exitFullscreen()")
+        tab.wait_for_function(f"() => !document.fullscreenElement && ({height})() === {before}", timeout=5_000)
         context.close()
 
         context = browser.new_context(viewport=VIEWPORT)

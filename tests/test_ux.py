@@ -21,6 +21,7 @@ from alliance_metrics.charts import (
     score_months,
     score_trend,
 )
+from alliance_metrics.i18n import use_language
 from alliance_metrics.inventory import DEMO_REPLACED
 from alliance_metrics.report import signed_points
 from alliance_metrics.review import most_urgent_first
@@ -98,6 +99,18 @@ def test_score_trend_is_one_panel_per_score_on_shared_axes():
         assert follows.count(None) == 1 and len(set(follows) - {None}) == 1, follows
     titles = [note["text"] for note in figure["layout"]["annotations"]]
     assert titles == [score.label for score in SCORES]
+
+
+@pytest.mark.parametrize("language, sign", [("en", "%"), ("fr", "\u00a0%")])
+def test_a_charts_percentages_are_written_as_the_pages_figures(language, sign):
+    # 87% on the page in English, 87 % (a no-break space) in French: the chart's axis and tips alike
+    with use_language(language):
+        trend = score_trend(TREND, ["attendance"])
+        months = score_months(pd.DataFrame({"period_start": pd.to_datetime(["2026-01-01"]), "attendance": [75.0]}),
+                              ["attendance"], "Scores by month")
+    assert trend.layout.yaxis.ticksuffix == sign
+    assert trend.data[0].hovertemplate.count("%{y:.0f}" + sign) == 1
+    assert months.data[0].hovertemplate.count("%{z:.0f}" + sign) == 1
 
 
 def test_score_months_is_one_grid_with_a_column_for_every_month_between_the_first_and_the_last():

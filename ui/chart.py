@@ -22,8 +22,9 @@ month and day names, the orders of its time ticks, the separators of its numbers
 toolbar's tips (:func:`alliance_metrics.charts.plotly_locale`; plotly.js itself knows English
 only). Its element carries the class and test id Streamlit gives a plotly chart
 (``stPlotlyChart``), so that what finds a page's charts by them — the benchmark's timing, the
-browser tests, a user's own tools — finds these. Should the bundle fail to load, the chart's place
-says so in words (the page's language) instead of staying blank.
+browser tests, a user's own tools — finds these. Its toolbar has a full-screen button, as Streamlit's charts
+had. Should the bundle fail to load, the chart's place says so in words (the page's language)
+instead of staying blank.
 """
 
 from __future__ import annotations
@@ -73,13 +74,18 @@ STREAMLIT_LOOK = {
                    "font": {"color": "#31333F", "family": '"Source Sans", sans-serif', "size": 12}},
 }
 
-#: plotly's options for every chart: no plotly logo. (Its width follows its place's by a
-#: ResizeObserver: plotly's ``responsive`` follows the window only, not the sidebar's folding.)
-CONFIG = {"displaylogo": False}
+#: plotly's options for every chart: no plotly logo, and no "Share chart..." button, which would
+#: send the chart's data to plotly's cloud (plotly.js 4 offers it by default). (Its width follows
+#: its place's by a ResizeObserver: plotly's ``responsive`` follows the window only, not the
+#: sidebar's folding.)
+CONFIG = {"displaylogo": False, "showSendToCloud": False, "showEditInChartStudio": False,
+          "plotlyServerURL": ""}
 
 _DRAW = f"""
 const LOOK = {json.dumps(STREAMLIT_LOOK)};
 const CONFIG = {json.dumps(CONFIG)};
+// four corners, on 24 px
+const FULL_SCREEN_ICON = 'M3 3h6v2H5v4H3V3zm12 0h6v6h-2V5h-4V3zM3 15h2v4h4v2H3v-6zm16 0h2v6h-6v-2h4v-4z';
 
 function over(base, top) {{   // base's values, and top's in their place where both have one
   const merged = {{...base, ...top}};
@@ -110,12 +116,27 @@ export default function ({{ data, parentElement }}) {{
   const template = layout.template ?? {{}};
   layout.template = {{...template, layout: over(template.layout ?? {{}}, LOOK)}};
   if (layout.title?.text) layout.title = {{...layout.title, text: `<b>${{layout.title.text}}</b>`}};
-  plot.style.height = `${{layout.height ?? 450}}px`;   // the page keeps the chart's place while plotly loads
+  // the plot's height is its element's, not its layout's: the page keeps the chart's place while
+  // plotly loads, and plotly sizes it to its element's, full screen or not
+  const height = layout.height ?? 450;
+  delete layout.height;
+  plot.style.height = `${{height}}px`;
+  chart.style.background = '#ffffff';    // full screen, the chart on white, not on black
+  chart.onfullscreenchange = () => {{   // full screen, as high as the screen; then as before
+    plot.style.height = `${{document.fullscreenElement === chart ? window.innerHeight : height}}px`;
+    window.Plotly.Plots.resize(plot).catch(() => {{}});
+  }};
+  const fullScreen = {{   // as Streamlit's own charts offered it, in plotly's toolbar
+    name: 'alliance-full-screen', title: data.fullScreen,
+    icon: {{width: 24, height: 24, path: FULL_SCREEN_ICON}},
+    click: () => document.fullscreenElement ? document.exitFullscreen() : chart.requestFullscreen(),
+  }};
   {LOAD_PLOTLY}
   window.alliancePlotly
     .then(Plotly => {{
       Plotly.register(data.locale);
-      return Plotly.react(plot, figure.data ?? [], layout, {{...CONFIG, locale: data.locale.name}});
+      return Plotly.react(plot, figure.data ?? [], layout,
+                          {{...CONFIG, locale: data.locale.name, modeBarButtonsToAdd: [fullScreen]}});
     }}, () => {{ plot.textContent = data.failed; }});   // the bundle did not load
   return () => {{
     chart.resizing.disconnect();
@@ -137,6 +158,7 @@ def plotly_chart(figure, *, key: str) -> None:
     _component(key=key, height="content", data={
         "figure": plotly.io.to_json(figure, validate=False),
         "failed": _("This chart could not be drawn: its code did not load. Reload the page."),
+        "fullScreen": _("Full screen"),
         "locale": plotly_locale(current_language()),
     })
 
