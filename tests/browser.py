@@ -210,14 +210,18 @@ def full_page_screenshot(page: Page, path: str | os.PathLike) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    height = page.evaluate(
-        f"() => Math.max(document.body.scrollHeight,"
-        f" document.querySelector('{MAIN}')?.scrollHeight ?? 0)"
-    )
+    content_height = (f"() => Math.max(document.body.scrollHeight,"
+                      f" document.querySelector('{MAIN}')?.scrollHeight ?? 0)")
     viewport = page.viewport_size or VIEWPORT
-    page.set_viewport_size({"width": viewport["width"], "height": max(viewport["height"], height)})
     try:
-        page.wait_for_timeout(SETTLE_MS)  # what the taller window brings into view is drawn, not a placeholder
+        height = viewport["height"]
+        for _ in range(3):   # what the taller window shows may make the page taller still
+            wanted = max(viewport["height"], page.evaluate(content_height))
+            if wanted <= height:
+                break
+            height = wanted
+            page.set_viewport_size({"width": viewport["width"], "height": height})
+            page.wait_for_timeout(SETTLE_MS)  # newly shown elements drawn, not placeholders
         page.screenshot(path=path, full_page=True)
     finally:
         page.set_viewport_size(viewport)

@@ -8,6 +8,7 @@ import asyncio
 import hashlib
 import re
 
+import plotly.io
 import plotly.offline
 import pytest
 
@@ -51,6 +52,14 @@ def test_every_chart_of_the_demo_is_drawn_by_traces_the_bundle_has(page, monkeyp
     drawn = {trace.get("type", "scatter") for chart in drawn_figures(app) for trace in chart["data"]}
     assert drawn, page.url_path
     assert drawn <= bundle_traces(), drawn - bundle_traces()
+    # each chart's template is plotly_white's, less parts no chart of the page uses
+    white = plotly.io.templates["plotly_white"].to_plotly_json()
+    for chart in drawn_figures(app):
+        template = chart["layout"]["template"]
+        assert {kind for kind in template["data"]} >= {trace.get("type", "scatter") for trace in chart["data"]}
+        assert all(template["data"][kind] == white["data"][kind] for kind in template["data"])
+        assert template["layout"] == {key: value for key, value in white["layout"].items()
+                                      if key not in ("polar", "ternary", "scene", "geo")}
 
 
 def served(method: str) -> tuple[int, dict, bytes]:
