@@ -133,6 +133,7 @@ def test_a_chart_looks_as_streamlits_follows_its_place_goes_full_screen_and_says
         buttons = tab.locator(".stPlotlyChart .modebar-btn").evaluate_all("all => all.map(b => b.dataset.title)")
         assert "Full screen" in buttons and "Download plot as a PNG" in buttons
         assert not [title for title in buttons if "Share" in title or "Chart Studio" in title]  # no upload
+        assert "Box Select" not in buttons and "Lasso Select" not in buttons   # they would select nothing
         tab.locator('.stPlotlyChart .modebar-btn[data-title="Full screen"]').click()
         size = "() => document.querySelector('.stPlotlyChart .main-svg').getBoundingClientRect()"
         tab.wait_for_function(f"() => document.fullscreenElement?.classList.contains('stPlotlyChart') "
@@ -140,6 +141,16 @@ def test_a_chart_looks_as_streamlits_follows_its_place_goes_full_screen_and_says
                               f"&& ({size})().width === window.innerWidth", timeout=5_000)
         tab.evaluate("() => document.exitFullscreen()")
         tab.wait_for_function(f"() => !document.fullscreenElement && ({height})() === {before}", timeout=5_000)
+        context.close()
+
+        # a browser that cannot show an element full screen (an iPhone's Safari): no such button
+        context = browser.new_context(viewport=VIEWPORT)
+        context.add_init_script("Object.defineProperty(Document.prototype, 'fullscreenEnabled', {get: () => false})")
+        tab = context.new_page()
+        visit(tab, base_url, "weekly_review", title="Weekly review", charts=True)
+        tab.hover(".stPlotlyChart")
+        buttons = tab.locator(".stPlotlyChart .modebar-btn").evaluate_all("all => all.map(b => b.dataset.title)")
+        assert "Download plot as a PNG" in buttons and "Full screen" not in buttons
         context.close()
 
         context = browser.new_context(viewport=VIEWPORT)

@@ -74,12 +74,13 @@ STREAMLIT_LOOK = {
                    "font": {"color": "#31333F", "family": '"Source Sans", sans-serif', "size": 12}},
 }
 
-#: plotly's options for every chart: no plotly logo, and no "Share chart..." button, which would
-#: send the chart's data to plotly's cloud (plotly.js 4 offers it by default). (Its width follows
-#: its place's by a ResizeObserver: plotly's ``responsive`` follows the window only, not the
-#: sidebar's folding.)
+#: plotly's options for every chart: no plotly logo; no "Share chart..." button, which would
+#: send the chart's data to plotly's cloud (plotly.js 4 offers it by default); no box or lasso
+#: selection, which selects nothing here (as Streamlit's charts without ``on_select``). (Its width
+#: follows its place's by a ResizeObserver: plotly's ``responsive`` follows the window only, not
+#: the sidebar's folding.)
 CONFIG = {"displaylogo": False, "showSendToCloud": False, "showEditInChartStudio": False,
-          "plotlyServerURL": ""}
+          "plotlyServerURL": "", "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 
 _DRAW = f"""
 const LOOK = {json.dumps(STREAMLIT_LOOK)};
@@ -136,7 +137,9 @@ export default function ({{ data, parentElement }}) {{
     .then(Plotly => {{
       Plotly.register(data.locale);
       return Plotly.react(plot, figure.data ?? [], layout,
-                          {{...CONFIG, locale: data.locale.name, modeBarButtonsToAdd: [fullScreen]}});
+                          {{...CONFIG, locale: data.locale.name,
+                            // a browser that cannot show an element full screen (an iPhone's) has no button
+                            modeBarButtonsToAdd: document.fullscreenEnabled ? [fullScreen] : []}});
     }}, () => {{ plot.textContent = data.failed; }});   // the bundle did not load
   return () => {{
     chart.resizing.disconnect();
