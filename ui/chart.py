@@ -22,9 +22,9 @@ month and day names, the orders of its time ticks, the separators of its numbers
 toolbar's tips (:func:`alliance_metrics.charts.plotly_locale`; plotly.js itself knows English
 only). Its element carries the class and test id Streamlit gives a plotly chart
 (``stPlotlyChart``), so that what finds a page's charts by them — the benchmark's timing, the
-browser tests, a user's own tools — finds these. Its toolbar has a full-screen button, as Streamlit's charts
-had. Should the bundle fail to load, the chart's place says so in words (the page's language)
-instead of staying blank.
+browser tests, a user's own tools — finds these. Its toolbar has a full-screen button, as
+Streamlit's charts had, where the browser can show an element full screen. Should the bundle fail
+to load, the chart's place says so in words (the page's language) instead of staying blank.
 """
 
 from __future__ import annotations
