@@ -95,7 +95,7 @@ def _understood(cursor, item: ingest._Staged, mapping: Mapping | None) -> Previe
     if item.problems or item.rows_read == 0:
         return Preview(item.report(), labels=labels, **understood)
     rows = cursor.execute(
-        "select * exclude (line, problems, id_made, paid_as_of) from parsed_sessions "
+        "select * exclude (line, blank, problems, id_made, paid_as_of) from parsed_sessions "
         "order by line limit $rows", {"rows": PREVIEW_ROWS}).df()
     sessions, clients, first, last = cursor.execute(
         "select count(*), count(distinct client_id), min(scheduled_start), max(scheduled_start) "

@@ -27,9 +27,11 @@ create or replace temp macro whole_or_null(x) as case when x = floor(x) then try
 create or replace temp macro parse_whole(cell) as whole_or_null(parse_number(cell));
 
 -- A share from 0 to 1, or a yes/no word (yes = 1, no = 0; the word lists come from labels.py).
+-- list_position, not list_contains: DuckDB turns the latter into a join, which may write the
+-- parsed rows out of the file's order (see import_sessions_parse.sql).
 create or replace temp macro parse_share(cell, yes_words, no_words) as case
-    when list_contains(yes_words, lower(cell)) then 1.0
-    when list_contains(no_words, lower(cell)) then 0.0
+    when list_position(yes_words, lower(cell)) is not null then 1.0
+    when list_position(no_words, lower(cell)) is not null then 0.0
     else parse_number(cell)
 end;
 
@@ -76,11 +78,15 @@ end;
 create or replace temp macro parse_date(cell, formats, file_zone, practice_zone) as
     cast(parse_timestamp(cell, formats, file_zone, practice_zone) as date);
 
--- One rejected value, as the parse queries list them: its column, the cell, a problem code and,
--- where the code needs one, a detail. The words are made from the code in Python
+-- What a label of the file means: meanings[i] where labels[i] = cell, NULL for a label not listed.
+-- The lists are made in Python (ingest._label_params, from alliance_metrics.labels).
+create or replace temp macro label_lookup(labels, meanings, cell) as meanings[list_position(labels, cell)];
+
+-- One rejected value, as a one-item list that the parse queries concatenate: its column, the
+-- cell, a problem code and, where the code needs one, a detail. The words are made from the code in Python
 -- (alliance_metrics/problems.py), never here.
 create or replace temp macro problem(field, cell, code, detail) as
-    {'field': field, 'value': cell, 'code': code, 'detail': cast(detail as varchar)};
+    [{'field': field, 'value': cell, 'code': code, 'detail': cast(detail as varchar)}];
 -- Why a number cell was refused (its range bound from the column catalogue by ingest.py); run only
 -- on refused cells. A number within the range is refused only because it is not whole.
 create or replace temp macro number_code(cell, low, high) as case
