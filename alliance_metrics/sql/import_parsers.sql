@@ -3,16 +3,20 @@
 -- means "bad value": the parse queries report it as a problem, never replace it by a default.
 -- Temporary macros: they exist on the importing cursor only.
 
+-- trim(cell), only where the cell holds a space: trim writes a new string even when there is
+-- nothing to trim, and most cells (numbers, identifiers) hold none (at 10,000,000 sessions the
+-- parse took 11.3–12.5 s this way, 12.2–12.8 s trimming every cell).
+create or replace temp macro spaces_trimmed(cell) as case when contains(cell, ' ') then trim(cell) else cell end;
 -- A cell as text: surrounding spaces, tabs, line breaks and no-break spaces removed; blank = NULL.
 -- (trim() alone removes spaces only; the slower trim of the others runs where one is found.)
 create or replace temp macro cell_text(cell) as nullif(
     case when contains(cell, chr(9)) or contains(cell, chr(160)) or contains(cell, chr(8239))
               or contains(cell, chr(10))
          then trim(cell, ' ' || chr(9) || chr(10) || chr(13) || chr(160) || chr(8239))
-         else trim(cell) end,
+         else spaces_trimmed(cell) end,
     '');
 -- The same, for a file that holds none of those characters (ingest.py checks its bytes).
-create or replace temp macro cell_text_spaces(cell) as nullif(trim(cell), '');
+create or replace temp macro cell_text_spaces(cell) as nullif(spaces_trimmed(cell), '');
 
 -- A number: decimal point or comma; spaces (also no-break ones) as thousands separators and
 -- a currency sign are dropped ("1 200,50 €" = 1200.5). NaN and infinities are not numbers.
