@@ -178,6 +178,7 @@ def test_a_streamed_file_imports_exactly_as_a_loaded_one(data):
     (b"ab\xc3\xa9cdefgh\n", True),    # é whole in the first chunk
     (b"abc\xc3\xa9defgh\n", True),    # é split between chunks, the second not ASCII
     (b"abc\xc3defgh\n", False),        # a sequence opened, then an ASCII chunk that cannot close it
+    (b"abc\xc3defg\xa9xyz\n", False),  # the same, and a byte that would close it after the ASCII
 ])
 def test_utf8_is_checked_across_chunks(tmp_path, monkeypatch, data, utf8):
     """The UTF-8 check skips decoding ASCII chunks, but not one that must close a sequence the
