@@ -83,17 +83,21 @@ def test_the_preparation_waits_until_no_page_has_been_drawn_for_a_while():
 def test_after_the_weekly_review_the_client_and_relationships_pages_are_ready(monkeypatch, tmp_path):
     monkeypatch.setenv("ALLIANCE_PREPARE", "on")
     monkeypatch.setattr("ui.state.PREPARE_AFTER_IDLE_S", 0.1)
-    counted = count_calls(monkeypatch, (progress, "flag_accuracy"), (caseload, "relationship_family"))
+    counted = count_calls(monkeypatch, (progress, "flag_accuracy"), (caseload, "relationship_family"),
+                          (progress, "expected_band"), (caseload, "within_client_values"))
     app = open_app(monkeypatch, tmp_path / "alliance.duckdb")    # the demo practice, weekly review
     assert app.title[0].value == "Weekly review"
     for thread in threading.enumerate():
         if thread.name == "alliance-prepare":
             thread.join(60)
-    assert counted == {"flag_accuracy": 1, "relationship_family": 1}     # prepared once, in the background
+    # prepared once, in the background: the practice's band and the first client's, and the
+    # within-client chart's sessions of the first measure
+    ready = {"flag_accuracy": 1, "relationship_family": 1, "expected_band": 2, "within_client_values": 1}
+    assert counted == ready
     app.switch_page("pages/relationships.py").run()
     app.switch_page("pages/client.py").run()
     assert not app.exception
-    assert counted == {"flag_accuracy": 1, "relationship_family": 1}     # the pages found them ready
+    assert counted == ready                                      # the pages found them ready
     assert app.title[0].value != "Weekly review"
 
 
@@ -134,10 +138,12 @@ def test_prepared_at_start_the_first_pages_find_their_results_ready(monkeypatch,
     counted = count_calls(monkeypatch, (progress, "flag_accuracy"), (caseload, "relationship_family"),
                           (anonymise, "_period_tables"), (anonymise, "_view_of"),
                           (supervisor_file, "export_json"), (supervision, "period_grid"),
-                          (supervision, "binned_counts"))
+                          (supervision, "binned_counts"), (progress, "expected_band"),
+                          (caseload, "within_client_values"))
     prepare_at_start()                                           # the demo practice, loaded into the empty store
     prepared = dict(counted)
     assert prepared["flag_accuracy"] == 1 and prepared["relationship_family"] == 1
+    assert prepared["expected_band"] == 2 and prepared["within_client_values"] == 1   # what the pages open on
     assert prepared["_period_tables"] >= 1                       # the demo's closed periods
     assert prepared["_view_of"] == prepared["export_json"] == prepared["period_grid"] == 1
     assert prepared["binned_counts"] == 2                        # the opening score's bands, progress by band
