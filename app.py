@@ -82,11 +82,13 @@ else:
 
     from ui.chart import plotly_route
     from ui.pages import PAGES
-    from ui.preload import PreloadChartCode, component_chunks
+    from ui.preload import PageHead, page_head
 
-    # the charts' code (plotly's cartesian bundle) is served by the dashboard itself; a chart page's
-    # first visit fetches it while Streamlit's own code loads, and runs it while the server runs
-    # the page's script
-    preload = Middleware(PreloadChartCode, chunks=component_chunks(),
-                         without_charts=[page.url_path for page in PAGES if not page.charts])
-    app = st.App("dashboard.py", lifespan=_prepared_first, routes=[plotly_route()], middleware=[preload])
+    # the charts' code (plotly's cartesian bundle) is served by the dashboard itself; a page's first
+    # visit connects at once, fetches the charts' code while Streamlit's own code loads, and loads
+    # its elements' code while the server runs the page's script (ui/preload.py)
+    heads = {page.url_path: page_head(charts=page.charts, elements=page.elements, own_address=True)
+             for page in PAGES}
+    bare = page_head(charts=PAGES[0].charts, elements=PAGES[0].elements, own_address=False)   # opens the first page
+    app = st.App("dashboard.py", lifespan=_prepared_first, routes=[plotly_route(st.get_option("server.baseUrlPath"))],
+                 middleware=[Middleware(PageHead, heads=heads, bare=bare)])

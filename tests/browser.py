@@ -81,7 +81,7 @@ def server_log(database: str | os.PathLike) -> Path:
 @contextmanager
 def running_app(database: str | os.PathLike, *, timeout_s: float = 60,
                 secrets: str | os.PathLike | None = None, script: str = "app.py",
-                port: int | None = None) -> Iterator[str]:
+                port: int | None = None, base_path: str = "") -> Iterator[str]:
     """Run the dashboard on 127.0.0.1 with *database* as ``$ALLIANCE_DB``; yield its base URL.
 
     The server's output goes to :func:`server_log`; its last lines are in the error raised
@@ -91,9 +91,11 @@ def running_app(database: str | os.PathLike, *, timeout_s: float = 60,
     turns sign-in on (ui/access.py). *script* (from the repository root) is the Streamlit script
     to serve instead of the dashboard (the benchmark's probe app). *port* (default: a free one)
     gives a server the address of an earlier one, whose pages a browser has in its cache.
+    *base_path* serves the dashboard under that prefix (``--server.baseUrlPath``, as behind a
+    proxy): the URL yielded ends with it.
     """
     port = port or free_port()
-    base_url = f"http://127.0.0.1:{port}"
+    base_url = f"http://127.0.0.1:{port}" + (f"/{base_path}" if base_path else "")
     log_path = server_log(database)
     command = [
         sys.executable, "-m", "streamlit", "run", script,
@@ -103,6 +105,8 @@ def running_app(database: str | os.PathLike, *, timeout_s: float = 60,
     ]
     if secrets is not None:
         command += ["--secrets.files", str(secrets)]
+    if base_path:
+        command += ["--server.baseUrlPath", base_path]
     env = os.environ | {"ALLIANCE_DB": str(database), "PYTHONUNBUFFERED": "1"}
     with open(log_path, "wb") as log:
         server = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log,

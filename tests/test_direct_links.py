@@ -17,7 +17,7 @@ import pytest
 from alliance_metrics.inventory import load_demo_if_empty
 from alliance_metrics.store import Store
 
-from tests.browser import CHROMIUM, VIEWPORT, chromium, running_app, server_log, visit
+from tests.browser import CHROMIUM, DRAW_TIMEOUT_MS, VIEWPORT, chromium, running_app, server_log, visit
 from tests.test_sign_in import ACCOUNTS, DEMO_NAMES, SECRETS, SUPERVISOR_SUB, mock_provider, sign_in, SignIn
 from ui.pages import PAGES
 
@@ -79,6 +79,8 @@ def test_with_sign_in_a_direct_link_shows_nobody_anything_but_the_sign_in(tmp_pa
         tab = context.new_page()
         shown = visit(tab, base_url, page.url_path)
         assert shown.exceptions == 0, shown.text[:1000]
+        # a button is drawn once its code has loaded, which may be after the script has finished
+        tab.get_by_role("button", name="Sign in").first.wait_for(timeout=DRAW_TIMEOUT_MS)
         assert tab.get_by_role("button", name="Sign in").count() == 1, shown.text[:1000]
         body = tab.locator("body").inner_text()
         assert not any(name in body for name in DEMO_NAMES)

@@ -1,12 +1,15 @@
-"""A chart page's HTML answer names the charts' code for the browser to fetch at once, and starts
-running the chart library while the server runs the page's script (ui/preload.py): which chunks,
-which answers, and what the browser does with them."""
+"""A page's HTML answer tells the browser where the server is, names the charts' code for it to
+fetch at once, and has it load the page's elements' code and run the chart library while the
+server runs the page's script (ui/preload.py): which chunks, which answers, and what the browser
+does with them."""
 
 from __future__ import annotations
 
 import asyncio
 import gzip
+import re
 import shutil
+from urllib.parse import urlsplit
 
 import pytest
 from starlette.datastructures import Headers
@@ -16,13 +19,14 @@ from alliance_metrics.store import Store
 from tests.browser import CHROMIUM, VIEWPORT, chromium, running_app, visit
 from ui.chart import PLOTLY_PATH
 from ui.pages import PAGES
-from ui.preload import (CHART_COMPONENT, STATIC, PreloadChartCode, component_chunks, evaluation_script,
-                        imported_chunks, link_header, with_script)
+from ui.preload import (CHART_COMPONENT, STATIC, Head, PageHead, component_chunks, imported_chunks, link_header,
+                        page_head, server_address_script, while_the_script_runs, with_script)
 
 # A built frontend in miniature, as Vite writes one: index.html loads index.A.js, which imports
 # shared.B.js; the chart's chunk imports shared.B.js too, and wrap.C.js, which imports tiny.D.js and
 # re-exports from re.F.js; it loads big.E.js only when asked (a dynamic import). A ChartTheme chunk
-# is another component.
+# is another component. The charts' own component (BidiComponent) imports wrap.C.js; a Table
+# element imports shared.B.js, wrap.C.js and grid.G.js.
 CHUNKS = {
     "index.A.js": 'import{s}from"./shared.B.js";console.log(s)',
     "shared.B.js": "export const s=1",
@@ -33,6 +37,9 @@ CHUNKS = {
     "tiny.D.js": "window.t=3",
     "big.E.js": "export default 4",
     "ChartTheme.Y2.js": "export default 5",
+    "BidiComponent.K1.js": 'import"./wrap.C.js";export default 7',
+    "Table.Z3.js": 'import{s}from"./shared.B.js";import"./wrap.C.js";import{g}from"./grid.G.js";export default s+g',
+    "grid.G.js": "export const g=8",
 }
 INDEX = '<html><head><script type="module" crossorigin src="./static/js/index.A.js"></script></head></html>'
 
@@ -57,17 +64,37 @@ def test_a_component_brings_its_chunks_less_those_the_page_loads_itself(static):
 
 
 def test_a_renamed_component_preloads_nothing(static):
-    assert component_chunks("BidiComponent", static) == []
+    assert component_chunks("Renamed", static) == []
     # the charts' bundle is the dashboard's own: still preloaded
     assert link_header([]) == "<./vendor/plotly-cartesian-4.1.1.min.js>; rel=preload; as=script"
 
 
-def test_the_evaluation_script_loads_the_bundle_relative_to_the_page_once_the_script_runs():
-    script = evaluation_script()
+def test_a_chart_pages_head_names_the_charts_chunks_and_loads_its_elements_others_while_the_script_runs(static):
+    chart = page_head(charts=True, elements=["Table"], own_address=True, static=static)
+    assert chart.link == link_header(["BidiComponent.K1.js", "re.F.js", "tiny.D.js", "wrap.C.js"])
+    assert chart.scripts == server_address_script() + while_the_script_runs(["Table.Z3.js", "grid.G.js"], charts=True)
+    plain = page_head(charts=False, elements=["Table"], own_address=False, static=static)
+    assert plain.link == ""          # no chart: nothing fetched before the connection
+    assert plain.scripts == while_the_script_runs(["Table.Z3.js", "grid.G.js", "re.F.js", "tiny.D.js", "wrap.C.js"],
+                                                  charts=False)
+
+
+def test_the_script_run_while_the_page_runs_loads_its_chunks_and_the_charts_bundle():
+    script = while_the_script_runs(["Table.Z3.js", "grid.G.js"], charts=True)
     assert script.startswith('<script type="module">') and script.endswith("</script>")
+    assert 'const chunks = ["Table.Z3.js", "grid.G.js"];' in script
+    assert 'rel: "modulepreload", crossOrigin: "", href: "./static/js/" + chunk' in script
     assert "script.src = './vendor/plotly-cartesian-4.1.1.min.js'" in script
     assert "window.alliancePlotly ??= " in script       # the charts find it loading, and load it no more
     assert '"data-test-script-state") === "running"' in script
+    assert "alliancePlotly" not in while_the_script_runs(["Table.Z3.js"], charts=False)
+
+
+def test_the_server_address_is_the_parent_of_the_pages_and_a_hosts_own_setting_wins():
+    script = server_address_script()
+    assert script.startswith("<script>") and 'type="module"' not in script   # runs before Streamlit's module
+    assert 'server.pathname.replace(/\\/+$/, "").replace(/[^/]*$/, "")' in script
+    assert "window.__streamlit = {BACKEND_BASE_URL: server.href, ...window.__streamlit};" in script
 
 
 PAGE = b"<html><head><title>t</title></head><body></body></html>"
@@ -96,6 +123,9 @@ def test_the_link_header_is_relative_and_crossorigin_like_index_html_preloads():
 CHUNKS_OF_PAGE = ["BidiComponent.P1.js", "tiny.D.js"]
 HEADER = ("<./static/js/BidiComponent.P1.js>; rel=modulepreload; crossorigin, <./static/js/tiny.D.js>; rel=modulepreload; "
           "crossorigin, <./vendor/plotly-cartesian-4.1.1.min.js>; rel=preload; as=script")
+CHART_PAGE = Head(HEADER, "<script>w</script>")
+PLAIN_PAGE = Head("", "<script>y</script>")
+BARE = Head(HEADER, "<script>b</script>")
 
 
 def answered(path: str, content_type: str = "text/html; charset=utf-8", *, bodies=(PAGE,), method: str = "GET",
@@ -115,7 +145,7 @@ def answered(path: str, content_type: str = "text/html; charset=utf-8", *, bodie
     async def send(message):
         sent.append(message)
 
-    middleware = PreloadChartCode(answer, chunks=CHUNKS_OF_PAGE, without_charts=["your_data"])
+    middleware = PageHead(answer, heads={"weekly_review": CHART_PAGE, "your_data": PLAIN_PAGE}, bare=BARE)
     asyncio.run(middleware({"type": "http", "method": method, "path": path, "headers": []}, None, send))
     assert [message["type"] for message in sent[:1]] == ["http.response.start"]
     return Headers(raw=sent[0]["headers"]), b"".join(message.get("body", b"") for message in sent[1:])
@@ -131,15 +161,16 @@ def test_html_answers_get_the_header_except_for_pages_without_charts():
     assert "link" not in answered("/_stcore/health", "text/plain")[0]
 
 
-def test_a_chart_pages_html_carries_the_script_whole_uncompressed_and_with_its_new_length():
-    script = evaluation_script().encode()
-    expected = PAGE.replace(b"</head>", script + b"</head>")
-    for bodies, encoding in (([PAGE], None), ([PAGE[:20], PAGE[20:40], PAGE[40:]], None),
-                             ([gzip.compress(PAGE)], "gzip")):
-        headers, body = answered("/weekly_review", bodies=bodies, encoding=encoding)
-        assert body == expected, (bodies, encoding)
-        assert headers["content-length"] == str(len(expected))
-        assert "content-encoding" not in headers
+def test_each_pages_html_carries_its_scripts_whole_uncompressed_and_with_its_new_length():
+    for path, scripts in (("/weekly_review", b"<script>w</script>"), ("/base/your_data/", b"<script>y</script>"),
+                          ("/", b"<script>b</script>"), ("/base/", b"<script>b</script>")):
+        expected = PAGE.replace(b"</head>", scripts + b"</head>")
+        for bodies, encoding in (([PAGE], None), ([PAGE[:20], PAGE[20:40], PAGE[40:]], None),
+                                 ([gzip.compress(PAGE)], "gzip")):
+            headers, body = answered(path, bodies=bodies, encoding=encoding)
+            assert body == expected, (path, bodies, encoding)
+            assert headers["content-length"] == str(len(expected))
+            assert "content-encoding" not in headers
 
 
 def test_an_answer_encoded_otherwise_keeps_its_body_and_encoding():
@@ -149,13 +180,20 @@ def test_an_answer_encoded_otherwise_keeps_its_body_and_encoding():
 
 
 def test_other_answers_keep_their_body():
-    for path, kind, method, status in (("/your_data", "text/html", "GET", 200),
-                                       ("/static/js/x.js", "text/javascript", "GET", 200),
+    for path, kind, method, status in (("/static/js/x.js", "text/javascript", "GET", 200),
                                        ("/weekly_review", "text/html", "HEAD", 200),
                                        ("/weekly_review", "text/html", "GET", 304)):
         headers, body = answered(path, kind, bodies=[PAGE[:20], PAGE[20:]], method=method, status=status)
         assert body == PAGE, (path, method, status)
         assert headers["content-length"] == str(len(PAGE))
+
+
+def test_the_installed_streamlit_has_every_pages_elements():
+    """Fails when a Streamlit release renames an element's chunk that a page names: then its code
+    loads only when the element arrives, as before."""
+    for page in PAGES:
+        for element in page.elements:
+            assert component_chunks(element), f"{page.url_path}: no chunk named {element}.*.js in {STATIC}"
 
 
 # Run in the page before Streamlit's code: when plotly's bundle runs (it ends by setting
@@ -214,3 +252,55 @@ def test_the_browser_fetches_and_runs_the_chart_code_early_once_and_only_for_cha
             else:
                 assert chart_requests == [], chart_requests
                 assert fetched["ran"] is None, fetched
+
+
+#: Elements drawn only when a step is slow (a spinner waits half a second before it shows): a
+#: page's code may load them later, as it did before.
+SHOWN_WHEN_SLOW = ("Spinner",)
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no {CHROMIUM}: apt-get install chromium (the Makefile does)")
+def test_each_page_connects_at_once_and_loads_no_element_code_it_does_not_name(tmp_path):
+    """A first visit (an empty cache) to each page at its own address: Streamlit asks for the
+    server's health at the server's address only (not first at the page's, which is not found);
+    every chunk the page loaded is one of index.html's, the charts' or the page's named elements'
+    (:attr:`ui.pages.PageSpec.elements`: one a page draws without naming it would load only when it
+    arrives), and none is fetched twice (a preload the import does not find would be)."""
+    folder = STATIC / "static" / "js"
+    index = (STATIC / "index.html").read_text(encoding="utf-8")
+    own = imported_chunks(re.findall(r'<script[^>]*\bsrc="\./static/js/([\w.\-]+\.js)"', index), folder)
+    database = tmp_path / "alliance.duckdb"
+    with chromium() as browser, running_app(database) as base_url:
+        for page in PAGES:
+            context = browser.new_context(viewport=VIEWPORT)
+            tab = context.new_page()
+            asked: list[str] = []
+            tab.on("request", lambda request: asked.append(urlsplit(request.url).path))
+            shown = visit(tab, base_url, page.url_path, title=page.title, charts=page.charts)
+            context.close()
+            assert shown.exceptions == 0 and page.title in shown.heading, (page.url_path, shown.text[:300])
+            health = [path for path in asked if path.endswith("/_stcore/health")]
+            assert health and set(health) == {"/_stcore/health"}, (page.url_path, health)
+            chunks = [path.rpartition("/")[2] for path in asked if path.startswith("/static/js/")]
+            assert len(chunks) == len(set(chunks)), (page.url_path, sorted(c for c in chunks if chunks.count(c) > 1))
+            named = set().union(*(component_chunks(name) for name in (*page.elements, *SHOWN_WHEN_SLOW)))
+            charts = set(component_chunks(CHART_COMPONENT)) if page.charts else set()
+            unnamed = set(chunks) - own - named - charts
+            assert unnamed == set(), (f"/{page.url_path} loaded code of elements ui.pages.PAGES does not name for "
+                                      f"it: {sorted(unnamed)}")
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no {CHROMIUM}: apt-get install chromium (the Makefile does)")
+def test_under_a_prefix_a_page_finds_the_server_at_its_parent_address(tmp_path):
+    """Served under a prefix, as behind a proxy (``--server.baseUrlPath``): the page at
+    ``/alliance/client`` is told the server is at ``/alliance/``, not ``/``."""
+    page = next(page for page in PAGES if page.url_path == "client")
+    with chromium() as browser, running_app(tmp_path / "alliance.duckdb", base_path="alliance") as base_url:
+        tab = browser.new_context(viewport=VIEWPORT).new_page()
+        asked: list[str] = []
+        tab.on("request", lambda request: asked.append(urlsplit(request.url).path))
+        shown = visit(tab, base_url, page.url_path, title=page.title, charts=page.charts)
+    assert shown.exceptions == 0 and page.title in shown.heading and shown.charts >= 1, shown.text[:300]
+    assert {path for path in asked if path.endswith("/_stcore/health")} == {"/alliance/_stcore/health"}

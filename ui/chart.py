@@ -172,6 +172,9 @@ async def _plotly_file(_request) -> FileResponse:
                         headers={"cache-control": "public, max-age=31536000, immutable"})
 
 
-def plotly_route() -> Route:
-    """The server's route for the bundle (``st.App(routes=…)``)."""
-    return Route(PLOTLY_PATH, _plotly_file, methods=["GET", "HEAD"])
+def plotly_route(base_path: str = "") -> Route:
+    """The server's route for the bundle (``st.App(routes=…)``), under Streamlit's
+    ``server.baseUrlPath`` *base_path* (a page at ``/alliance/client`` asks for
+    ``/alliance/vendor/…``; Streamlit does not prefix an app's own routes)."""
+    prefix = "/" + base_path.strip("/") if base_path.strip("/") else ""
+    return Route(prefix + PLOTLY_PATH, _plotly_file, methods=["GET", "HEAD"])

@@ -39,17 +39,28 @@ class PageSpec:
     url_path: str    # the page's address, http://127.0.0.1:PORT/<url_path>: the file's name
     roles: tuple[str, ...] = IDENTIFIED
     charts: bool = False   # draws plotly charts: the browser fetches their code at once (ui/preload.py)
+    # The elements it draws whose code Streamlit's browser code loads only when one arrives, by the
+    # name of their chunk: loaded while the server runs the page's script (ui/preload.py). One left
+    # out loads as it arrives, later (tests/test_preload.py lists what each page loaded).
+    elements: tuple[str, ...] = ()
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("pages/weekly_review.py", N_("Weekly review"), N_("Therapist"), "weekly_review", charts=True),
-    PageSpec("pages/client.py", N_("Client"), N_("Therapist"), "client", charts=True),
-    PageSpec("pages/relationships.py", N_("Relationships"), N_("Therapist"), "relationships", charts=True),
-    PageSpec("pages/your_data.py", N_("Your data"), N_("Data"), "your_data"),
-    PageSpec("pages/import_data.py", N_("Import"), N_("Data"), "import_data"),
-    PageSpec("pages/settings.py", N_("Settings"), N_("Data"), "settings"),
-    PageSpec("pages/supervisor.py", N_("Supervisor view"), N_("Supervisor"), "supervisor", EVERYONE, charts=True),
-    PageSpec("pages/open_exports.py", N_("Open exports"), N_("Supervisor"), "open_exports", EVERYONE),
+    PageSpec("pages/weekly_review.py", N_("Weekly review"), N_("Therapist"), "weekly_review", charts=True,
+             elements=("Selectbox", "DateInput", "Metric", "Button", "DataFrame")),
+    PageSpec("pages/client.py", N_("Client"), N_("Therapist"), "client", charts=True,
+             elements=("Selectbox", "Metric", "DataFrame", "Checkbox", "TextInput", "Button")),
+    PageSpec("pages/relationships.py", N_("Relationships"), N_("Therapist"), "relationships", charts=True,
+             elements=("Selectbox", "Radio", "Metric", "DataFrame", "Checkbox")),
+    PageSpec("pages/your_data.py", N_("Your data"), N_("Data"), "your_data",
+             elements=("Selectbox", "Metric", "DataFrame", "Button", "DownloadButton", "Checkbox")),
+    PageSpec("pages/import_data.py", N_("Import"), N_("Data"), "import_data",
+             elements=("Selectbox", "FileUploader", "StreamlitSyntaxHighlighter")),
+    PageSpec("pages/settings.py", N_("Settings"), N_("Data"), "settings", elements=("Selectbox", "NumberInput")),
+    PageSpec("pages/supervisor.py", N_("Supervisor view"), N_("Supervisor"), "supervisor", EVERYONE, charts=True,
+             elements=("Selectbox", "DataFrame", "Button", "DownloadButton")),
+    PageSpec("pages/open_exports.py", N_("Open exports"), N_("Supervisor"), "open_exports", EVERYONE,
+             elements=("Selectbox", "FileUploader")),
 )
 
 # True while dashboard.py's router runs a page (reset when the run ends, however it ends).

@@ -1,42 +1,48 @@
-"""Chart pages have the browser fetch the charts' code at once, and run it while the server runs the
-page's script (issue 16).
+"""What a page's HTML answer adds so that a browser's first visit draws sooner (issue 16).
 
-A chart (ui/chart.py) is a small Streamlit component drawn by plotly's cartesian bundle. Streamlit's
-browser code fetches the component's code (its ``BidiComponent`` chunk, and the chunks it imports)
-only when a page's first chart reaches the browser, and the component then asks for the bundle:
-on a first visit that is after the script has run for a while, when every request waits behind
-the page's others while the server is busy with the script.
+On a first visit, Streamlit's browser code starts in three steps: its own code (the scripts
+index.html loads); then the connection, once it has found the server's address; then, while the
+server runs the page's script, the code of each element it draws that is loaded only when the
+element's message arrives (a table, a select box, a date, a chart's component), chunk after chunk,
+before it draws any of them. The answer to a page's address (:class:`PageHead`) moves that work
+earlier, page by page (:attr:`ui.pages.PageSpec.charts` and :attr:`~ui.pages.PageSpec.elements`):
 
-So the server's HTML answer for a page that draws charts (:attr:`ui.pages.PageSpec.charts`, and the
-bare address, which opens a page that does) names them in a ``Link`` header (``modulepreload`` for
-the chunks, ``preload`` for the bundle): the browser fetches them in the first quarter-second,
-while it loads the rest of Streamlit's code and the server is idle. A page without charts is left
-alone: it would only wait for bytes it does not use.
+1. **The server's address** (:func:`server_address_script`). At ``/weekly_review`` Streamlit first
+   asks ``/weekly_review/_stcore/health``, is told "not found", waits, then asks the parent
+   address: 0.1 s before the connection opens. At a page's own address the answer says that the
+   server is at the parent address (``window.__streamlit.BACKEND_BASE_URL``, Streamlit's setting
+   for a page served apart from its server), worked out in the browser from the address it
+   shows, as Streamlit's second try does: a proxy's prefix is kept.
+2. **The charts' code fetched at once** (:func:`link_header`). The chart component's chunks
+   (``modulepreload``) and plotly's bundle (``preload``) are named in a ``Link`` header: the browser
+   fetches them in the first quarter-second, while it loads the rest of Streamlit's code.
+3. **Code loaded while the server runs the script** (:func:`while_the_script_runs`). As soon as
+   Streamlit says the page's script has started (its ``data-test-script-state`` turns to
+   ``running``), the page's elements' chunks are loaded (``modulepreload``: fetched and compiled,
+   all at once instead of each after the one that imports it) and plotly's bundle is run
+   (ui/chart.py's ``LOAD_PLOTLY``, which the charts then find started). Not sooner: run while
+   Streamlit's own code starts up, either held the connection back by as long (the elements'
+   chunks named in the ``Link`` header measured no faster).
+
+Measured in interleaved cold visits of the demo's weekly review, eight each (bench/README.md):
+2.38 s with the charts' code only, 2.30 s with the server's address too, 2.01 s with the
+elements' chunks too.
 
 The chunks' names carry a hash that changes with each Streamlit release, so they are found in the
-installed Streamlit's static folder: the chunk named after the component, with every chunk it
-imports, less those the page's own scripts load anyway. Should a release rename the component,
-no chunk is preloaded and the pages work as before (tests/test_preload.py then fails, so that
-someone looks).
-
-Fetched is not evaluated: so the same HTML answer also carries a small script
-(:func:`evaluation_script`) that starts loading the bundle (ui/chart.py's ``LOAD_PLOTLY``, which
-the charts then find started) as soon as Streamlit says the page's script has started (its
-``data-test-script-state`` turns to ``running``): the browser evaluates plotly while the server
-runs the script, time it otherwise spends waiting. Not sooner: Streamlit's own bundle of plotly
-(4.7 MB, drawn by ``st.plotly_chart`` until 2026-12-07), evaluated while Streamlit's own code
-started up, held the websocket's opening back by as long. Measured in interleaved cold visits with
-that bundle (bench/README.md): at a million sessions the supervisor view 2.58 → 2.47 s and the
-client page 2.66 → 2.52 s; the demo's weekly review 2.82 → 2.67 s. Should Streamlit drop that
-attribute, the script never starts and the first chart loads the bundle itself
-(tests/test_preload.py then fails).
+installed Streamlit's static folder (:func:`component_chunks`): the chunk named after the element
+or component, with every chunk it imports, less those index.html's scripts load anyway. Should a
+release rename one, it is not preloaded and the page works as before (tests/test_preload.py then
+fails, so that someone looks); should Streamlit drop the script-state attribute, the code loads as
+the elements arrive, as it would without this module.
 """
 
 from __future__ import annotations
 
 import gzip
+import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit
@@ -78,7 +84,8 @@ def imported_chunks(first: Iterable[str], folder: Path) -> set[str]:
 
 
 def component_chunks(component: str = CHART_COMPONENT, static: Path = STATIC) -> list[str]:
-    """The chunks a page fetches for *component* beyond those its own scripts load, in name order.
+    """The chunks a page fetches for *component* (an element's name, as Streamlit names its chunk:
+    ``DataFrame``, ``Selectbox``…) beyond those its own scripts load, in name order.
 
     The component's chunk is ``<component>.<hash>.js`` in ``static/js``; none found (a release that
     renamed it), no chunk.
@@ -99,21 +106,63 @@ def link_header(chunks: Iterable[str]) -> str:
                       f"<{PLOTLY_SRC}>; rel=preload; as=script"])
 
 
-def evaluation_script() -> str:
-    """The ``<script>`` that starts loading the charts' bundle once the page's script has started
-    running on the server.
+def server_address_script() -> str:
+    """The ``<script>`` that tells Streamlit's browser code the server is at the parent of the
+    page's address (``/base/weekly_review/`` → ``/base/``), keeping any other setting of a host's.
+    A classic script, so that it runs before Streamlit's module reads ``window.__streamlit``."""
+    return ("<script>"
+            "/* Alliance, ui/preload.py: the server is at the parent of this page's address */"
+            "(() => { const server = new URL(location.href);"
+            ' server.pathname = server.pathname.replace(/\\/+$/, "").replace(/[^/]*$/, "");'
+            ' server.search = ""; server.hash = "";'
+            " window.__streamlit = {BACKEND_BASE_URL: server.href, ...window.__streamlit}; })();"
+            "</script>")
+
+
+def while_the_script_runs(chunks: Iterable[str], *, charts: bool) -> str:
+    """The ``<script>`` that, once the page's script has started running on the server, loads
+    *chunks* (``modulepreload``, ``crossorigin`` as Streamlit's own imports, so that they find them)
+    and, for a page with *charts*, starts running the charts' bundle.
 
     A module script: it watches Streamlit's app element for its script state, then lets go. The
     bundle loads once per page load (a page's later runs, and its charts, find it loading or
     loaded)."""
+    chunks = list(chunks)
+    plotly = f" {LOAD_PLOTLY} window.alliancePlotly.catch(() => {{}});" if charts else ""
     return ('<script type="module">'
-            "/* Alliance, ui/preload.py: run the charts' code while the server runs the page's script */"
+            "/* Alliance, ui/preload.py: load the page's code while the server runs its script */"
+            f"const chunks = {json.dumps(chunks)};"
             "new MutationObserver((changes, watching) => {"
             ' if (changes.some(change => change.target.getAttribute("data-test-script-state") === "running")) {'
-            f"  watching.disconnect(); {LOAD_PLOTLY} window.alliancePlotly.catch(() => {{}});"
+            "  watching.disconnect();"
+            "  for (const chunk of chunks) {"
+            '   const link = Object.assign(document.createElement("link"),'
+            '                              {rel: "modulepreload", crossOrigin: "", href: "./static/js/" + chunk});'
+            "   document.head.append(link);"
+            f"  }}{plotly}"
             " }"
             '}).observe(document, {subtree: true, attributes: true, attributeFilter: ["data-test-script-state"]});'
             "</script>")
+
+
+@dataclass(frozen=True)
+class Head:
+    """What the HTML answer for one address adds: a ``Link`` header (none: empty) and scripts
+    for the end of its head."""
+
+    link: str = ""
+    scripts: str = ""
+
+
+def page_head(*, charts: bool, elements: Iterable[str], own_address: bool, static: Path = STATIC) -> Head:
+    """The :class:`Head` of a page that draws *charts* (or not) and *elements* (Streamlit's names
+    of the elements whose code loads on demand), answered at its *own_address* (``/weekly_review``)
+    or at the bare address (which opens it)."""
+    elements_chunks = set().union(*(component_chunks(element, static) for element in elements))
+    chart_chunks = component_chunks(CHART_COMPONENT, static) if charts else []
+    return Head(link=link_header(chart_chunks) if charts else "",
+                scripts=(server_address_script() if own_address else "")
+                + while_the_script_runs(sorted(elements_chunks - set(chart_chunks)), charts=charts))
 
 
 #: The answers' encodings the script can be added to (none, or Streamlit's gzip), and how to
@@ -129,37 +178,35 @@ def with_script(body: bytes, encoding: str, script: str) -> bytes:
     return html if at < 0 else html[:at] + script.encode() + html[at:]
 
 
-class PreloadChartCode:
-    """ASGI middleware: every HTML answer, except the answer for an address whose last part is in
-    *without_charts* (the pages that draw no chart), gets the ``Link`` header for *chunks*
-    and the bundle (:func:`link_header`), and the script that starts loading the bundle
-    (:func:`evaluation_script`).
+class PageHead:
+    """ASGI middleware: the HTML answer for an address whose last part is a page's (*heads*, by
+    ``url_path``) gets that page's :class:`Head`; any other HTML answer (the bare address, which
+    opens the first page; a prefix of Streamlit's ``server.baseUrlPath``) gets *bare*'s.
 
-    The script goes in the body, which is 8 kB: the answer is held until its last part, and sent
+    The scripts go in the body, which is 8 kB: the answer is held until its last part, and sent
     uncompressed (Streamlit compresses a page's HTML, not the bare address's) with its new length.
     """
 
-    def __init__(self, app, *, chunks: Iterable[str], without_charts: Iterable[str]) -> None:
+    def __init__(self, app, *, heads: Mapping[str, Head], bare: Head) -> None:
         self.app = app
-        chunks = list(chunks)
-        self.header = link_header(chunks)
-        self.script = evaluation_script()
-        self.without_charts = frozenset(without_charts)
+        self.heads = dict(heads)
+        self.bare = bare
 
     async def __call__(self, scope, receive, send) -> None:
-        if (scope["type"] != "http" or not self.header
-                or scope["path"].rstrip("/").rpartition("/")[2] in self.without_charts):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        head = self.heads.get(scope["path"].rstrip("/").rpartition("/")[2], self.bare)
         held: dict = {}      # the HTML answer's start, until its body is whole
         parts: list[bytes] = []
 
-        async def send_with_preload(message) -> None:
+        async def send_with_head(message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 if headers.get("content-type", "").startswith("text/html"):
-                    headers.append("Link", self.header)
-                    if (self.script and scope["method"] != "HEAD" and message.get("status") == 200
+                    if head.link:
+                        headers.append("Link", head.link)
+                    if (head.scripts and scope["method"] != "HEAD" and message.get("status") == 200
                             and headers.get("content-encoding", "") in _UNCOMPRESSED_BY):
                         held["start"] = message
                         return
@@ -169,7 +216,7 @@ class PreloadChartCode:
                     return
                 start = held.pop("start")
                 headers = MutableHeaders(scope=start)
-                body = with_script(b"".join(parts), headers.get("content-encoding", ""), self.script)
+                body = with_script(b"".join(parts), headers.get("content-encoding", ""), head.scripts)
                 if "content-encoding" in headers:
                     del headers["content-encoding"]
                 headers["content-length"] = str(len(body))
@@ -177,4 +224,4 @@ class PreloadChartCode:
                 message = {"type": "http.response.body", "body": body}
             await send(message)
 
-        await self.app(scope, receive, send_with_preload)
+        await self.app(scope, receive, send_with_head)
