@@ -297,9 +297,11 @@ def choose_file(tab, key: str, path: Path, timeout_s: float, shown_within_s: flo
             tab.locator(f".st-key-{key}").get_by_text(path.name).wait_for(
                 timeout=min(shown_within_s, max(deadline - time.monotonic(), 0.1)) * 1000)
             return
-        except PlaywrightTimeout:
-            if time.monotonic() > deadline:
-                raise
+        except PlaywrightTimeout as error:
+            if time.monotonic() > deadline:   # say what the uploader showed instead of the name
+                shown = tab.locator(f".st-key-{key}").all_inner_texts()
+                raise PlaywrightTimeout(f"{str(error).splitlines()[0]} (the uploader showed "
+                                        f"{' '.join(' '.join(shown).split())[:300]!r})") from error
 
 
 def click_until_answered(tab, button, answer, timeout_s: float, settle_s: float = 3.0) -> None:
