@@ -3,6 +3,8 @@ small hand-made practice whose figures are checked against the library."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -239,3 +241,17 @@ def test_app_py_run_as_a_script_is_the_dashboard(monkeypatch, tmp_path):
     assert not app.exception and app.title[0].value == "Weekly review"
     app.switch_page("pages/client.py").run()
     assert not app.exception and app.title[0].value == "Client"
+
+
+def test_the_server_loads_the_pages_code_then_freezes_it_before_preparing():
+    """app.py, imported as the server: every module of the library and of ui/ is imported, then
+    frozen out of the garbage collector's walks (run in a process of its own: freezing is for good)."""
+    check = ("import gc, sys, app, streamlit.delta_generator as dg; "
+             "assert 'alliance_metrics.erasure' not in sys.modules and gc.get_freeze_count() == 0; "
+             "app._load_the_pages_code(); "
+             "print(gc.get_freeze_count() > 100_000, 'alliance_metrics.erasure' in sys.modules, "
+             "'ui.widgets' in sys.modules, dg._use_warning_has_been_displayed)")
+    done = subprocess.run([sys.executable, "-c", check], cwd=Path(__file__).resolve().parent.parent,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["True", "True", "True", "True"]

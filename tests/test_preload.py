@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import re
 import shutil
 from urllib.parse import urlsplit
 
@@ -17,10 +16,10 @@ from starlette.datastructures import Headers
 from alliance_metrics.inventory import load_demo_if_empty
 from alliance_metrics.store import Store
 from tests.browser import CHROMIUM, VIEWPORT, chromium, running_app, visit
-from ui.chart import PLOTLY_PATH
+from ui.chart import PLOTLY_PATH, plotly_route
 from ui.pages import PAGES
 from ui.preload import (CHART_COMPONENT, STATIC, Head, PageHead, component_chunks, imported_chunks, link_header,
-                        page_head, server_address_script, while_the_script_runs, with_script)
+                        page_head, page_script_chunks, server_address_script, while_the_script_runs, with_script)
 
 # A built frontend in miniature, as Vite writes one: index.html loads index.A.js, which imports
 # shared.B.js; the chart's chunk imports shared.B.js too, and wrap.C.js, which imports tiny.D.js and
@@ -61,6 +60,16 @@ def test_imported_chunks_follow_static_imports_not_dynamic_ones(static):
 
 def test_a_component_brings_its_chunks_less_those_the_page_loads_itself(static):
     assert component_chunks("Chart", static) == ["Chart.X1.js", "re.F.js", "tiny.D.js", "wrap.C.js"]
+
+
+def test_index_htmls_own_scripts_and_their_imports_are_the_pages_own_chunks(static):
+    assert page_script_chunks(static) == {"index.A.js", "shared.B.js"}
+
+
+def test_the_charts_bundle_is_served_under_streamlits_prefix():
+    assert plotly_route("").path == "/vendor/plotly-cartesian-4.1.1.min.js"
+    assert plotly_route("alliance").path == "/alliance/vendor/plotly-cartesian-4.1.1.min.js"
+    assert plotly_route("/team/alliance/").path == "/team/alliance/vendor/plotly-cartesian-4.1.1.min.js"
 
 
 def test_a_renamed_component_preloads_nothing(static):
@@ -267,9 +276,7 @@ def test_each_page_connects_at_once_and_loads_no_element_code_it_does_not_name(t
     every chunk the page loaded is one of index.html's, the charts' or the page's named elements'
     (:attr:`ui.pages.PageSpec.elements`: one a page draws without naming it would load only when it
     arrives), and none is fetched twice (a preload the import does not find would be)."""
-    folder = STATIC / "static" / "js"
-    index = (STATIC / "index.html").read_text(encoding="utf-8")
-    own = imported_chunks(re.findall(r'<script[^>]*\bsrc="\./static/js/([\w.\-]+\.js)"', index), folder)
+    own = page_script_chunks()
     database = tmp_path / "alliance.duckdb"
     with chromium() as browser, running_app(database) as base_url:
         for page in PAGES:

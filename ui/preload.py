@@ -38,6 +38,7 @@ the elements arrive, as it would without this module.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import re
@@ -72,6 +73,12 @@ def static_imports(code: str) -> list[str]:
             if code[max(0, quoted.start() - 16):quoted.start()].rstrip().endswith(_IMPORTING)]
 
 
+@functools.cache
+def _imports_of(chunk: Path) -> tuple[str, ...]:
+    """:func:`static_imports` of the chunk file *chunk*, read once (the pages' heads share many)."""
+    return tuple(static_imports(chunk.read_text(encoding="utf-8", errors="replace")))
+
+
 def imported_chunks(first: Iterable[str], folder: Path) -> set[str]:
     """The chunk files *first* and every chunk they import statically, directly or not."""
     found, waiting = set(), list(first)
@@ -79,8 +86,17 @@ def imported_chunks(first: Iterable[str], folder: Path) -> set[str]:
         chunk = waiting.pop()
         if chunk not in found and (folder / chunk).is_file():
             found.add(chunk)
-            waiting += static_imports((folder / chunk).read_text(encoding="utf-8", errors="replace"))
+            waiting += _imports_of(folder / chunk)
     return found
+
+
+@functools.cache
+def page_script_chunks(static: Path = STATIC) -> frozenset[str]:
+    """The chunks index.html's own scripts load, and every chunk they import: what any page has
+    fetched before its elements arrive (read once per folder: some 60 files)."""
+    index = static / "index.html"
+    page_scripts = _PAGE_SCRIPT.findall(index.read_text(encoding="utf-8")) if index.is_file() else []
+    return frozenset(imported_chunks(page_scripts, static / "static" / "js"))
 
 
 def component_chunks(component: str = CHART_COMPONENT, static: Path = STATIC) -> list[str]:
@@ -93,9 +109,7 @@ def component_chunks(component: str = CHART_COMPONENT, static: Path = STATIC) ->
     folder = static / "static" / "js"
     named = re.compile(rf"{re.escape(component)}\.[\w\-]+\.js")
     own = [path.name for path in folder.glob(f"{component}.*.js") if named.fullmatch(path.name)]
-    index = static / "index.html"
-    page_scripts = _PAGE_SCRIPT.findall(index.read_text(encoding="utf-8")) if index.is_file() else []
-    return sorted(imported_chunks(own, folder) - imported_chunks(page_scripts, folder))
+    return sorted(imported_chunks(own, folder) - page_script_chunks(static))
 
 
 def link_header(chunks: Iterable[str]) -> str:
