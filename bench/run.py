@@ -1,7 +1,7 @@
 """Benchmark the import (issue 2), the scores (issue 3), the page renders (issue 5) and the pages in
 the browser (issue 16).
 
-    python bench/run.py [--sessions 1000000] [--quick] [--no-browser]
+    python bench/run.py [--sessions 1000000] [--quick] [--no-browser] [--no-scale]
 
 Each figure is printed beside a baseline measured in the same run, with its goal and PASS/MISS:
 
@@ -20,6 +20,11 @@ Each figure is printed beside a baseline measured in the same run, with its goal
    on the demo practice and on each size's store (``bench/browser.py``, which also runs alone).
    Goals: warm ≤ 3× the probe; cold ≤ 2 s on the demo, ≤ 3 s at 1,000,000 sessions. ``--quick``
    and ``--no-browser`` leave it out.
+5. The store at scale: import (against the bare read), an import into a store nine times its size,
+   open and scores at 100,000, 1,000,000 and 10,000,000 sessions (``bench/scale.py``, which also
+   runs alone). Goals: the import ≤ 3× the bare read and < 4 GB at 10,000,000; a million sessions
+   into nine million within 1.5× of an import into an empty store. ``--quick`` and ``--no-scale``
+   leave it out (it needs about 2 GB of the temporary folder).
 
 The logs are the demo practice (:mod:`alliance_metrics.demo`, fixed seed, 36 weeks, 40 clients per
 therapist) cut to the exact size: 100,000 sessions and ``--sessions`` (default 1,000,000), or with
@@ -273,7 +278,7 @@ def progress(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def run(sizes: list[int], browser: bool = True) -> int:
+def run(sizes: list[int], browser: bool = True, at_scale: bool = True) -> int:
     import duckdb
     import pandas as pd
     import streamlit
@@ -380,6 +385,12 @@ def run(sizes: list[int], browser: bool = True) -> int:
         text, browser_failures = report(browsed)
         failures += browser_failures
         print("\n" + section(text, browser_failures))
+    if at_scale:
+        from bench import scale
+
+        print()
+        scale.run(sorted(scale.SIZES.values()), Path(tempfile.gettempdir()),
+                  within="## 5. The store at scale (issue 16)")
     print("\n## Failures\n")
     print("\n".join(f"- {failure}" for failure in failures) if failures else "None.")
     return 1 if failures else 0
@@ -393,6 +404,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="one small size only, no browser (a smoke test of this script, not a benchmark)")
     parser.add_argument("--no-browser", action="store_true",
                         help="skip section 4, the pages timed in Chromium (--quick skips it too)")
+    parser.add_argument("--no-scale", action="store_true",
+                        help="skip section 5, the store at 100k, 1M and 10M sessions (--quick skips it too)")
     parser.add_argument("--step", choices=sorted(STEPS), help=argparse.SUPPRESS)
     parser.add_argument("--arguments", default="{}", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -406,7 +419,8 @@ def main(argv: list[str] | None = None) -> int:
         largest = args.sessions or 1_000_000
         sizes = sorted({min(100_000, largest), largest})
     try:
-        return run(sizes, browser=not (args.quick or args.no_browser))
+        return run(sizes, browser=not (args.quick or args.no_browser),
+                   at_scale=not (args.quick or args.no_scale))
     except StepFailed as error:
         print(f"\n{error}", file=sys.stderr)
         return 1

@@ -202,11 +202,14 @@ def split_log(csv: Path, folder: Path) -> tuple[Path, Path]:
 
 # -- the run ------------------------------------------------------------------------------------------
 
-def run(sizes: list[int], root: Path) -> int:
+def run(sizes: list[int], root: Path, within: str = "") -> int:
+    """Measure each of *sizes* and print the tables; *within*: the heading of the report this run
+    is a section of (bench/run.py's), under which the tables' headings go a level down."""
     import duckdb
     import pandas as pd
 
-    print(f"# Alliance at scale, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n")
+    heading = "###" if within else "##"
+    print(within or f"# Alliance at scale, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}", end="\n\n")
     print(f"{platform.node()}: {os.cpu_count()} CPUs, Python {platform.python_version()}, DuckDB "
           f"{duckdb.__version__}, pandas {pd.__version__}. Load average at the start: "
           f"{os.getloadavg()[0]:.2f} (the machine is shared: compare figures with their baseline, "
@@ -246,7 +249,7 @@ def run(sizes: list[int], root: Path) -> int:
             if size != 1_000_000:   # the million-row log makes the larger ones
                 shutil.rmtree(folder)
 
-    print("## Import and open\n")
+    print(f"{heading} Import and open\n")
     print(table(
         ["sessions", "CSV", "bare read_csv", "import", "ratio", f"≤ {IMPORT_RATIO_GOAL:g}×", "peak RSS import",
          "< 4 GB", "database file", "bare connect", "open", "open read-only", "file unchanged by opening"],
@@ -257,7 +260,7 @@ def run(sizes: list[int], root: Path) -> int:
           seconds(opened["bare"]), seconds(opened["store"]), seconds(opened["read_only"]),
           "yes" if opened["unchanged"] else "**NO**"]
          for size, csv_size, db_size, bare, imp, opened in rows]))
-    print("\n## An import costs what it brings\n")
+    print(f"\n{heading} An import costs what it brings\n")
     print(table(
         ["sessions", "last tenth", "into an empty store", "into the other nine tenths", "ratio",
          f"≤ {GROWTH_GOAL:g}×", "peak RSS (into nine tenths)"],
@@ -265,7 +268,7 @@ def run(sizes: list[int], root: Path) -> int:
           f"{big['seconds'] / empty['seconds']:.2f}×",
           "PASS" if big["seconds"] <= GROWTH_GOAL * empty["seconds"] else "**MISS**", mb(big["peak_rss"])]
          for size, empty, big in growth]))
-    print("\n## Scores\n")
+    print(f"\n{heading} Scores\n")
     print(table(
         ["sessions", "clients", "all time", "bare group-by", "4-week window", "bare group-by (4 weeks)",
          "scores command", "bare query-and-COPY process", "ratio", "peak RSS scores"],
