@@ -114,18 +114,19 @@ def step_read_csv(csv: str, db: str) -> dict:
 
 
 def step_import(csv: str, clients_csv: str | None, db: str) -> dict:
-    """``import_sessions`` into a fresh database; the clients file (if any) after, outside the figures."""
+    """``import_sessions`` into a fresh database; the clients file (if any) after, outside the figures.
+    Files of any size, as the command line imports them (the 200 MB limit is the browser upload's)."""
     from alliance_metrics.ingest import import_clients, import_sessions
     from alliance_metrics.store import Store
 
     store = Store(db)
     start = time.perf_counter()
-    report = import_sessions(store, Path(csv))
+    report = import_sessions(store, Path(csv), max_bytes=None)
     store.close()
     seconds, peak = time.perf_counter() - start, peak_rss()
     if clients_csv:
         store = Store(db)
-        import_clients(store, Path(clients_csv))
+        import_clients(store, Path(clients_csv), max_bytes=None)
         store.close()
     return {"seconds": seconds, "peak_rss": peak, "rows": report.inserted}
 
