@@ -7,8 +7,6 @@ rows here, so that small hand-worked files are larger than it."""
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,7 +15,7 @@ from alliance_metrics import ingest
 from alliance_metrics.ingest import ImportRejected, import_sessions
 from alliance_metrics.store import Store
 from tests.test_fault_fuzz import session_file
-from tests.test_ingest_streaming import report_of, write
+from tests.test_ingest_streaming import outcomes_under, write
 
 HEADER = "session_id,client_id,scheduled_start,status,cancelled_by\n"
 
@@ -109,16 +107,6 @@ def test_an_unreadable_line_after_the_sample_is_refused_on_its_line(store, tmp_p
 def test_a_file_imports_exactly_as_when_it_was_surveyed_whole(data):
     """Fuzzed files (those the fault test throws at the importer) said the same, and stored the
     same, with a survey of their first row as with one of the whole file."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "log.csv"
-        path.write_bytes(data)
-        outcomes = []
-        for rows in (1, 10**9):
-            with pytest.MonkeyPatch.context() as patch:
-                patch.setattr(ingest, "SURVEY_SAMPLE_ROWS", rows)
-                store = Store(Path(folder) / f"{rows}.duckdb")
-                try:
-                    outcomes.append(report_of(store, path))
-                finally:
-                    store.close()
-        assert outcomes[0] == outcomes[1]
+    first_row, whole = outcomes_under(
+        data, *(lambda patch, rows=rows: patch.setattr(ingest, "SURVEY_SAMPLE_ROWS", rows) for rows in (1, 10**9)))
+    assert first_row == whole
