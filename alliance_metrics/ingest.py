@@ -498,6 +498,7 @@ def _stage(cursor: duckdb.DuckDBPyConnection, source: _Source, mapping: Mapping 
         with _reading(source):
             cursor.execute(parse, params)
         if source.streams and survey.partial and (problems := _csv_rejects(cursor, source.path)):
+            item.warnings = list(warnings)   # reported alone, as when a whole survey finds them
             return _unreadable_lines(item, problems)
         if not (survey.partial and _refuses_surveyed_cells(cursor, kind, [*dates, *survey.labels])):
             break
