@@ -25,16 +25,20 @@ cancellation (NULL for other statuses); goal_target 10.
 **Bad input** (SPEC §3.4). Every rejected value is reported as a :class:`Problem`
 (spreadsheet line, header as written, value, reason, code); the SQL and this module say what is
 wrong as a code, :mod:`alliance_metrics.problems` words it. One problem rejects the whole import
-— nothing is written to sessions or clients. Each import, committed or rejected, adds a
+— nothing is written to sessions or clients. Headers that do not match are reported before any
+line, as the lines cannot be judged against them; when a line among the first
+:data:`HEADER_SEARCH_LINES` would match (a title above the headers), the report names it. Each import, committed or rejected, adds a
 row to ``imports`` with the SHA-256 of the file's bytes.
 
 How it runs, set-based in DuckDB on the one cursor of one transaction: ``raw_<kind>`` holds the
 file's cells as text — a view that reads a UTF-8 CSV file where it is, by each query, or a table
 loaded with each row's spreadsheet line (a workbook, a Parquet file, a CSV file in another
 encoding or with empty lines); a view ``staged_<kind>`` names them after the canonical columns;
-one pass (``_survey``) finds the lines DuckDB cannot read, the labels and whether the dates need
-an order; ``sql/import_<kind>_parse.sql`` types every cell and lists every row's problems in one
-pass, writing the rows in the file's order, which numbers those of a streamed file;
+a survey (``_survey``) of the first :data:`SURVEY_SAMPLE_ROWS` rows finds the labels and whether
+the dates need an order; ``sql/import_<kind>_parse.sql`` types every cell and lists every row's
+problems in one pass (the whole file is surveyed, and parsed again, when it holds a label or date
+the sample did not show), writing the rows in the file's order, which numbers those of a streamed
+file; the lines DuckDB cannot read are found by the load, or by the parse's read of a streamed file;
 ``import_<kind>_repeats.sql`` finds keys on two lines; then ``import_<kind>_update.sql`` and
 ``import_<kind>_insert.sql`` write.
 """
@@ -449,33 +453,39 @@ def _stage(cursor: duckdb.DuckDBPyConnection, source: _Source, mapping: Mapping 
         return _whole_file(item, problem.code, file=name, **problem.values)
     item.warnings.extend(warnings)
     item.headers = headers
+    match = match_headers(headers, kind, mapping)
+    if match.problems:
+        # headers that are not the file's (a title on line 1, the wrong file) are the problem to
+        # fix first: its lines, measured against them, would only mislead
+        if source.streams:   # but a file DuckDB cannot read at all is said to be, as one loaded is
+            with _reading(source):
+                _scalar(cursor, f"select count(*) from raw_{kind}")
+        if below := _headers_further_down(source, mapping):
+            return _whole_file(item, "headers_further_down", file=name, first=_shortened(headers),
+                               line=below[0], headers=_shortened(below[1]))
+        item.warnings.extend(match.warnings)
+        item.problems.extend(
+            _file_problem(found.code, found.field, **found.values) for found in match.problems)
+        return item
     if problems:
         return _unreadable_lines(item, problems)
 
-    # A file read as it streams is read to its end by the parse (or, refused on its headers, by a
-    # count): the lines DuckDB cannot read are found there, and reported alone, as a loaded file's.
-    match = match_headers(headers, kind, mapping)
+    # A file read as it streams is read to its end by the parse: the lines DuckDB cannot read are
+    # found there, and reported alone, as a loaded file's.
     column_of = {canonical: _header_of(headers, place) for canonical, place in match.columns.items()}
     numbering = "later" if source.streams else "loaded"
     dates = [name for name in DATE_COLUMNS[kind] if name in column_of]
     with _reading(source):
         column_warnings = [*match.warnings, *_headerless_columns(cursor, kind, headers)]
-        if match.problems and source.streams:
-            _scalar(cursor, f"select count(*) from raw_{kind}")
-        if not match.problems:
-            clean_ids = source.invisible or source.format != "csv" or source.encoding != "utf-8"
-            _create_staged_view(cursor, kind, match.columns, source.spaces_only, clean_ids, numbering)
-            survey = _survey(cursor, kind, dates, SURVEY_SAMPLE_ROWS)
-            if survey.partial and survey.non_iso_dates:   # their order is the whole file's to settle
-                survey = _survey(cursor, kind, dates)
+        clean_ids = source.invisible or source.format != "csv" or source.encoding != "utf-8"
+        _create_staged_view(cursor, kind, match.columns, source.spaces_only, clean_ids, numbering)
+        survey = _survey(cursor, kind, dates, SURVEY_SAMPLE_ROWS)
+        if survey.partial and survey.non_iso_dates:   # their order is the whole file's to settle
+            survey = _survey(cursor, kind, dates)
     if source.streams and (problems := _csv_rejects(cursor, source.path)):
         return _unreadable_lines(item, problems)
     item.columns = match.columns
     item.warnings.extend(column_warnings)
-    if match.problems:
-        item.problems.extend(
-            _file_problem(found.code, found.field, **found.values) for found in match.problems)
-        return item
     if kind == "sessions" and "paid_on" in match.columns and "paid" in match.columns:
         item.warnings.append(_("The file has both {paid_on!r} (the payment date) and {paid!r} (paid or "
                                "not): payment is read from the dates.").format(
@@ -1110,11 +1120,13 @@ from read_csv(
 # 0.9–1.05 s at a million rows with it, 0.58 s without.
 _NUMBER_CSV_LINES = "create or replace temp view {table} as select rowid - {first} + 2 as line, * from {table}_cells"
 
+# DuckDB writes a line with two values too many as two rejects (one per extra value): one each here
 _CSV_REJECTS = """
-select line, column_name, error_type, csv_line
+select line, column_name, error_type, any_value(csv_line)
 from reject_errors
 where scan_id = (select max(scan_id) from reject_scans)
-order by line
+group by line, column_name, error_type
+order by line, min(column_idx)
 """
 
 
@@ -1166,6 +1178,40 @@ def _csv_rejects(cursor, path: Path) -> list[Problem]:
 def _literal(text: str) -> str:
     """*text* as an SQL string literal (DuckDB's strings have no backslash escapes)."""
     return "'" + text.replace("'", "''") + "'"
+
+
+#: How far down a file whose line 1 is not its headers they are looked for (HEADER_SEARCH_LINES
+#: lines or sheet rows): far enough for a title, a date range and a few notes above a report.
+HEADER_SEARCH_LINES = 20
+
+
+def _headers_further_down(source: _Source, mapping: Mapping | None) -> tuple[int, list[str]] | None:
+    """The line and cells of the first of the file's first HEADER_SEARCH_LINES lines (rows of a
+    sheet), after the one read as headers, that would be accepted as its headers; None if none."""
+    if source.format == "csv":
+        with source.path.open(encoding=source.encoding, errors="replace", newline="") as handle:
+            lines = [line for _, line in zip(range(HEADER_SEARCH_LINES), handle)]
+        rows = [(number, [cell.strip() for cell in next(csv.reader([line], delimiter=max(
+                    (";", ",", "\t"), key=line.count)), [])])
+                for number, line in enumerate(lines, start=1)]
+    elif source.format == "xlsx":
+        workbook = openpyxl.load_workbook(source.path, read_only=True, data_only=True)
+        try:
+            rows = [(number, [_excel_text(value) or "" for value in values]) for number, values in enumerate(
+                workbook.worksheets[0].iter_rows(max_row=HEADER_SEARCH_LINES, values_only=True), start=1)]
+        finally:
+            workbook.close()
+    else:
+        return None
+    filled = [(number, cells) for number, cells in rows if any(cells)]
+    return next(((number, cells) for number, cells in filled[1:]
+                 if not match_headers(cells, source.kind, mapping).problems), None)
+
+
+def _shortened(cells: list[str], limit: int = 80) -> str:
+    """A line's cells as one short text: 'a, b, c', cut to *limit* characters with '…'."""
+    text = ", ".join(cell for cell in cells if cell)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _csv_header(path: Path) -> tuple[str, list[str]]:

@@ -18,7 +18,7 @@ from alliance_metrics.settings import DATE_ORDERS, SETTINGS_BY_NAME
 from ui.pages import guard
 from ui.sidebar import next_therapist
 from ui.state import prepare_now, store
-from ui.widgets import EMPTY_CELL, capped_rows, count, plain, uploader_words
+from ui.widgets import EMPTY_CELL, capped_rows, code, count, plain, problem_groups, uploader_words
 
 NONE = "(none)"           # the choice of no header (shown through no_header())
 UNKNOWN = "(unknown)"     # the choice of no status (shown in words)
@@ -85,9 +85,11 @@ def show_result(result: dict) -> None:
             "**{file}**: nothing was imported — {n} problems, by column and reason below. Fix these rows (or "
             "change the choices above) and import again.", problems).format(file=plain(report.file_name),
                                                                              n=count(problems)))
-        st.dataframe(report.groups_frame(), hide_index=True, key="problem_groups", placeholder=EMPTY_CELL)
-        st.dataframe(capped_rows(report.problems_frame(), _("problems"), _("The file below lists every one.")),
-                     hide_index=True, key="problems", placeholder=EMPTY_CELL)
+        problem_groups(report, key="problem_groups")
+        lined = report.problems_frame().query("line > 0")   # those of the whole file are said above
+        if len(lined):
+            st.dataframe(capped_rows(lined, _("problems"), _("The file below lists every one.")),
+                         hide_index=True, key="problems", placeholder=EMPTY_CELL)
         st.download_button(_("Download every problem, line by line (CSV)"), to_csv(report.problems_frame()),
                            file_name="alliance-rejected-rows.csv", mime="text/csv",
                            on_click="ignore", key="download_problems")
@@ -178,7 +180,7 @@ if headers:
         elif matched is not None or given.columns.get(name) == "":
             chosen_columns[name] = ""   # the file has none: no header is matched to it
     if first.unmatched:
-        st.caption(_("Headers not used:") + " " + ", ".join(f"`{plain(header)}`" for header in first.unmatched))
+        st.caption(_("Headers not used:") + " " + ", ".join(map(code, first.unmatched)))
 
 chosen_statuses: dict = {}
 if not first.labels.empty:
@@ -227,7 +229,7 @@ if report.groups:
     st.error(ngettext("As chosen, this file cannot be imported: {n} problem, by column and reason:",
                       "As chosen, this file cannot be imported: {n} problems, by column and reason:",
                       problems).format(n=count(problems)))
-    st.dataframe(report.groups_frame(), hide_index=True, key="preview_groups", placeholder=EMPTY_CELL)
+    problem_groups(report, key="preview_groups")
 else:
     cells = st.columns(6)
     cells[0].metric(_("Sessions"), count(preview.sessions))

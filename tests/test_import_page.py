@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from alliance_metrics.store import Store
@@ -84,3 +85,27 @@ def test_undecided_dates_are_refused_until_an_order_is_chosen(monkeypatch, tmp_p
     app.run()
     [rows] = frames(app, "session_id", "client_id")
     assert rows["scheduled_start"].tolist() == ["Wed 11 Feb 2026, 09:30"]
+
+
+def test_a_problem_of_the_whole_file_reads_as_a_paragraph(monkeypatch, tmp_path):
+    """A problem with no line to point at (here: a title above the headers) is a sentence, which a
+    table cell would cut: before the import and after it. Headers show as typed."""
+    app = open_app(monkeypatch, tmp_path / "page.duckdb", demo=False)
+    app.switch_page("pages/import_data.py").run()
+    app.file_uploader(key="sessions_file").upload(
+        "report.csv", b"Sessions report,2026-12-01\nclient,date,status\nC1,2026-11-02 09:30,attended\n", "text/csv")
+    app.run()
+    assert not app.exception
+    assert "Headers not used: `Sessions report`, `2026-12-01`" in texts(app)   # no backslash shown
+    said = ("report.csv: line 1 must hold the column headers, but it holds 'Sessions report, 2026-12-01'; the "
+            "headers are on line 2 (client, date, status).")
+    unescaped = lambda: re.sub(r"\\(.)", r"\1", texts(app))   # noqa: E731 (plain's escapes undone)
+    assert said in unescaped()
+    assert frames(app, "column", "count") == []
+
+    app.button(key="import_button").click().run()
+    assert not app.exception
+    assert any("nothing was imported" in error.value for error in app.error)
+    assert said in unescaped()
+    assert frames(app, "column", "count") == [] and frames(app, "line", "column") == []
+    assert app.get("download_button"), "every problem can still be downloaded"

@@ -6,6 +6,7 @@ sessions and clients tables are exactly as before.
 
 from __future__ import annotations
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -242,6 +243,39 @@ def test_line_with_too_many_values(stocked, tmp_path):
     assert rejected(stocked, path) == (Problem(2, "", "C1,2026-03-16 14:00,attended,60,50", (
         "this line has more values than the 4 headers: a value probably holds a comma without "
         "quotes around it"), "csv_too_many_values"),)
+
+
+def test_line_with_two_values_too_many_is_one_problem(stocked, tmp_path):
+    # DuckDB rejects such a line once per extra value: the report names the line once
+    path = write(tmp_path, "log.csv", f"{HEADER}\nC1,2026-03-16 14:00,attended,60,50\n")
+    assert [(problem.line, problem.code) for problem in rejected(stocked, path)] == [(2, "csv_too_many_values")]
+
+
+TITLED = "Séances de mars 2026;;\n\nclient;date;status\nC1;2026-03-16 14:00;attended\n"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])   # the first streams, the second is loaded
+def test_a_title_above_the_headers_is_named_with_the_line_of_the_headers(stocked, tmp_path, encoding):
+    assert rejected(stocked, write(tmp_path, "log.csv", TITLED, encoding)) == (Problem(0, "", "", (
+        "log.csv: line 1 must hold the column headers, but it holds 'Séances de mars 2026'; the "
+        "headers are on line 3 (client, date, status). Delete the lines above the headers (a title, "
+        "a date, notes), save the file, then import again."), "headers_further_down"),)
+
+
+def test_a_title_row_above_a_sheets_headers_is_named_with_their_row(stocked, tmp_path):
+    workbook = openpyxl.Workbook()
+    for row in (["Sessions, March 2026"], [], ["Client", "Date", "Status"], ["C1", "2026-03-16 14:00", "attended"]):
+        workbook.active.append(row)
+    workbook.save(path := tmp_path / "log.xlsx")
+    [problem] = rejected(stocked, path)
+    assert (problem.code, problem.line) == ("headers_further_down", 0)
+    assert "it holds 'Sessions, March 2026'; the headers are on line 3 (Client, Date, Status)" in problem.reason
+
+
+def test_headers_that_are_not_a_session_logs_are_said_before_its_lines(stocked, tmp_path):
+    # lines 2 and 4 have one value for two headers: beside headers that match nothing, not worth a word
+    path = write(tmp_path, "log.csv", "dtype,input\n## denormals ##\nnp.float32,0x004b4716\n## zero ##\n")
+    assert {problem.code for problem in rejected(stocked, path)} == {"header_missing"}
 
 
 def test_old_excel_file_is_refused_with_what_to_do(stocked, tmp_path):

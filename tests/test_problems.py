@@ -148,6 +148,7 @@ CASES = {
     "file_cut_short": (raw("log.csv", b"\xff\xfe" + HEADER.encode("utf-16-le") + b"x"), (0, ""), {}),
     "header_line_empty": (csv(f"\n{OK_ROW}\n"), (0, ""), {}),
     "header_line_invalid": (csv('"' + "a" * 140_000 + '",date\nC1,x\n'), (0, ""), {}),
+    "headers_further_down": (csv(f"Sessions, March 2026\n{HEADER}\n{OK_ROW}\n"), (0, ""), {}),
     "sheet_empty": (empty_workbook, (0, ""), {}),
     "no_rows": (csv(f"{HEADER}\n"), (0, ""), {}),
     "csv_too_many_values": (csv(f"{HEADER}\n{OK_ROW},60\n"), (2, ""), {}),

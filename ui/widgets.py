@@ -21,13 +21,27 @@ MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
 def plain(text: object) -> str:
-    """*text* from the data, escaped so st.markdown shows it as typed: a goal written as
+    r"""*text* from the data, escaped so st.markdown shows it as typed: a goal written as
     ``![x](http://…)`` must not make the browser fetch an image.
 
     >>> plain("![x](http://a.b)")
     '\\!\\[x\\]\\(http\\://a\\.b\\)'
     """
     return MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+
+
+def code(text: object) -> str:
+    """*text* from the data as a markdown code span, shown as typed: nothing inside a code span is
+    markup, so it is not escaped (plain's backslashes would show); its fence is one backtick longer
+    than any run of backticks inside.
+
+    >>> code("generated 2026-12-01"), code("a`b")
+    ('`generated 2026-12-01`', '``a`b``')
+    """
+    text = " ".join(str(text).splitlines())
+    fence = "`" * (max(map(len, re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def percent(value: float | None) -> str:
@@ -87,6 +101,18 @@ def capped_rows(frame, what: str, narrow: str):
     st.caption(_("The first {shown} of {total} {what} are shown. {narrow}").format(
         shown=count(MAX_TABLE_ROWS), total=count(len(frame)), what=what, narrow=narrow))
     return frame.head(MAX_TABLE_ROWS)
+
+
+def problem_groups(report, key: str) -> None:
+    """An import's problems by column and reason (an ImportReport's groups): each about the whole
+    file (the headers, the dates, the size: no line to point at) as its own paragraph, since a
+    table cell would cut its sentences; the others as a table."""
+    groups = report.groups_frame()
+    whole = groups["first lines"].eq("")
+    for reason, hint in groups.loc[whole, ["reason", "hint"]].itertuples(index=False):
+        st.markdown(plain(f"{reason} {hint}".strip()))
+    if not whole.all():
+        st.dataframe(groups[~whole], hide_index=True, key=key, placeholder=EMPTY_CELL)
 
 
 def session_table(frame, key: str, narrow: str | None = None) -> None:
