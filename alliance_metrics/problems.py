@@ -126,9 +126,9 @@ CATALOGUE: dict[str, Words] = {
     "header_line_invalid": Words(N_("{file}: line 1 (the headers) is not valid CSV: {error}."),
                                  needs=("file", "error")),
     "headers_further_down": Words(
-        N_("{file}: line 1 must hold the column headers, but it holds {first!r}; the headers are "
-        "on line {line} ({headers}). Delete the lines above the headers (a title, a date, notes), "
-        "save the file, then import again."), needs=("file", "first", "line", "headers")),
+        N_("{file}: the column headers must come first, but the file starts with {first!r}; the "
+        "headers are on line {line} ({headers}). Delete the lines above the headers (a title, a "
+        "date, notes), save the file, then import again."), needs=("file", "first", "line", "headers")),
     "sheet_empty": Words(N_("{file}: the sheet {sheet!r} is empty."), needs=("file", "sheet")),
     "no_rows": Words(N_("{file} has column headers but no rows: nothing to import."), needs=("file",)),
     "not_imported_with_others": Words(

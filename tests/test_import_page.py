@@ -97,8 +97,8 @@ def test_a_problem_of_the_whole_file_reads_as_a_paragraph(monkeypatch, tmp_path)
     app.run()
     assert not app.exception
     assert "Headers not used: `Sessions report`, `2026-12-01`" in texts(app)   # no backslash shown
-    said = ("report.csv: line 1 must hold the column headers, but it holds 'Sessions report, 2026-12-01'; the "
-            "headers are on line 2 (client, date, status).")
+    said = ("report.csv: the column headers must come first, but the file starts with 'Sessions report, "
+            "2026-12-01'; the headers are on line 2 (client, date, status).")
     unescaped = lambda: re.sub(r"\\(.)", r"\1", texts(app))   # noqa: E731 (plain's escapes undone)
     assert said in unescaped()
     assert frames(app, "column", "count") == []

@@ -257,19 +257,19 @@ TITLED = "Séances de mars 2026;;\n\nclient;date;status\nC1;2026-03-16 14:00;att
 @pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])   # the first streams, the second is loaded
 def test_a_title_above_the_headers_is_named_with_the_line_of_the_headers(stocked, tmp_path, encoding):
     assert rejected(stocked, write(tmp_path, "log.csv", TITLED, encoding)) == (Problem(0, "", "", (
-        "log.csv: line 1 must hold the column headers, but it holds 'Séances de mars 2026'; the "
-        "headers are on line 3 (client, date, status). Delete the lines above the headers (a title, "
-        "a date, notes), save the file, then import again."), "headers_further_down"),)
+        "log.csv: the column headers must come first, but the file starts with 'Séances de mars "
+        "2026'; the headers are on line 3 (client, date, status). Delete the lines above the headers "
+        "(a title, a date, notes), save the file, then import again."), "headers_further_down"),)
 
 
 def test_a_title_row_above_a_sheets_headers_is_named_with_their_row(stocked, tmp_path):
     workbook = openpyxl.Workbook()
-    for row in (["Sessions, March 2026"], [], ["Client", "Date", "Status"], ["C1", "2026-03-16 14:00", "attended"]):
+    for row in ([], ["Sessions, March 2026"], [], ["Client", "Date", "Status"], ["C1", "2026-03-16 14:00", "attended"]):
         workbook.active.append(row)
     workbook.save(path := tmp_path / "log.xlsx")
     [problem] = rejected(stocked, path)
     assert (problem.code, problem.line) == ("headers_further_down", 0)
-    assert "it holds 'Sessions, March 2026'; the headers are on line 3 (Client, Date, Status)" in problem.reason
+    assert "starts with 'Sessions, March 2026'; the headers are on line 4 (Client, Date, Status)" in problem.reason
 
 
 def test_headers_that_are_not_a_session_logs_are_said_before_its_lines(stocked, tmp_path):
