@@ -27,8 +27,8 @@ cancellation (NULL for other statuses); goal_target 10.
 wrong as a code, :mod:`alliance_metrics.problems` words it. One problem rejects the whole import
 — nothing is written to sessions or clients. Headers that do not match are reported before any
 line, as the lines cannot be judged against them; when a line among the first
-:data:`HEADER_SEARCH_LINES` would match (a title above the headers), the report names it. Each import, committed or rejected, adds a
-row to ``imports`` with the SHA-256 of the file's bytes.
+:data:`HEADER_SEARCH_LINES` would match (a title above the headers), the report names it. Each
+import, committed or rejected, adds a row to ``imports`` with the SHA-256 of the file's bytes.
 
 How it runs, set-based in DuckDB on the one cursor of one transaction: ``raw_<kind>`` holds the
 file's cells as text — a view that reads a UTF-8 CSV file where it is, by each query, or a table
@@ -1191,8 +1191,7 @@ def _headers_further_down(source: _Source, mapping: Mapping | None) -> tuple[int
     if source.format == "csv":
         with source.path.open(encoding=source.encoding, errors="replace", newline="") as handle:
             lines = [line for _, line in zip(range(HEADER_SEARCH_LINES), handle)]
-        rows = [(number, [cell.strip() for cell in next(csv.reader([line], delimiter=max(
-                    (";", ",", "\t"), key=line.count)), [])])
+        rows = [(number, [cell.strip() for cell in next(csv.reader([line], delimiter=_delimiter_of(line)), [])])
                 for number, line in enumerate(lines, start=1)]
     elif source.format == "xlsx":
         workbook = openpyxl.load_workbook(source.path, read_only=True, data_only=True)
@@ -1214,14 +1213,18 @@ def _shortened(cells: list[str], limit: int = 80) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
+def _delimiter_of(line: str) -> str:
+    """The most frequent of ``;``, ``,`` and tab in a header line (a comma when it has none)."""
+    return max((";", ",", "\t"), key=line.count) if any(mark in line for mark in ";,\t") else ","
+
+
 def _csv_header(path: Path) -> tuple[str, list[str]]:
     """The delimiter (the most frequent of ``;``, ``,`` and tab on line 1) and the headers."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
         first = handle.readline()
         if not first.strip():
             raise _FileProblem("header_line_empty")
-        delimiter = max((";", ",", "\t"), key=first.count) if any(
-            mark in first for mark in ";,\t") else ","
+        delimiter = _delimiter_of(first)
         handle.seek(0)
         try:
             headers = next(csv.reader(handle, delimiter=delimiter))

@@ -107,12 +107,12 @@ def problem_groups(report, key: str) -> None:
     """An import's problems by column and reason (an ImportReport's groups): each about the whole
     file (the headers, the dates, the size: no line to point at) as its own paragraph, since a
     table cell would cut its sentences; the others as a table."""
-    groups = report.groups_frame()
-    whole = groups["first lines"].eq("")
-    for reason, hint in groups.loc[whole, ["reason", "hint"]].itertuples(index=False):
-        st.markdown(plain(f"{reason} {hint}".strip()))
-    if not whole.all():
-        st.dataframe(groups[~whole], hide_index=True, key=key, placeholder=EMPTY_CELL)
+    lined = [bool(group.lines) for group in report.groups]   # the rows of groups_frame(), in order
+    for group in report.groups:
+        if not group.lines:
+            st.markdown(plain(f"{group.reason} {group.hint}".strip()))
+    if any(lined):
+        st.dataframe(report.groups_frame()[lined], hide_index=True, key=key, placeholder=EMPTY_CELL)
 
 
 def session_table(frame, key: str, narrow: str | None = None) -> None:
